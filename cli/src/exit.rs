@@ -1,0 +1,137 @@
+//! Exit codes. Scripts depend on these, so they are documented in the README and in each
+//! tool's `--help`, and never renumbered.
+//!
+//! `mmc-probe` (a diagnostic tool of its own) uses small numbers. `spindle` keeps Cedar
+//! Backup's codes 0-6 for its backup actions and uses 10 and up for device problems, so a
+//! wrapper written for `cback3` keeps working.
+
+use std::process::ExitCode;
+
+use hal::ErrorKind;
+
+/// The categories a device failure falls into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeviceFailure {
+    /// Anything not listed below.
+    Other,
+    /// The device node or mock directory does not exist.
+    NoSuchDevice,
+    /// Opening or commanding the device was refused by the OS.
+    PermissionDenied,
+    /// The node is not an optical (MMC) drive.
+    NotOptical,
+    /// The drive has no medium (or the tray is open).
+    NoMedium,
+    /// Someone else holds the device.
+    Busy,
+}
+
+/// Classifies an error chain by the first hal or mmc error in it.
+pub fn classify(e: &anyhow::Error) -> DeviceFailure {
+    for cause in e.chain() {
+        if let Some(h) = cause.downcast_ref::<hal::Error>() {
+            return from_kind(h.kind());
+        }
+        if let Some(m) = cause.downcast_ref::<mmc::Error>() {
+            if let mmc::Error::Transport(h) = m {
+                return from_kind(h.kind());
+            }
+            if matches!(m, mmc::Error::NotMmc { .. }) {
+                return DeviceFailure::NotOptical;
+            }
+            if m.is_no_medium() {
+                return DeviceFailure::NoMedium;
+            }
+            return DeviceFailure::Other;
+        }
+    }
+    DeviceFailure::Other
+}
+
+fn from_kind(k: ErrorKind) -> DeviceFailure {
+    match k {
+        ErrorKind::NotFound => DeviceFailure::NoSuchDevice,
+        ErrorKind::PermissionDenied => DeviceFailure::PermissionDenied,
+        ErrorKind::NotMmc => DeviceFailure::NotOptical,
+        ErrorKind::Busy => DeviceFailure::Busy,
+        _ => DeviceFailure::Other,
+    }
+}
+
+/// `mmc-probe` exit codes.
+pub mod probe {
+    /// Success: the drive was probed and holds a medium (or drives were listed).
+    pub const OK: u8 = 0;
+    /// Any other failure (a command the drive refused, I/O trouble).
+    pub const FAILURE: u8 = 1;
+    /// Bad command line.
+    pub const USAGE: u8 = 2;
+    /// No such device node or mock directory.
+    pub const NO_SUCH_DEVICE: u8 = 3;
+    /// Permission denied (join the group that owns the node).
+    pub const PERMISSION_DENIED: u8 = 4;
+    /// The path is not an optical drive (a regular file, a directory, /dev/null, a disk).
+    pub const NOT_OPTICAL: u8 = 5;
+    /// The drive answered but holds no medium or its tray is open; the report is printed.
+    pub const NO_MEDIUM: u8 = 6;
+    /// The device is busy (mounted, or held exclusively by another program).
+    pub const BUSY: u8 = 7;
+}
+
+/// `spindle` exit codes.
+pub mod spindle {
+    /// Success.
+    pub const OK: u8 = 0;
+    /// A failure not covered below.
+    pub const FAILURE: u8 = 1;
+    /// Bad command line (Cedar: 2).
+    pub const USAGE: u8 = 2;
+    /// Logging could not be set up (Cedar: 3).
+    pub const LOGGING: u8 = 3;
+    /// The configuration is unreadable or invalid (Cedar: 4).
+    pub const CONFIG: u8 = 4;
+    /// Interrupted (Cedar: 5).
+    pub const INTERRUPTED: u8 = 5;
+    /// A backup action failed (Cedar: 6).
+    pub const ACTION_FAILED: u8 = 6;
+    /// No such device node or mock directory.
+    pub const NO_SUCH_DEVICE: u8 = 10;
+    /// Permission denied on the device.
+    pub const PERMISSION_DENIED: u8 = 11;
+    /// The path is not an optical drive.
+    pub const NOT_OPTICAL: u8 = 12;
+    /// No medium in the drive, or the tray is open.
+    pub const NO_MEDIUM: u8 = 13;
+    /// The device is busy.
+    pub const BUSY: u8 = 14;
+    /// The drive refused a command (the message carries the decoded sense).
+    pub const DRIVE_ERROR: u8 = 15;
+}
+
+/// Maps a device error to `mmc-probe`'s code.
+pub fn probe_code(e: &anyhow::Error) -> ExitCode {
+    ExitCode::from(match classify(e) {
+        DeviceFailure::NoSuchDevice => probe::NO_SUCH_DEVICE,
+        DeviceFailure::PermissionDenied => probe::PERMISSION_DENIED,
+        DeviceFailure::NotOptical => probe::NOT_OPTICAL,
+        DeviceFailure::NoMedium => probe::NO_MEDIUM,
+        DeviceFailure::Busy => probe::BUSY,
+        DeviceFailure::Other => probe::FAILURE,
+    })
+}
+
+/// Maps a device error to `spindle`'s code.
+pub fn spindle_device_code(e: &anyhow::Error) -> ExitCode {
+    let is_drive_refusal = e
+        .chain()
+        .any(|c| matches!(c.downcast_ref::<mmc::Error>(), Some(mmc::Error::CheckCondition { .. })));
+    ExitCode::from(match classify(e) {
+        DeviceFailure::NoSuchDevice => spindle::NO_SUCH_DEVICE,
+        DeviceFailure::PermissionDenied => spindle::PERMISSION_DENIED,
+        DeviceFailure::NotOptical => spindle::NOT_OPTICAL,
+        DeviceFailure::NoMedium => spindle::NO_MEDIUM,
+        DeviceFailure::Busy => spindle::BUSY,
+        DeviceFailure::Other if is_drive_refusal => spindle::DRIVE_ERROR,
+        DeviceFailure::Other => spindle::FAILURE,
+    })
+}

@@ -1,0 +1,18 @@
+//! The `spindle` and `mmc-probe` command-line tools. The binaries are thin: each calls a
+//! `run()` here that returns an exit code, so the logic is testable and the codes documented
+//! in one place ([`exit`]).
+#![forbid(unsafe_code)]
+
+pub mod battery;
+pub mod exit;
+pub mod human;
+pub mod logging;
+pub mod mock_cmd;
+pub mod probe;
+pub mod spindle;
+pub mod tray;
+
+/// Prints an error chain the way every spindle tool does: `error: outer: inner: root`.
+pub fn report_error(prog: &str, e: &anyhow::Error) {
+    eprintln!("{prog}: error: {e:#}");
+}

@@ -1,0 +1,221 @@
+//! `mmc-probe`: drive bring-up diagnostics.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Parser;
+
+use crate::exit;
+use crate::human::{bytes, grouped};
+
+const AFTER_HELP: &str = "\
+Examples:
+  mmc-probe                      list the optical drives on this machine
+  mmc-probe /dev/sr0             everything the drive says about itself and its medium
+  mmc-probe --json /dev/sr0      the same as JSON (schema: docs/mmc-probe.md)
+  mmc-probe mock:/tmp/drive      probe a mock drive (see `spindle mock new --help`)
+  mmc-probe --battery /dev/sr0   raw replies to a fixed set of read-only commands
+
+Exit codes:
+  0  probed, medium present (or drives listed)
+  1  other failure (the message names the command and the decoded sense)
+  2  bad command line
+  3  no such device
+  4  permission denied (the message names the group to join)
+  5  not an optical drive (regular file, directory, /dev/null, a disk)
+  6  no medium, or the tray is open (the report is still printed)
+  7  device busy (mounted, or held exclusively by another program)";
+
+/// Probes an optical drive and reports identity, profiles, medium, tray and capacity.
+#[derive(Debug, Parser)]
+#[command(name = "mmc-probe", version, about, long_about = None, after_help = AFTER_HELP)]
+pub struct Args {
+    /// The drive: /dev/srN, /dev/sgN, or mock:DIR. Without it, the drives are listed.
+    pub device: Option<String>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Send a fixed battery of read-only commands and print the raw replies.
+    #[arg(long)]
+    pub battery: bool,
+    /// More logging on stderr: -v steps, -vv every drive command, -vvv data bytes.
+    #[arg(short, long, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+/// Runs `mmc-probe` with the process arguments.
+pub fn main() -> ExitCode {
+    let args = match Args::try_parse() {
+        Ok(a) => a,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { exit::probe::USAGE } else { exit::probe::OK });
+        }
+    };
+    crate::logging::init(args.verbose);
+    match run(&args, &mut std::io::stdout().lock()) {
+        Ok(code) => code,
+        Err(e) => {
+            crate::report_error("mmc-probe", &e);
+            exit::probe_code(&e)
+        }
+    }
+}
+
+/// Runs `mmc-probe`, writing results to `out`.
+///
+/// # Errors
+/// Device and I/O failures, classified by [`exit::probe_code`].
+pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+    let Some(device) = args.device.as_deref() else {
+        return list(args.json, out);
+    };
+    let transport = hal::open(device)?;
+    if args.battery {
+        let mut t = transport;
+        let results = crate::battery::run(&mut t);
+        if args.json {
+            serde_json::to_writer_pretty(&mut *out, &results)?;
+            writeln!(out)?;
+        } else {
+            crate::battery::print(&results, out)?;
+        }
+        return Ok(ExitCode::from(exit::probe::OK));
+    }
+    let mut drive = mmc::Drive::new(transport);
+    let report = drive.probe().with_context(|| format!("probing {device}"))?;
+    if args.json {
+        serde_json::to_writer_pretty(&mut *out, &report)?;
+        writeln!(out)?;
+    } else {
+        print_report(&report, out)?;
+    }
+    if report.medium.is_none() {
+        let why = if report.tray.open == Some(true) { "the tray is open" } else { "no medium in the drive" };
+        eprintln!("mmc-probe: {device}: {why}");
+        return Ok(ExitCode::from(exit::probe::NO_MEDIUM));
+    }
+    Ok(ExitCode::from(exit::probe::OK))
+}
+
+fn list(json: bool, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+    let drives = hal::discover::list()?;
+    if json {
+        serde_json::to_writer_pretty(&mut *out, &drives)?;
+        writeln!(out)?;
+        return Ok(ExitCode::from(exit::probe::OK));
+    }
+    if drives.is_empty() {
+        eprintln!("mmc-probe: no optical drives found (is sr_mod loaded? see `lsblk -S`); a mock drive is probed with mmc-probe mock:DIR");
+        return Ok(ExitCode::from(exit::probe::OK));
+    }
+    for d in &drives {
+        let node = |p: &Option<std::path::PathBuf>| p.as_ref().map_or("-".to_string(), |p| p.display().to_string());
+        writeln!(out, "{:<10} {:<10} {:<8} {:<16} {:<4}  [{}]", node(&d.block), node(&d.sg), d.vendor, d.product, d.revision, d.hctl)?;
+    }
+    Ok(ExitCode::from(exit::probe::OK))
+}
+
+fn yes_no(v: Option<bool>, yes: &str, no: &str) -> String {
+    match v {
+        Some(true) => yes.to_string(),
+        Some(false) => no.to_string(),
+        None => "unknown".to_string(),
+    }
+}
+
+/// Prints the report as text for people.
+///
+/// # Errors
+/// Only write errors.
+pub fn print_report(r: &mmc::ProbeReport, out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(out, "Device:        {}", r.device)?;
+    writeln!(out, "Drive:         {} {} (revision {})", r.vendor, r.product, r.revision)?;
+    let profiles: Vec<String> = r
+        .profiles
+        .iter()
+        .map(|p| if p.current { format!("{} ({:04X}h, current)", p.name, p.code) } else { format!("{} ({:04X}h)", p.name, p.code) })
+        .collect();
+    writeln!(out, "Profiles:      {}", if profiles.is_empty() { "none reported".into() } else { profiles.join(", ") })?;
+    match &r.current_profile {
+        Some(p) => writeln!(out, "Medium:        {} ({:04X}h)", p.name, p.code)?,
+        None => writeln!(out, "Medium:        none")?,
+    }
+    writeln!(
+        out,
+        "Tray:          {}, {}, {}",
+        yes_no(r.tray.open, "open", "closed"),
+        if r.tray.medium_present { "medium present" } else { "no medium" },
+        yes_no(r.tray.locked, "locked", "unlocked"),
+    )?;
+    if let Some(m) = &r.medium {
+        let fmt = m.formatted.as_deref().map(|f| format!(", {f}")).unwrap_or_default();
+        writeln!(
+            out,
+            "Disc status:   {}{fmt}; last session {}; {}",
+            m.disc_status,
+            m.last_session_state,
+            if m.erasable { "erasable" } else { "not erasable" }
+        )?;
+        writeln!(out, "Sessions:      {} (tracks {}-{})", m.sessions, m.first_track, m.last_track)?;
+        for t in &m.tracks {
+            let mut extra = Vec::new();
+            if t.blank {
+                extra.push("blank".to_string());
+            }
+            if t.incomplete {
+                extra.push("incomplete".to_string());
+            }
+            if let Some(n) = t.next_writable_address {
+                extra.push(format!("NWA {n}"));
+            }
+            if let Some(f) = t.free_blocks {
+                extra.push(format!("{} free", grouped(u64::from(f))));
+            }
+            writeln!(
+                out,
+                "  track {:>3}  session {:>3}  start {:>9}  size {:>9} blocks  {}{}",
+                t.number,
+                t.session,
+                t.start_lba,
+                t.size_blocks,
+                t.mode,
+                if extra.is_empty() { String::new() } else { format!("  ({})", extra.join(", ")) }
+            )?;
+        }
+        if let Some(lba) = m.last_session_start_lba {
+            writeln!(out, "Last session:  starts at LBA {lba}")?;
+        }
+        match m.next_writable_address {
+            Some(n) => writeln!(out, "Next writable: LBA {n}")?,
+            None => writeln!(out, "Next writable: none (not writable)")?,
+        }
+        let c = &m.capacity;
+        writeln!(out, "Capacity:      {} blocks of {} bytes, {}", grouped(c.total_blocks), c.block_size, bytes(c.total_bytes))?;
+        writeln!(out, "  used         {} blocks, {}", grouped(c.used_blocks), bytes(c.used_bytes))?;
+        writeln!(out, "  free         {} blocks, {}", grouped(c.free_blocks), bytes(c.free_bytes))?;
+    }
+    if r.write_speeds.is_empty() {
+        writeln!(out, "Write speeds:  none reported")?;
+    } else {
+        let s: Vec<String> = r.write_speeds.iter().map(|s| format!("{:.1}x ({} kB/s)", s.multiplier, s.kbytes_per_sec)).collect();
+        writeln!(out, "Write speeds:  {}", s.join(", "))?;
+    }
+    if let Some(k) = r.max_read_speed_kbps {
+        writeln!(out, "Max read:      {k} kB/s")?;
+    }
+    if let Some(b) = r.buffer_size_kib {
+        writeln!(out, "Buffer:        {b} KiB")?;
+    }
+    if !r.features.is_empty() {
+        writeln!(out, "Write features:")?;
+        for f in &r.features {
+            writeln!(out, "  {:04X}h {}{}", f.code, f.name, if f.current { " (current)" } else { "" })?;
+        }
+    }
+    for w in &r.warnings {
+        writeln!(out, "Warning:       {w}")?;
+    }
+    Ok(())
+}

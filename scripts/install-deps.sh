@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what spindle's test suite needs on a fresh Debian machine, and nothing when it is
+# already there (a warm machine runs this in well under a second).
+#   - outside readers and writers the tests compare against: xorriso, genisoimage (isoinfo),
+#     bsdtar (libarchive-tools), sg3-utils, and python3-venv for the pycdlib venv that
+#     scripts/pycdlib-venv.sh creates (iso9660's tests run that script themselves);
+#   - the hardware lane: qemu-system-x86, busybox-static, cpio, xz-utils (hwtests/lab also
+#     checks for these itself, so it can run on its own).
+set -euo pipefail
+
+pkgs=(xorriso genisoimage libarchive-tools python3-venv sg3-utils qemu-system-x86 busybox-static cpio xz-utils)
+
+missing=()
+for p in "${pkgs[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [[ ${#missing[@]} -gt 0 ]]; then
+    SUDO=""; [[ $(id -u) == 0 ]] || SUDO=sudo
+    echo "install-deps: installing ${missing[*]}" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    if ! $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2; then
+        $SUDO apt-get update -qq >&2
+        $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+    fi
+fi
