@@ -5,8 +5,6 @@
 //! Backup's codes 0-6 for its backup actions and uses 10 and up for device problems, so a
 //! wrapper written for `cback3` keeps working.
 
-use std::process::ExitCode;
-
 use hal::ErrorKind;
 
 /// The categories a device failure falls into.
@@ -109,23 +107,23 @@ pub mod spindle {
 }
 
 /// Maps a device error to `mmc-probe`'s code.
-pub fn probe_code(e: &anyhow::Error) -> ExitCode {
-    ExitCode::from(match classify(e) {
+pub fn probe_code(e: &anyhow::Error) -> u8 {
+    match classify(e) {
         DeviceFailure::NoSuchDevice => probe::NO_SUCH_DEVICE,
         DeviceFailure::PermissionDenied => probe::PERMISSION_DENIED,
         DeviceFailure::NotOptical => probe::NOT_OPTICAL,
         DeviceFailure::NoMedium => probe::NO_MEDIUM,
         DeviceFailure::Busy => probe::BUSY,
         DeviceFailure::Other => probe::FAILURE,
-    })
+    }
 }
 
 /// Maps a device error to `spindle`'s code.
-pub fn spindle_device_code(e: &anyhow::Error) -> ExitCode {
+pub fn spindle_device_code(e: &anyhow::Error) -> u8 {
     let is_drive_refusal = e
         .chain()
         .any(|c| matches!(c.downcast_ref::<mmc::Error>(), Some(mmc::Error::CheckCondition { .. })));
-    ExitCode::from(match classify(e) {
+    match classify(e) {
         DeviceFailure::NoSuchDevice => spindle::NO_SUCH_DEVICE,
         DeviceFailure::PermissionDenied => spindle::PERMISSION_DENIED,
         DeviceFailure::NotOptical => spindle::NOT_OPTICAL,
@@ -133,5 +131,5 @@ pub fn spindle_device_code(e: &anyhow::Error) -> ExitCode {
         DeviceFailure::Busy => spindle::BUSY,
         DeviceFailure::Other if is_drive_refusal => spindle::DRIVE_ERROR,
         DeviceFailure::Other => spindle::FAILURE,
-    })
+    }
 }

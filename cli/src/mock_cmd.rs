@@ -5,7 +5,6 @@
 //! a fault, exactly as with a real drive and an operator.
 
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
@@ -193,7 +192,7 @@ fn parse_sense(s: &str) -> Result<(u8, u8, u8), String> {
 ///
 /// # Errors
 /// Mock state errors and invalid combinations, with what to do.
-pub fn run(a: &MockArgs) -> anyhow::Result<ExitCode> {
+pub fn run(a: &MockArgs) -> anyhow::Result<()> {
     match &a.action {
         MockAction::New(n) => {
             let mut config = if n.qemu { MockConfig::qemu_like() } else { MockConfig::default() };
@@ -278,7 +277,7 @@ pub fn run(a: &MockArgs) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
 fn insert(drive: &mut MockDrive, kind: MediaKind, m: &MediumArgs) -> anyhow::Result<()> {

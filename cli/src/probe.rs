@@ -55,19 +55,28 @@ pub fn main() -> ExitCode {
     };
     crate::logging::init(args.verbose);
     match run(&args, &mut std::io::stdout().lock()) {
-        Ok(code) => code,
+        Ok(code) => ExitCode::from(code),
+        // A reader that stops early (`mmc-probe /dev/sr0 | head`) is not a failure.
+        Err(e) if is_broken_pipe(&e) => ExitCode::from(exit::probe::OK),
         Err(e) => {
             crate::report_error("mmc-probe", &e);
-            exit::probe_code(&e)
+            ExitCode::from(exit::probe_code(&e))
         }
     }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            || c.downcast_ref::<serde_json::Error>().and_then(|j| j.io_error_kind()) == Some(std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 /// Runs `mmc-probe`, writing results to `out`.
 ///
 /// # Errors
 /// Device and I/O failures, classified by [`exit::probe_code`].
-pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<u8> {
     let Some(device) = args.device.as_deref() else {
         return list(args.json, out);
     };
@@ -81,7 +90,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
         } else {
             crate::battery::print(&results, out)?;
         }
-        return Ok(ExitCode::from(exit::probe::OK));
+        return Ok(exit::probe::OK);
     }
     let mut drive = mmc::Drive::new(transport);
     let report = drive.probe().with_context(|| format!("probing {device}"))?;
@@ -94,27 +103,27 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
     if report.medium.is_none() {
         let why = if report.tray.open == Some(true) { "the tray is open" } else { "no medium in the drive" };
         eprintln!("mmc-probe: {device}: {why}");
-        return Ok(ExitCode::from(exit::probe::NO_MEDIUM));
+        return Ok(exit::probe::NO_MEDIUM);
     }
-    Ok(ExitCode::from(exit::probe::OK))
+    Ok(exit::probe::OK)
 }
 
-fn list(json: bool, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+fn list(json: bool, out: &mut dyn Write) -> anyhow::Result<u8> {
     let drives = hal::discover::list()?;
     if json {
         serde_json::to_writer_pretty(&mut *out, &drives)?;
         writeln!(out)?;
-        return Ok(ExitCode::from(exit::probe::OK));
+        return Ok(exit::probe::OK);
     }
     if drives.is_empty() {
         eprintln!("mmc-probe: no optical drives found (is sr_mod loaded? see `lsblk -S`); a mock drive is probed with mmc-probe mock:DIR");
-        return Ok(ExitCode::from(exit::probe::OK));
+        return Ok(exit::probe::OK);
     }
     for d in &drives {
         let node = |p: &Option<std::path::PathBuf>| p.as_ref().map_or("-".to_string(), |p| p.display().to_string());
         writeln!(out, "{:<10} {:<10} {:<8} {:<16} {:<4}  [{}]", node(&d.block), node(&d.sg), d.vendor, d.product, d.revision, d.hctl)?;
     }
-    Ok(ExitCode::from(exit::probe::OK))
+    Ok(exit::probe::OK)
 }
 
 fn yes_no(v: Option<bool>, yes: &str, no: &str) -> String {

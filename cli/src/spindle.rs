@@ -48,11 +48,21 @@ pub enum Command {
 
 /// Runs `spindle` with the process arguments.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    ExitCode::from(run_args(std::env::args_os()))
+}
+
+/// Runs `spindle` with the given arguments (the first is the program name) and returns the
+/// exit code; errors are printed to stderr.
+pub fn run_args<I, T>(args: I) -> u8
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { exit::spindle::USAGE } else { exit::spindle::OK });
+            return if e.use_stderr() { exit::spindle::USAGE } else { exit::spindle::OK };
         }
     };
     crate::logging::init(cli.verbose);
@@ -64,7 +74,7 @@ pub fn main() -> ExitCode {
         Command::Unlock(a) => crate::tray::unlock(a),
     };
     match result {
-        Ok(code) => code,
+        Ok(()) => exit::spindle::OK,
         Err(e) => {
             crate::report_error("spindle", &e);
             exit::spindle_device_code(&e)

@@ -1,6 +1,5 @@
 //! Tray and lock commands: eject, load, lock, unlock.
 
-use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Args;
@@ -43,7 +42,7 @@ fn open(device: &str) -> anyhow::Result<mmc::Drive<Box<dyn hal::Transport>>> {
 ///
 /// # Errors
 /// Open failures and drive refusals, with the decoded sense.
-pub fn eject(a: &EjectArgs) -> anyhow::Result<ExitCode> {
+pub fn eject(a: &EjectArgs) -> anyhow::Result<()> {
     let mut d = open(&a.device)?;
     if !a.no_unlock {
         // A persistent prevent is cleared only by its own code (10b); `eject -i off` sends
@@ -53,24 +52,24 @@ pub fn eject(a: &EjectArgs) -> anyhow::Result<ExitCode> {
     }
     d.run(&StartStopUnit::eject()).with_context(|| format!("{}: ejecting", a.device))?;
     log::info!("{}: tray open", a.device);
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
 /// `spindle load`.
 ///
 /// # Errors
 /// Open failures and drive refusals.
-pub fn load(a: &DeviceArg) -> anyhow::Result<ExitCode> {
+pub fn load(a: &DeviceArg) -> anyhow::Result<()> {
     let mut d = open(&a.device)?;
     d.run(&StartStopUnit::load()).with_context(|| format!("{}: loading", a.device))?;
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
 /// `spindle lock`.
 ///
 /// # Errors
 /// Open failures and drive refusals.
-pub fn lock(a: &LockArgs) -> anyhow::Result<ExitCode> {
+pub fn lock(a: &LockArgs) -> anyhow::Result<()> {
     let mut d = open(&a.device)?;
     let cmd = if a.persistent { PreventAllowMediumRemoval::set_persistent() } else { PreventAllowMediumRemoval::prevent() };
     d.run(&cmd).with_context(|| format!("{}: locking", a.device))?;
@@ -80,16 +79,16 @@ pub fn lock(a: &LockArgs) -> anyhow::Result<ExitCode> {
             a.device
         );
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
 /// `spindle unlock`.
 ///
 /// # Errors
 /// Open failures and drive refusals.
-pub fn unlock(a: &DeviceArg) -> anyhow::Result<ExitCode> {
+pub fn unlock(a: &DeviceArg) -> anyhow::Result<()> {
     let mut d = open(&a.device)?;
     d.run(&PreventAllowMediumRemoval::clear_persistent()).with_context(|| format!("{}: clearing the persistent lock", a.device))?;
     d.run(&PreventAllowMediumRemoval::allow()).with_context(|| format!("{}: unlocking", a.device))?;
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }

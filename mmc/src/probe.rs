@@ -592,7 +592,14 @@ impl<T: Transport> Drive<T> {
             sessions,
             first_track,
             last_track,
-            next_writable_address: writable.and_then(|w| w.next_writable_address),
+            // Overwritable media take writes anywhere; the drive's own NWA for track 1 is
+            // where a fresh image goes (appending by the growisofs method is the burner's
+            // decision, made from the filesystem on the disc).
+            next_writable_address: if overwritable {
+                tracks.iter().find_map(|t| t.next_writable_address)
+            } else {
+                writable.and_then(|w| w.next_writable_address)
+            },
             last_session_start_lba,
             tracks,
             capacity,
