@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use hal::mock::{MediaKind, MockConfig, MockDrive};
 use mmc::command::{
-    CloseFunction, CloseTrackSession, ModeSelect10, ReadDiscInformation, ReadTrackInformation, SynchronizeCache,
-    TestUnitReady, WriteParametersPage, Write10,
+    CloseFunction, CloseTrackSession, ModeSelect10, ReadDiscInformation, ReadTrackInformation,
+    SynchronizeCache, TestUnitReady, Write10, WriteParametersPage,
 };
 use mmc::Drive;
 use serde_json::Value;
@@ -29,19 +29,73 @@ pub struct Medium {
 
 /// The write-once and sequential media, with their capacities from mmc.md §3.1.
 pub const SEQUENTIAL: &[Medium] = &[
-    Medium { kind: MediaKind::CdR, profile: 0x0009, capacity: 359_849, unit: 1, erasable: false },
-    Medium { kind: MediaKind::CdRw, profile: 0x000A, capacity: 359_849, unit: 1, erasable: true },
-    Medium { kind: MediaKind::DvdR, profile: 0x0011, capacity: 2_298_496, unit: 16, erasable: false },
-    Medium { kind: MediaKind::DvdRw, profile: 0x0014, capacity: 2_298_496, unit: 16, erasable: true },
-    Medium { kind: MediaKind::DvdPlusR, profile: 0x001B, capacity: 2_295_104, unit: 16, erasable: false },
-    Medium { kind: MediaKind::DvdPlusRDl, profile: 0x002B, capacity: 4_173_824, unit: 16, erasable: false },
-    Medium { kind: MediaKind::BdR, profile: 0x0041, capacity: 12_219_392, unit: 32, erasable: false },
+    Medium {
+        kind: MediaKind::CdR,
+        profile: 0x0009,
+        capacity: 359_849,
+        unit: 1,
+        erasable: false,
+    },
+    Medium {
+        kind: MediaKind::CdRw,
+        profile: 0x000A,
+        capacity: 359_849,
+        unit: 1,
+        erasable: true,
+    },
+    Medium {
+        kind: MediaKind::DvdR,
+        profile: 0x0011,
+        capacity: 2_298_496,
+        unit: 16,
+        erasable: false,
+    },
+    Medium {
+        kind: MediaKind::DvdRw,
+        profile: 0x0014,
+        capacity: 2_298_496,
+        unit: 16,
+        erasable: true,
+    },
+    Medium {
+        kind: MediaKind::DvdPlusR,
+        profile: 0x001B,
+        capacity: 2_295_104,
+        unit: 16,
+        erasable: false,
+    },
+    Medium {
+        kind: MediaKind::DvdPlusRDl,
+        profile: 0x002B,
+        capacity: 4_173_824,
+        unit: 16,
+        erasable: false,
+    },
+    Medium {
+        kind: MediaKind::BdR,
+        profile: 0x0041,
+        capacity: 12_219_392,
+        unit: 32,
+        erasable: false,
+    },
 ];
 
 /// The overwritable media.
 pub const OVERWRITABLE: &[Medium] = &[
-    Medium { kind: MediaKind::DvdPlusRw, profile: 0x001A, capacity: 2_295_104, unit: 16, erasable: false },
-    Medium { kind: MediaKind::BdRe, profile: 0x0043, capacity: 12_219_392, unit: 32, erasable: false },
+    Medium {
+        kind: MediaKind::DvdPlusRw,
+        profile: 0x001A,
+        capacity: 2_295_104,
+        unit: 16,
+        erasable: false,
+    },
+    Medium {
+        kind: MediaKind::BdRe,
+        profile: 0x0043,
+        capacity: 12_219_392,
+        unit: 32,
+        erasable: false,
+    },
 ];
 
 /// A mock drive in a temporary directory.
@@ -82,7 +136,9 @@ impl MockDisc {
     /// A drive holding a pressed disc made from `image`.
     pub fn rom(kind: MediaKind, image: &Path) -> MockDisc {
         let mut m = MockDisc::empty();
-        m.drive.insert(kind, false, Some(image)).expect("insert rom");
+        m.drive
+            .insert(kind, false, Some(image))
+            .expect("insert rom");
         m
     }
 
@@ -96,7 +152,10 @@ impl MockDisc {
     /// so the poll pause is cut to keep the suite fast.
     pub fn mmc(&self) -> Drive<MockDrive> {
         let mut d = Drive::new(self.drive.clone());
-        d.set_policy(mmc::DrivePolicy { poll_interval: Duration::from_millis(1), ..mmc::DrivePolicy::default() });
+        d.set_policy(mmc::DrivePolicy {
+            poll_interval: Duration::from_millis(1),
+            ..mmc::DrivePolicy::default()
+        });
         d
     }
 
@@ -120,17 +179,24 @@ impl MockDisc {
         let keep_open = !finalize;
         match m.kind {
             MediaKind::CdR | MediaKind::CdRw => {
-                d.run(&ModeSelect10::write_parameters(&WriteParametersPage::cd_tao(keep_open))).expect("page 05");
+                d.run(&ModeSelect10::write_parameters(
+                    &WriteParametersPage::cd_tao(keep_open),
+                ))
+                .expect("page 05");
             }
             MediaKind::DvdR | MediaKind::DvdRw => {
-                d.run(&ModeSelect10::write_parameters(&WriteParametersPage::dvd_incremental(keep_open, 16)))
-                    .expect("page 05");
+                d.run(&ModeSelect10::write_parameters(
+                    &WriteParametersPage::dvd_incremental(keep_open, 16),
+                ))
+                .expect("page 05");
             }
             _ => {}
         }
         let info = d.run(&ReadDiscInformation::default()).expect("disc info");
         let track = u32::from(info.last_track_in_last_session);
-        let ti = d.run(&ReadTrackInformation::track(track)).expect("track info");
+        let ti = d
+            .run(&ReadTrackInformation::track(track))
+            .expect("track info");
         let start = ti.next_writable_address.expect("writable track has an NWA");
         let padded = blocks.div_ceil(m.unit) * m.unit;
         let chunk = 32u32;
@@ -138,15 +204,20 @@ impl MockDisc {
         while lba < start + padded {
             let n = chunk.min(start + padded - lba);
             let data = pattern(lba, n);
-            d.run(&Write10::new(lba, &data).expect("write cdb")).expect("WRITE(10)");
+            d.run(&Write10::new(lba, &data).expect("write cdb"))
+                .expect("WRITE(10)");
             lba += n;
         }
         d.run(&SynchronizeCache::blocking()).expect("sync");
-        d.run(&CloseTrackSession::close_track(track as u16)).expect("close track");
-        d.wait_ready(Duration::from_secs(60), |_| {}).expect("close track completes");
+        d.run(&CloseTrackSession::close_track(track as u16))
+            .expect("close track");
+        d.wait_ready(Duration::from_secs(60), |_| {})
+            .expect("close track completes");
         let last = if finalize {
             match m.kind {
-                MediaKind::DvdPlusR | MediaKind::DvdPlusRDl => CloseTrackSession::function(CloseFunction::FINALIZE_MINIMAL_RADIUS),
+                MediaKind::DvdPlusR | MediaKind::DvdPlusRDl => {
+                    CloseTrackSession::function(CloseFunction::FINALIZE_MINIMAL_RADIUS)
+                }
                 MediaKind::BdR => CloseTrackSession::function(CloseFunction::FINALIZE),
                 // CD and DVD-R/RW finalize by closing the session with page 05 multi-session 00b.
                 _ => CloseTrackSession::close_session(),
@@ -155,8 +226,13 @@ impl MockDisc {
             CloseTrackSession::close_session()
         };
         d.run(&last).expect("close session");
-        d.wait_ready(Duration::from_secs(60), |_| {}).expect("close session completes");
-        Written { track, start, blocks: padded }
+        d.wait_ready(Duration::from_secs(60), |_| {})
+            .expect("close session completes");
+        Written {
+            track,
+            start,
+            blocks: padded,
+        }
     }
 
     /// Runs `mmc-probe --json` in-process; returns the exit code and the parsed JSON.
@@ -187,6 +263,10 @@ pub fn probe_json(device: &str) -> (u8, Value) {
         Ok(c) => c,
         Err(e) => cli::exit::probe_code(&e),
     };
-    let v = if out.is_empty() { Value::Null } else { serde_json::from_slice(&out).expect("mmc-probe printed valid JSON") };
+    let v = if out.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&out).expect("mmc-probe printed valid JSON")
+    };
     (code, v)
 }

@@ -65,7 +65,8 @@ pub fn list_in(sysfs: &Path, dev: &Path) -> Result<Vec<DriveNode>> {
             continue;
         }
         let block = first_child(&dir.join("block")).or_else(|| legacy_child(&dir, "block:"));
-        let sg = first_child(&dir.join("scsi_generic")).or_else(|| legacy_child(&dir, "scsi_generic:"));
+        let sg =
+            first_child(&dir.join("scsi_generic")).or_else(|| legacy_child(&dir, "scsi_generic:"));
         found.push(DriveNode {
             block: block.map(|n| dev.join(n)),
             sg: sg.map(|n| dev.join(n)),
@@ -80,12 +81,17 @@ pub fn list_in(sysfs: &Path, dev: &Path) -> Result<Vec<DriveNode>> {
 }
 
 fn read_trim(p: &Path) -> Option<String> {
-    std::fs::read_to_string(p).ok().map(|s| s.trim().to_string())
+    std::fs::read_to_string(p)
+        .ok()
+        .map(|s| s.trim().to_string())
 }
 
 fn first_child(dir: &Path) -> Option<String> {
-    let mut names: Vec<String> =
-        std::fs::read_dir(dir).ok()?.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
     names.sort();
     names.into_iter().next()
 }
@@ -95,12 +101,19 @@ fn legacy_child(dir: &Path, prefix: &str) -> Option<String> {
     std::fs::read_dir(dir)
         .ok()?
         .flatten()
-        .filter_map(|e| e.file_name().to_string_lossy().strip_prefix(prefix).map(str::to_string))
+        .filter_map(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .strip_prefix(prefix)
+                .map(str::to_string)
+        })
         .next()
 }
 
 fn hctl_key(hctl: &str) -> Vec<u64> {
-    hctl.split(':').map(|p| p.parse().unwrap_or(u64::MAX)).collect()
+    hctl.split(':')
+        .map(|p| p.parse().unwrap_or(u64::MAX))
+        .collect()
 }
 
 #[cfg(test)]
@@ -132,12 +145,19 @@ mod tests {
         device(t.path(), "10:0:0:0", "5", None, Some("sg5"));
         fs::create_dir_all(t.path().join("bus/scsi/devices/host0")).unwrap();
         let got = list_in(t.path(), Path::new("/dev")).unwrap();
-        let names: Vec<_> = got.iter().map(|d| (d.hctl.as_str(), d.block.clone(), d.sg.clone())).collect();
+        let names: Vec<_> = got
+            .iter()
+            .map(|d| (d.hctl.as_str(), d.block.clone(), d.sg.clone()))
+            .collect();
         assert_eq!(
             names,
             vec![
                 ("2:0:0:0", Some(PathBuf::from("/dev/sr0")), None),
-                ("2:0:1:0", Some(PathBuf::from("/dev/sr1")), Some(PathBuf::from("/dev/sg2"))),
+                (
+                    "2:0:1:0",
+                    Some(PathBuf::from("/dev/sr1")),
+                    Some(PathBuf::from("/dev/sg2"))
+                ),
                 ("10:0:0:0", None, Some(PathBuf::from("/dev/sg5"))),
             ]
         );

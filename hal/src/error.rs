@@ -102,7 +102,9 @@ impl Error {
             Error::Ioctl { source, .. } => match source.raw_os_error() {
                 Some(libc::EPERM) | Some(libc::EACCES) => ErrorKind::PermissionDenied,
                 Some(libc::ENODEV) | Some(libc::ENXIO) => ErrorKind::Disconnected,
-                Some(libc::EINVAL) | Some(libc::EMSGSIZE) | Some(libc::EIO) => ErrorKind::InvalidRequest,
+                Some(libc::EINVAL) | Some(libc::EMSGSIZE) | Some(libc::EIO) => {
+                    ErrorKind::InvalidRequest
+                }
                 _ => ErrorKind::Other,
             },
             Error::HostStatus { host_status, .. } => match host_status {
@@ -122,7 +124,10 @@ impl Error {
     }
 
     pub(crate) fn io(context: impl Into<String>, source: std::io::Error) -> Self {
-        Error::Io { context: context.into(), source }
+        Error::Io {
+            context: context.into(),
+            source,
+        }
     }
 }
 

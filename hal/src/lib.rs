@@ -16,13 +16,13 @@
 #![warn(missing_docs)]
 
 mod error;
-mod transport;
 mod transcript;
+mod transport;
 
 pub mod discover;
-pub mod sg;
 #[cfg(feature = "mock")]
 pub mod mock;
+pub mod sg;
 
 pub use error::{host_status_name, Error, ErrorKind, Result};
 pub use transcript::{format_exchange, Recorder};
@@ -39,5 +39,8 @@ pub fn open(spec: &str) -> Result<Box<dyn Transport>> {
     if let Some(dir) = spec.strip_prefix("mock:") {
         return Ok(Box::new(mock::MockDrive::open(dir)?));
     }
-    Ok(Box::new(sg::SgDevice::open(spec, &sg::OpenOptions::default())?))
+    Ok(Box::new(sg::SgDevice::open(
+        spec,
+        &sg::OpenOptions::default(),
+    )?))
 }

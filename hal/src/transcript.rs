@@ -8,7 +8,12 @@ use crate::{Completion, Request, Result, Transport};
 ///
 /// The same format is used by the mock's own transcript and by [`Recorder`] on real drives, so
 /// captures from hardware can be compared with mock runs line by line.
-pub fn format_exchange(cdb: &[u8], direction: &str, requested: usize, outcome: &Result<Completion>) -> String {
+pub fn format_exchange(
+    cdb: &[u8],
+    direction: &str,
+    requested: usize,
+    outcome: &Result<Completion>,
+) -> String {
     let mut line = String::with_capacity(80);
     for (i, b) in cdb.iter().enumerate() {
         if i > 0 {
@@ -19,7 +24,10 @@ pub fn format_exchange(cdb: &[u8], direction: &str, requested: usize, outcome: &
     match outcome {
         Ok(c) => {
             let moved = requested.saturating_sub(c.residual);
-            line.push_str(&format!(" | {direction} {moved}/{requested} | {}", c.status));
+            line.push_str(&format!(
+                " | {direction} {moved}/{requested} | {}",
+                c.status
+            ));
             let s = c.sense.as_slice();
             if !s.is_empty() {
                 let (key, asc, ascq) = match s.first().map(|b| b & 0x7f) {
@@ -27,10 +35,17 @@ pub fn format_exchange(cdb: &[u8], direction: &str, requested: usize, outcome: &
                     _ => (s.get(2), s.get(12), s.get(13)),
                 };
                 let g = |b: Option<&u8>| b.copied().unwrap_or(0);
-                line.push_str(&format!(" {:X}/{:02X}/{:02X}", g(key) & 0x0f, g(asc), g(ascq)));
+                line.push_str(&format!(
+                    " {:X}/{:02X}/{:02X}",
+                    g(key) & 0x0f,
+                    g(asc),
+                    g(ascq)
+                ));
             }
         }
-        Err(e) => line.push_str(&format!(" | {direction} 0/{requested} | TRANSPORT ERROR {e}")),
+        Err(e) => line.push_str(&format!(
+            " | {direction} 0/{requested} | TRANSPORT ERROR {e}"
+        )),
     }
     line
 }

@@ -114,7 +114,10 @@ impl SenseBytes {
 
     /// No sense data.
     pub const fn empty() -> Self {
-        SenseBytes { buf: [0; Self::CAPACITY], len: 0 }
+        SenseBytes {
+            buf: [0; Self::CAPACITY],
+            len: 0,
+        }
     }
 
     /// Keeps the first [`Self::CAPACITY`] bytes of `bytes`.
@@ -170,12 +173,20 @@ pub struct Completion {
 impl Completion {
     /// A GOOD completion that moved everything.
     pub fn good() -> Self {
-        Completion { status: ScsiStatus::GOOD, sense: SenseBytes::empty(), residual: 0 }
+        Completion {
+            status: ScsiStatus::GOOD,
+            sense: SenseBytes::empty(),
+            residual: 0,
+        }
     }
 
     /// A CHECK CONDITION with the given sense bytes.
     pub fn check_condition(sense: &[u8]) -> Self {
-        Completion { status: ScsiStatus::CHECK_CONDITION, sense: SenseBytes::new(sense), residual: 0 }
+        Completion {
+            status: ScsiStatus::CHECK_CONDITION,
+            sense: SenseBytes::new(sense),
+            residual: 0,
+        }
     }
 
     /// True for GOOD (and CONDITION MET).

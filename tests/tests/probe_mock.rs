@@ -11,7 +11,8 @@ fn spindle(args: &[&str]) -> u8 {
 }
 
 fn u(v: &Value) -> u64 {
-    v.as_u64().unwrap_or_else(|| panic!("expected an integer, got {v}"))
+    v.as_u64()
+        .unwrap_or_else(|| panic!("expected an integer, got {v}"))
 }
 
 /// Checks the fields every report with a medium shares.
@@ -21,25 +22,48 @@ fn check_common(j: &Value, device: &str, profile: u16) {
     assert_eq!(j["product"], "MOCK BD WRITER");
     assert_eq!(j["revision"], "1.00");
     assert_eq!(j["peripheral_type"], 5);
-    assert_eq!(u(&j["current_profile"]["code"]), u64::from(profile), "{}", j["current_profile"]);
+    assert_eq!(
+        u(&j["current_profile"]["code"]),
+        u64::from(profile),
+        "{}",
+        j["current_profile"]
+    );
     assert_eq!(j["current_profile"]["current"], true);
     let profiles = j["profiles"].as_array().unwrap();
     let current: Vec<_> = profiles.iter().filter(|p| p["current"] == true).collect();
-    assert_eq!(current.len(), 1, "exactly one current profile: {profiles:?}");
+    assert_eq!(
+        current.len(),
+        1,
+        "exactly one current profile: {profiles:?}"
+    );
     assert_eq!(u(&current[0]["code"]), u64::from(profile));
-    assert!(profiles.len() >= 10, "a BD writer lists CD, DVD and BD profiles: {profiles:?}");
+    assert!(
+        profiles.len() >= 10,
+        "a BD writer lists CD, DVD and BD profiles: {profiles:?}"
+    );
     assert_eq!(j["tray"]["open"], false);
     assert_eq!(j["tray"]["medium_present"], true);
     assert_eq!(j["tray"]["locked"], false);
     assert_eq!(j["tray"]["lock_source"], "mode-page-2a");
-    assert!(!j["write_speeds"].as_array().unwrap().is_empty(), "writable media have write speeds");
+    assert!(
+        !j["write_speeds"].as_array().unwrap().is_empty(),
+        "writable media have write speeds"
+    );
     for s in j["write_speeds"].as_array().unwrap() {
         assert!(u(&s["kbytes_per_sec"]) > 0);
         assert!(s["multiplier"].as_f64().unwrap() >= 1.0, "{s}");
     }
-    assert_eq!(u(&j["buffer_size_kib"]), 4096, "the mock's default 4 MiB buffer");
+    assert_eq!(
+        u(&j["buffer_size_kib"]),
+        4096,
+        "the mock's default 4 MiB buffer"
+    );
     assert!(u(&j["max_read_speed_kbps"]) > 0);
-    assert_eq!(j["warnings"], serde_json::json!([]), "no warnings on a healthy mock");
+    assert_eq!(
+        j["warnings"],
+        serde_json::json!([]),
+        "no warnings on a healthy mock"
+    );
     assert_eq!(u(&j["medium"]["capacity"]["block_size"]), 2048);
 }
 
@@ -84,7 +108,11 @@ fn blank_write_once_and_sequential_media() {
         assert_eq!(u(&tracks[0]["next_writable_address"]), 0);
         assert_eq!(u(&tracks[0]["free_blocks"]), u64::from(m.capacity));
         assert_eq!(u(&med["next_writable_address"]), 0);
-        assert_eq!(med["last_session_start_lba"], Value::Null, "a blank disc has no complete session");
+        assert_eq!(
+            med["last_session_start_lba"],
+            Value::Null,
+            "a blank disc has no complete session"
+        );
         check_capacity(&j, u64::from(m.capacity), 0);
     }
 }
@@ -102,12 +130,20 @@ fn appendable_with_two_sessions() {
         let w1 = disc.write_session(m, 300, false);
         let w2 = disc.write_session(m, 500, false);
         let is_cd = m.profile == 0x0009 || m.profile == 0x000A;
-        let (size1, size2) = if is_cd { (cd_track_size(&w1), cd_track_size(&w2)) } else { (w1.blocks, w2.blocks) };
+        let (size1, size2) = if is_cd {
+            (cd_track_size(&w1), cd_track_size(&w2))
+        } else {
+            (w1.blocks, w2.blocks)
+        };
         assert_eq!(w1.start, 0);
         if is_cd {
             assert_eq!(w2.start, size1 + 11_400, "CD second session start");
         } else {
-            assert!(w2.start >= size1, "{:?}: session 2 starts after session 1", m.kind);
+            assert!(
+                w2.start >= size1,
+                "{:?}: session 2 starts after session 1",
+                m.kind
+            );
         }
         let (code, j) = disc.probe();
         assert_eq!(code, 0, "{:?}: {j}", m.kind);
@@ -115,7 +151,12 @@ fn appendable_with_two_sessions() {
         let med = &j["medium"];
         assert_eq!(med["disc_status"], "appendable", "{:?}", m.kind);
         assert_eq!(med["last_session_state"], "empty", "{:?}", m.kind);
-        assert_eq!(u(&med["sessions"]), 3, "{:?}: two closed sessions and the open one", m.kind);
+        assert_eq!(
+            u(&med["sessions"]),
+            3,
+            "{:?}: two closed sessions and the open one",
+            m.kind
+        );
         assert_eq!(u(&med["first_track"]), 1);
         assert_eq!(u(&med["last_track"]), 3);
         let tracks = med["tracks"].as_array().unwrap();
@@ -132,11 +173,20 @@ fn appendable_with_two_sessions() {
         assert_eq!(tracks[2]["blank"], true);
         assert_eq!(u(&tracks[2]["next_writable_address"]), u64::from(nwa));
         assert_eq!(u(&med["next_writable_address"]), u64::from(nwa));
-        assert_eq!(u(&med["last_session_start_lba"]), u64::from(w2.start), "{:?}", m.kind);
+        assert_eq!(
+            u(&med["last_session_start_lba"]),
+            u64::from(w2.start),
+            "{:?}",
+            m.kind
+        );
         assert_eq!(u(&tracks[2]["free_blocks"]), u64::from(m.capacity - nwa));
         check_capacity(&j, u64::from(m.capacity), u64::from(nwa));
         for t in &tracks[..2] {
-            assert_eq!(t["next_writable_address"], Value::Null, "closed tracks are not writable: {t}");
+            assert_eq!(
+                t["next_writable_address"],
+                Value::Null,
+                "closed tracks are not writable: {t}"
+            );
             assert_eq!(t["incomplete"], false);
         }
     }
@@ -174,14 +224,22 @@ fn overwritable_media_formatted_and_unformatted() {
         assert_eq!(code, 0, "{:?}: {j}", m.kind);
         check_common(&j, &disc.spec(), m.profile);
         assert_eq!(j["medium"]["formatted"], "formatted", "{:?}", m.kind);
-        assert_eq!(u(&j["medium"]["next_writable_address"]), 0, "overwritable media are writable at 0");
+        assert_eq!(
+            u(&j["medium"]["next_writable_address"]),
+            0,
+            "overwritable media are writable at 0"
+        );
         check_capacity(&j, u64::from(m.capacity), 0);
 
         let disc = MockDisc::with(m.kind, true);
         let (code, j) = disc.probe();
         assert_eq!(code, 0, "{:?}: {j}", m.kind);
         check_common(&j, &disc.spec(), m.profile);
-        assert_eq!(j["medium"]["formatted"], "unformatted", "{:?}: {}", m.kind, j["medium"]);
+        assert_eq!(
+            j["medium"]["formatted"], "unformatted",
+            "{:?}: {}",
+            m.kind, j["medium"]
+        );
         assert_eq!(j["medium"]["disc_status"], "blank", "{:?}", m.kind);
     }
 }
@@ -195,8 +253,15 @@ fn no_medium_reports_and_exits_6() {
     assert_eq!(j["current_profile"], Value::Null);
     assert_eq!(j["tray"]["open"], false);
     assert_eq!(j["tray"]["medium_present"], false);
-    assert!(j["profiles"].as_array().unwrap().iter().all(|p| p["current"] == false));
-    assert_eq!(j["vendor"], "SPINDLE", "identity is reported without a medium");
+    assert!(j["profiles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|p| p["current"] == false));
+    assert_eq!(
+        j["vendor"], "SPINDLE",
+        "identity is reported without a medium"
+    );
 }
 
 #[test]
@@ -224,14 +289,25 @@ fn locked_drive_refuses_eject_until_unlocked() {
     assert_eq!(code, 0);
     assert_eq!(j["tray"]["locked"], true);
     // The drive's own refusal, with its sense, when we do not unlock first.
-    assert_eq!(spindle(&["eject", "--no-unlock", &dev]), cli::exit::spindle::DRIVE_ERROR);
+    assert_eq!(
+        spindle(&["eject", "--no-unlock", &dev]),
+        cli::exit::spindle::DRIVE_ERROR
+    );
     assert_eq!(disc.probe().1["tray"]["open"], false);
     // A persistent lock survives a plain ALLOW (what Linux sends on close and `eject -i off`).
     assert_eq!(spindle(&["lock", "--persistent", &dev]), 0);
     let mut d = disc.mmc();
-    d.run(&mmc::command::PreventAllowMediumRemoval::allow()).unwrap();
-    assert_eq!(disc.probe().1["tray"]["locked"], true, "persistent prevent outlives ALLOW 00b");
-    assert_eq!(spindle(&["eject", "--no-unlock", &dev]), cli::exit::spindle::DRIVE_ERROR);
+    d.run(&mmc::command::PreventAllowMediumRemoval::allow())
+        .unwrap();
+    assert_eq!(
+        disc.probe().1["tray"]["locked"],
+        true,
+        "persistent prevent outlives ALLOW 00b"
+    );
+    assert_eq!(
+        spindle(&["eject", "--no-unlock", &dev]),
+        cli::exit::spindle::DRIVE_ERROR
+    );
     // spindle eject clears both locks first.
     assert_eq!(spindle(&["eject", &dev]), 0);
     let (code, j) = disc.probe();
@@ -243,7 +319,10 @@ fn locked_drive_refuses_eject_until_unlocked() {
 #[test]
 fn pressed_rom_discs() {
     let dir = tempfile::tempdir().unwrap();
-    for (kind, blocks, profile) in [(hal::mock::MediaKind::CdRom, 1720u32, 0x0008u16), (hal::mock::MediaKind::DvdRom, 400_000, 0x0010)] {
+    for (kind, blocks, profile) in [
+        (hal::mock::MediaKind::CdRom, 1720u32, 0x0008u16),
+        (hal::mock::MediaKind::DvdRom, 400_000, 0x0010),
+    ] {
         let img = dir.path().join(format!("{kind}.img"));
         let f = std::fs::File::create(&img).unwrap();
         f.set_len(u64::from(blocks) * 2048).unwrap();

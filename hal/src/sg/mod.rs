@@ -10,7 +10,9 @@ use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::{Completion, DataPhase, Error, ErrorKind, Request, Result, ScsiStatus, SenseBytes, Transport};
+use crate::{
+    Completion, DataPhase, Error, ErrorKind, Request, Result, ScsiStatus, SenseBytes, Transport,
+};
 
 #[allow(unsafe_code)]
 mod sys;
@@ -66,7 +68,13 @@ impl SgDevice {
         let mut writable = !opts.read_only;
         let file = match open_node(path, writable, opts.exclusive) {
             Ok(f) => f,
-            Err(e) if writable && matches!(e.raw_os_error(), Some(libc::EACCES) | Some(libc::EROFS) | Some(libc::EPERM)) => {
+            Err(e)
+                if writable
+                    && matches!(
+                        e.raw_os_error(),
+                        Some(libc::EACCES) | Some(libc::EROFS) | Some(libc::EPERM)
+                    ) =>
+            {
                 log::warn!("{name}: no write access ({e}); opening read-only, so only read commands will pass the kernel's filter");
                 writable = false;
                 open_node(path, false, opts.exclusive).map_err(|e| open_error(path, &e))?
@@ -76,15 +84,29 @@ impl SgDevice {
         match sys::version_num(file.as_fd()) {
             Ok(v) if v >= 30000 => {}
             Ok(v) => {
-                return Err(not_mmc(path, &format!("speaks SG interface version {v}; version 3 (30000) or later is needed")));
+                return Err(not_mmc(
+                    path,
+                    &format!(
+                        "speaks SG interface version {v}; version 3 (30000) or later is needed"
+                    ),
+                ));
             }
             Err(_) => {
                 return Err(not_mmc(path, "does not accept SG_IO (not a SCSI or ATAPI device); give an optical drive such as /dev/sr0"));
             }
         }
-        let max_transfer = sysfs_max_transfer(meta.rdev(), ft.is_block_device()).unwrap_or(DEFAULT_MAX_TRANSFER);
-        log::debug!("{name}: opened {} (max transfer {max_transfer} bytes)", if writable { "read-write" } else { "read-only" });
-        Ok(SgDevice { file, name, writable, max_transfer })
+        let max_transfer =
+            sysfs_max_transfer(meta.rdev(), ft.is_block_device()).unwrap_or(DEFAULT_MAX_TRANSFER);
+        log::debug!(
+            "{name}: opened {} (max transfer {max_transfer} bytes)",
+            if writable { "read-write" } else { "read-only" }
+        );
+        Ok(SgDevice {
+            file,
+            name,
+            writable,
+            max_transfer,
+        })
     }
 
     /// False when the node was opened read-only (write-class commands will be refused by the
@@ -99,11 +121,20 @@ fn open_node(path: &Path, write: bool, exclusive: bool) -> std::io::Result<File>
     if exclusive {
         flags |= libc::O_EXCL;
     }
-    FsOpenOptions::new().read(true).write(write).custom_flags(flags).open(path)
+    FsOpenOptions::new()
+        .read(true)
+        .write(write)
+        .custom_flags(flags)
+        .open(path)
 }
 
 fn not_mmc(path: &Path, why: &str) -> Error {
-    Error::Open { path: path.to_path_buf(), kind: ErrorKind::NotMmc, reason: why.to_string(), source: None }
+    Error::Open {
+        path: path.to_path_buf(),
+        kind: ErrorKind::NotMmc,
+        reason: why.to_string(),
+        source: None,
+    }
 }
 
 fn open_error(path: &Path, e: &std::io::Error) -> Error {
@@ -123,14 +154,25 @@ fn open_error(path: &Path, e: &std::io::Error) -> Error {
         ),
         _ => (ErrorKind::Other, e.to_string()),
     };
-    Error::Open { path: path.to_path_buf(), kind, reason, source: Some(std::io::Error::from_raw_os_error(e.raw_os_error().unwrap_or(0))) }
+    Error::Open {
+        path: path.to_path_buf(),
+        kind,
+        reason,
+        source: Some(std::io::Error::from_raw_os_error(
+            e.raw_os_error().unwrap_or(0),
+        )),
+    }
 }
 
 /// Says which group owns the node, since that is what an admin needs to fix it.
 fn permission_advice(path: &Path) -> String {
     let group = std::fs::metadata(path)
         .ok()
-        .and_then(|m| nix::unistd::Group::from_gid(nix::unistd::Gid::from_raw(m.gid())).ok().flatten())
+        .and_then(|m| {
+            nix::unistd::Group::from_gid(nix::unistd::Gid::from_raw(m.gid()))
+                .ok()
+                .flatten()
+        })
         .map(|g| g.name);
     match group {
         Some(g) => format!("permission denied; add your user to the '{g}' group (for example `sudo usermod -aG {g} $USER`, then log in again)"),
@@ -143,7 +185,9 @@ fn permission_advice(path: &Path) -> String {
 fn sysfs_max_transfer(rdev: u64, is_block: bool) -> Option<usize> {
     let (major, minor) = (libc_major(rdev), libc_minor(rdev));
     let queue = if is_block && major == SCSI_CDROM_MAJOR {
-        PathBuf::from(format!("/sys/dev/block/{major}:{minor}/queue/max_hw_sectors_kb"))
+        PathBuf::from(format!(
+            "/sys/dev/block/{major}:{minor}/queue/max_hw_sectors_kb"
+        ))
     } else if !is_block && major == SCSI_GENERIC_MAJOR {
         // An sg node has no queue of its own; use its sibling block device's, if any.
         let dev = PathBuf::from(format!("/sys/dev/char/{major}:{minor}/device/block"));
@@ -168,7 +212,10 @@ impl Transport for SgDevice {
     fn execute(&mut self, req: Request<'_>) -> Result<Completion> {
         let opcode = req.cdb.first().copied().unwrap_or(0);
         if !(6..=16).contains(&req.cdb.len()) {
-            return Err(Error::InvalidRequest(format!("CDB of {} bytes; SG_IO takes 6 to 16", req.cdb.len())));
+            return Err(Error::InvalidRequest(format!(
+                "CDB of {} bytes; SG_IO takes 6 to 16",
+                req.cdb.len()
+            )));
         }
         if req.data.len() > self.max_transfer {
             return Err(Error::InvalidRequest(format!(
@@ -178,26 +225,38 @@ impl Transport for SgDevice {
                 self.max_transfer
             )));
         }
-        let timeout_ms = u32::try_from(req.timeout.as_millis()).unwrap_or(u32::MAX).max(1);
+        let timeout_ms = u32::try_from(req.timeout.as_millis())
+            .unwrap_or(u32::MAX)
+            .max(1);
         let dir = match req.data {
             DataPhase::None => sys::Dir::None,
             DataPhase::In(b) => sys::Dir::In(b),
             DataPhase::Out(b) => sys::Dir::Out(b),
         };
         let mut sense = [0u8; 64];
-        let out = sys::execute(self.file.as_fd(), req.cdb, dir, timeout_ms, &mut sense).map_err(|errno| Error::Ioctl {
-            device: self.name.clone(),
-            opcode,
-            source: std::io::Error::from_raw_os_error(errno as i32),
-        })?;
+        let out = sys::execute(self.file.as_fd(), req.cdb, dir, timeout_ms, &mut sense).map_err(
+            |errno| Error::Ioctl {
+                device: self.name.clone(),
+                opcode,
+                source: std::io::Error::from_raw_os_error(errno as i32),
+            },
+        )?;
         // Evaluation order of mmc.md §1.3: host status, driver status, then SAM status.
         const DID_TIME_OUT: u16 = 0x03;
         const DRIVER_TIMEOUT: u16 = 0x06;
         if out.host_status == DID_TIME_OUT || out.driver_status & 0x0f == DRIVER_TIMEOUT {
-            return Err(Error::Timeout { device: self.name.clone(), opcode, timeout_ms: u64::from(timeout_ms) });
+            return Err(Error::Timeout {
+                device: self.name.clone(),
+                opcode,
+                timeout_ms: u64::from(timeout_ms),
+            });
         }
         if out.host_status != 0 {
-            return Err(Error::HostStatus { device: self.name.clone(), opcode, host_status: out.host_status });
+            return Err(Error::HostStatus {
+                device: self.name.clone(),
+                opcode,
+                host_status: out.host_status,
+            });
         }
         let sense = SenseBytes::new(sense.get(..out.sense_len).unwrap_or(&[]));
         let mut status = ScsiStatus(out.status);
@@ -206,7 +265,11 @@ impl Transport for SgDevice {
         if status == ScsiStatus::GOOD && !sense.is_empty() && out.driver_status & 0x08 != 0 {
             status = ScsiStatus::CHECK_CONDITION;
         }
-        Ok(Completion { status, sense, residual: out.resid })
+        Ok(Completion {
+            status,
+            sense,
+            residual: out.resid,
+        })
     }
 
     fn name(&self) -> &str {

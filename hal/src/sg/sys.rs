@@ -86,9 +86,17 @@ pub(super) fn execute(
 ) -> nix::Result<Outcome> {
     let (direction, ptr, len) = match dir {
         Dir::None => (SG_DXFER_NONE, std::ptr::null_mut(), 0usize),
-        Dir::In(b) => (SG_DXFER_FROM_DEV, b.as_mut_ptr().cast::<libc::c_void>(), b.len()),
+        Dir::In(b) => (
+            SG_DXFER_FROM_DEV,
+            b.as_mut_ptr().cast::<libc::c_void>(),
+            b.len(),
+        ),
         // The kernel only reads a TO_DEV buffer; the cast to *mut is what the C struct wants.
-        Dir::Out(b) => (SG_DXFER_TO_DEV, b.as_ptr().cast_mut().cast::<libc::c_void>(), b.len()),
+        Dir::Out(b) => (
+            SG_DXFER_TO_DEV,
+            b.as_ptr().cast_mut().cast::<libc::c_void>(),
+            b.len(),
+        ),
     };
     let cmd_len = u8::try_from(cdb.len()).map_err(|_| nix::errno::Errno::EMSGSIZE)?;
     let dxfer_len = u32::try_from(len).map_err(|_| nix::errno::Errno::EINVAL)?;

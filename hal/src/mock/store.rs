@@ -1,0 +1,312 @@
+//! The mock's directory: one exclusive `flock` around every load-execute-save, the state file,
+//! the sector image and the buffer file.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{ErrorKind as IoKind, Write};
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+
+use nix::fcntl::{Flock, FlockArg};
+
+use super::state::{DriveState, BLOCK, STATE_VERSION};
+use crate::{Error, ErrorKind, Result};
+
+pub(crate) const STATE_FILE: &str = "state.json";
+pub(crate) const LOCK_FILE: &str = "lock";
+pub(crate) const MEDIA_FILE: &str = "media.img";
+pub(crate) const BUFFER_FILE: &str = "buffer.bin";
+pub(crate) const TRANSCRIPT_FILE: &str = "transcript.log";
+
+/// Paths and file operations of one mock directory.
+#[derive(Debug, Clone)]
+pub(crate) struct Store {
+    pub dir: PathBuf,
+}
+
+/// Held while a process works on the drive; dropping it releases the `flock`.
+pub(crate) type Lock = Flock<File>;
+
+impl Store {
+    pub(crate) fn new(dir: &Path) -> Store {
+        Store {
+            dir: dir.to_path_buf(),
+        }
+    }
+
+    pub(crate) fn path(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+
+    fn recreate_hint(&self) -> String {
+        format!(
+            "run `spindle mock new {} --media …` to recreate it",
+            self.dir.display()
+        )
+    }
+
+    fn corrupt(&self, what: String) -> Error {
+        Error::CorruptMock {
+            dir: self.dir.clone(),
+            what,
+        }
+    }
+
+    /// Checks that the directory holds a mock drive, without locking.
+    pub(crate) fn check_exists(&self) -> Result<()> {
+        let not_found = |reason: String, source: Option<std::io::Error>| Error::Open {
+            path: self.dir.clone(),
+            kind: ErrorKind::NotFound,
+            reason,
+            source,
+        };
+        match fs::metadata(&self.dir) {
+            Ok(m) if m.is_dir() => {}
+            Ok(_) => return Err(not_found("not a directory".into(), None)),
+            Err(e) if e.kind() == IoKind::NotFound => {
+                return Err(not_found("no such mock drive directory".into(), Some(e)))
+            }
+            Err(e) => {
+                return Err(Error::io(
+                    format!("cannot open mock directory {}", self.dir.display()),
+                    e,
+                ))
+            }
+        }
+        if !self.path(STATE_FILE).exists() {
+            return Err(not_found(
+                format!("no mock drive here ({STATE_FILE} is missing); create one with `spindle mock new {} --media …`", self.dir.display()),
+                None,
+            ));
+        }
+        Ok(())
+    }
+
+    /// Takes the exclusive lock on the drive (blocking while another process holds it).
+    pub(crate) fn lock(&self) -> Result<Lock> {
+        let path = self.path(LOCK_FILE);
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| Error::io(format!("cannot open {}", path.display()), e))?;
+        Flock::lock(file, FlockArg::LockExclusive).map_err(|(_, errno)| {
+            Error::io(format!("cannot lock {}", path.display()), errno.into())
+        })
+    }
+
+    /// Reads and checks `state.json`. Must be called with the lock held.
+    pub(crate) fn load(&self) -> Result<DriveState> {
+        let path = self.path(STATE_FILE);
+        let text = match fs::read(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == IoKind::NotFound => {
+                return Err(Error::Open {
+                    path: self.dir.clone(),
+                    kind: ErrorKind::NotFound,
+                    reason: format!("no mock drive here ({STATE_FILE} is missing)"),
+                    source: Some(e),
+                })
+            }
+            Err(e) => {
+                return Err(self.corrupt(format!(
+                    "cannot read {STATE_FILE}: {e}; {}",
+                    self.recreate_hint()
+                )))
+            }
+        };
+        // Check the version first so an old or future layout gets a clear message rather
+        // than a field-level parse error.
+        let value: serde_json::Value = serde_json::from_slice(&text).map_err(|e| {
+            self.corrupt(format!(
+                "{STATE_FILE} is not valid JSON ({e}); {}",
+                self.recreate_hint()
+            ))
+        })?;
+        match value.get("version").and_then(serde_json::Value::as_u64) {
+            Some(v) if v == u64::from(STATE_VERSION) => {}
+            Some(v) => {
+                return Err(self.corrupt(format!(
+                    "{STATE_FILE} has version {v}, this build reads version {STATE_VERSION}; {}",
+                    self.recreate_hint()
+                )))
+            }
+            None => {
+                return Err(self.corrupt(format!(
+                    "{STATE_FILE} has no version field; {}",
+                    self.recreate_hint()
+                )))
+            }
+        }
+        let st: DriveState = serde_json::from_value(value).map_err(|e| {
+            self.corrupt(format!(
+                "{STATE_FILE} does not describe a mock drive ({e}); {}",
+                self.recreate_hint()
+            ))
+        })?;
+        self.validate(&st)?;
+        Ok(st)
+    }
+
+    /// Cross-checks the state against the data files.
+    fn validate(&self, st: &DriveState) -> Result<()> {
+        let buffer_len = file_len(&self.path(BUFFER_FILE))?;
+        if let Some(e) = st
+            .buffer
+            .extents
+            .iter()
+            .find(|e| e.offset + e.bytes() > buffer_len)
+        {
+            return Err(self.corrupt(format!(
+                "{BUFFER_FILE} is {buffer_len} bytes but the state expects buffered data for LBA {} up to byte {}; {}",
+                e.lba,
+                e.offset + e.bytes(),
+                self.recreate_hint()
+            )));
+        }
+        if let Some(blocks) = st.medium.as_ref().and_then(|m| m.rom_blocks()) {
+            let have = file_len(&self.path(MEDIA_FILE))?;
+            if have < u64::from(blocks) * BLOCK as u64 {
+                return Err(self.corrupt(format!(
+                    "{MEDIA_FILE} holds {have} bytes but the loaded ROM image has {blocks} blocks; re-insert it with `spindle mock insert {} --media … --image FILE`",
+                    self.dir.display()
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes `state.json` atomically (temporary file + rename). Must be called with the lock.
+    pub(crate) fn save(&self, st: &DriveState) -> Result<()> {
+        let path = self.path(STATE_FILE);
+        let tmp = self.path("state.json.tmp");
+        let text = serde_json::to_vec_pretty(st)
+            .map_err(|e| Error::io("cannot encode mock state", std::io::Error::other(e)))?;
+        fs::write(&tmp, text)
+            .map_err(|e| Error::io(format!("cannot write {}", tmp.display()), e))?;
+        fs::rename(&tmp, &path)
+            .map_err(|e| Error::io(format!("cannot replace {}", path.display()), e))
+    }
+
+    /// Locks, loads, applies `f`, saves.
+    pub(crate) fn update<R>(&self, f: impl FnOnce(&mut DriveState) -> R) -> Result<R> {
+        self.check_exists()?;
+        let _lock = self.lock()?;
+        let mut st = self.load()?;
+        let r = f(&mut st);
+        self.save(&st)?;
+        Ok(r)
+    }
+
+    /// Locks and loads, for a look without changes.
+    pub(crate) fn read<R>(&self, f: impl FnOnce(&DriveState) -> R) -> Result<R> {
+        self.check_exists()?;
+        let _lock = self.lock()?;
+        Ok(f(&self.load()?))
+    }
+
+    /// Reads `buf.len()` bytes of `name` at `offset`; bytes past the end of the file read as
+    /// zero (the image is sparse).
+    pub(crate) fn read_at(&self, name: &str, offset: u64, buf: &mut [u8]) -> Result<()> {
+        buf.fill(0);
+        let path = self.path(name);
+        let file = match File::open(&path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == IoKind::NotFound => return Ok(()),
+            Err(e) => return Err(Error::io(format!("cannot open {}", path.display()), e)),
+        };
+        let mut done = 0;
+        while done < buf.len() {
+            let Some(rest) = buf.get_mut(done..) else {
+                break;
+            };
+            match file.read_at(rest, offset + done as u64) {
+                Ok(0) => break,
+                Ok(n) => done += n,
+                Err(e) if e.kind() == IoKind::Interrupted => {}
+                Err(e) => return Err(Error::io(format!("cannot read {}", path.display()), e)),
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn write_at(&self, name: &str, offset: u64, data: &[u8]) -> Result<()> {
+        let path = self.path(name);
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| Error::io(format!("cannot open {}", path.display()), e))?;
+        file.write_all_at(data, offset)
+            .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))
+    }
+
+    /// Empties a data file (creating it if needed).
+    pub(crate) fn truncate(&self, name: &str) -> Result<()> {
+        let path = self.path(name);
+        File::create(&path)
+            .map(drop)
+            .map_err(|e| Error::io(format!("cannot truncate {}", path.display()), e))
+    }
+
+    /// Replaces `media.img` with a copy of a ROM image. `std::fs::copy` uses
+    /// `copy_file_range`, which shares extents on filesystems that support reflinks.
+    pub(crate) fn install_image(&self, image: &Path) -> Result<u64> {
+        let dst = self.path(MEDIA_FILE);
+        fs::copy(image, &dst).map_err(|e| {
+            Error::io(
+                format!("cannot copy image {} to {}", image.display(), dst.display()),
+                e,
+            )
+        })
+    }
+
+    pub(crate) fn rename(&self, from: &str, to: &str) -> Result<()> {
+        let (a, b) = (self.path(from), self.path(to));
+        fs::rename(&a, &b).map_err(|e| {
+            Error::io(
+                format!("cannot rename {} to {}", a.display(), b.display()),
+                e,
+            )
+        })
+    }
+
+    pub(crate) fn append_transcript(&self, line: &str) -> Result<()> {
+        let path = self.path(TRANSCRIPT_FILE);
+        let mut f = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .map_err(|e| Error::io(format!("cannot open {}", path.display()), e))?;
+        writeln!(f, "{line}")
+            .map_err(|e| Error::io(format!("cannot append to {}", path.display()), e))
+    }
+
+    /// Removes the data files of a previous drive in this directory.
+    pub(crate) fn remove_data(&self) -> Result<()> {
+        for name in [
+            MEDIA_FILE,
+            BUFFER_FILE,
+            TRANSCRIPT_FILE,
+            "buffer.bin.tmp",
+            "state.json.tmp",
+        ] {
+            let path = self.path(name);
+            match fs::remove_file(&path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == IoKind::NotFound => {}
+                Err(e) => return Err(Error::io(format!("cannot remove {}", path.display()), e)),
+            }
+        }
+        Ok(())
+    }
+}
+
+fn file_len(path: &Path) -> Result<u64> {
+    match fs::metadata(path) {
+        Ok(m) => Ok(m.len()),
+        Err(e) if e.kind() == IoKind::NotFound => Ok(0),
+        Err(e) => Err(Error::io(format!("cannot stat {}", path.display()), e)),
+    }
+}
