@@ -24,23 +24,91 @@ pub struct Probe {
 /// The battery, in the order it runs. Allocation lengths match what the hardware lane's
 /// reference captures used.
 pub const BATTERY: &[Probe] = &[
-    Probe { name: "TEST UNIT READY", cdb: &[0x00, 0, 0, 0, 0, 0], alloc: 0 },
-    Probe { name: "INQUIRY", cdb: &[0x12, 0, 0, 0, 0x60, 0], alloc: 0x60 },
-    Probe { name: "GET CONFIGURATION header", cdb: &[0x46, 0, 0, 0, 0, 0, 0, 0, 0x08, 0], alloc: 8 },
-    Probe { name: "GET CONFIGURATION all", cdb: &[0x46, 0, 0, 0, 0, 0, 0, 0x04, 0x00, 0], alloc: 0x400 },
-    Probe { name: "GET EVENT STATUS NOTIFICATION media", cdb: &[0x4A, 0x01, 0, 0, 0x10, 0, 0, 0, 0x08, 0], alloc: 8 },
-    Probe { name: "MODE SENSE(10) 2A", cdb: &[0x5A, 0x08, 0x2A, 0, 0, 0, 0, 0, 0xFF, 0], alloc: 0xFF },
-    Probe { name: "READ CAPACITY", cdb: &[0x25, 0, 0, 0, 0, 0, 0, 0, 0, 0], alloc: 8 },
-    Probe { name: "READ TOC format 0 LBA", cdb: &[0x43, 0, 0, 0, 0, 0, 0, 0x03, 0x24, 0], alloc: 0x324 },
-    Probe { name: "READ TOC format 0 MSF", cdb: &[0x43, 0x02, 0, 0, 0, 0, 0, 0x03, 0x24, 0], alloc: 0x324 },
-    Probe { name: "READ TOC format 1", cdb: &[0x43, 0, 0x01, 0, 0, 0, 0, 0, 0x0C, 0], alloc: 0x0C },
-    Probe { name: "READ DISC INFORMATION", cdb: &[0x51, 0, 0, 0, 0, 0, 0, 0, 0x22, 0], alloc: 0x22 },
-    Probe { name: "READ TRACK INFORMATION track 1", cdb: &[0x52, 0x01, 0, 0, 0, 0x01, 0, 0, 0x24, 0], alloc: 0x24 },
-    Probe { name: "READ FORMAT CAPACITIES", cdb: &[0x23, 0, 0, 0, 0, 0, 0, 0, 0xFC, 0], alloc: 0xFC },
-    Probe { name: "READ(10) LBA 16", cdb: &[0x28, 0, 0, 0, 0, 0x10, 0, 0, 0x01, 0], alloc: 2048 },
-    Probe { name: "READ(12) LBA 16", cdb: &[0xA8, 0, 0, 0, 0, 0x10, 0, 0, 0, 0x01, 0, 0], alloc: 2048 },
-    Probe { name: "READ(10) past end", cdb: &[0x28, 0, 0x00, 0xF0, 0x00, 0x00, 0, 0, 0x01, 0], alloc: 2048 },
-    Probe { name: "REQUEST SENSE", cdb: &[0x03, 0, 0, 0, 0x12, 0], alloc: 0x12 },
+    Probe {
+        name: "TEST UNIT READY",
+        cdb: &[0x00, 0, 0, 0, 0, 0],
+        alloc: 0,
+    },
+    Probe {
+        name: "INQUIRY",
+        cdb: &[0x12, 0, 0, 0, 0x60, 0],
+        alloc: 0x60,
+    },
+    Probe {
+        name: "GET CONFIGURATION header",
+        cdb: &[0x46, 0, 0, 0, 0, 0, 0, 0, 0x08, 0],
+        alloc: 8,
+    },
+    Probe {
+        name: "GET CONFIGURATION all",
+        cdb: &[0x46, 0, 0, 0, 0, 0, 0, 0x04, 0x00, 0],
+        alloc: 0x400,
+    },
+    Probe {
+        name: "GET EVENT STATUS NOTIFICATION media",
+        cdb: &[0x4A, 0x01, 0, 0, 0x10, 0, 0, 0, 0x08, 0],
+        alloc: 8,
+    },
+    Probe {
+        name: "MODE SENSE(10) 2A",
+        cdb: &[0x5A, 0x08, 0x2A, 0, 0, 0, 0, 0, 0xFF, 0],
+        alloc: 0xFF,
+    },
+    Probe {
+        name: "READ CAPACITY",
+        cdb: &[0x25, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+        alloc: 8,
+    },
+    Probe {
+        name: "READ TOC format 0 LBA",
+        cdb: &[0x43, 0, 0, 0, 0, 0, 0, 0x03, 0x24, 0],
+        alloc: 0x324,
+    },
+    Probe {
+        name: "READ TOC format 0 MSF",
+        cdb: &[0x43, 0x02, 0, 0, 0, 0, 0, 0x03, 0x24, 0],
+        alloc: 0x324,
+    },
+    Probe {
+        name: "READ TOC format 1",
+        cdb: &[0x43, 0, 0x01, 0, 0, 0, 0, 0, 0x0C, 0],
+        alloc: 0x0C,
+    },
+    Probe {
+        name: "READ DISC INFORMATION",
+        cdb: &[0x51, 0, 0, 0, 0, 0, 0, 0, 0x22, 0],
+        alloc: 0x22,
+    },
+    Probe {
+        name: "READ TRACK INFORMATION track 1",
+        cdb: &[0x52, 0x01, 0, 0, 0, 0x01, 0, 0, 0x24, 0],
+        alloc: 0x24,
+    },
+    Probe {
+        name: "READ FORMAT CAPACITIES",
+        cdb: &[0x23, 0, 0, 0, 0, 0, 0, 0, 0xFC, 0],
+        alloc: 0xFC,
+    },
+    Probe {
+        name: "READ(10) LBA 16",
+        cdb: &[0x28, 0, 0, 0, 0, 0x10, 0, 0, 0x01, 0],
+        alloc: 2048,
+    },
+    Probe {
+        name: "READ(12) LBA 16",
+        cdb: &[0xA8, 0, 0, 0, 0, 0x10, 0, 0, 0, 0x01, 0, 0],
+        alloc: 2048,
+    },
+    Probe {
+        name: "READ(10) past end",
+        cdb: &[0x28, 0, 0x00, 0xF0, 0x00, 0x00, 0, 0, 0x01, 0],
+        alloc: 2048,
+    },
+    Probe {
+        name: "REQUEST SENSE",
+        cdb: &[0x03, 0, 0, 0, 0x12, 0],
+        alloc: 0x12,
+    },
 ];
 
 /// The reply to one battery command.
@@ -73,8 +141,16 @@ pub fn run(t: &mut dyn Transport) -> Vec<Reply> {
 
 fn run_one(t: &mut dyn Transport, p: &Probe) -> Reply {
     let mut buf = vec![0u8; p.alloc];
-    let data = if p.alloc == 0 { DataPhase::None } else { DataPhase::In(&mut buf) };
-    let res = t.execute(Request { cdb: p.cdb, data, timeout: Duration::from_secs(20) });
+    let data = if p.alloc == 0 {
+        DataPhase::None
+    } else {
+        DataPhase::In(&mut buf)
+    };
+    let res = t.execute(Request {
+        cdb: p.cdb,
+        data,
+        timeout: Duration::from_secs(20),
+    });
     let mut reply = Reply {
         name: p.name.to_string(),
         cdb: hex(p.cdb),

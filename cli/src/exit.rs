@@ -120,9 +120,12 @@ pub fn probe_code(e: &anyhow::Error) -> u8 {
 
 /// Maps a device error to `spindle`'s code.
 pub fn spindle_device_code(e: &anyhow::Error) -> u8 {
-    let is_drive_refusal = e
-        .chain()
-        .any(|c| matches!(c.downcast_ref::<mmc::Error>(), Some(mmc::Error::CheckCondition { .. })));
+    let is_drive_refusal = e.chain().any(|c| {
+        matches!(
+            c.downcast_ref::<mmc::Error>(),
+            Some(mmc::Error::CheckCondition { .. })
+        )
+    });
     match classify(e) {
         DeviceFailure::NoSuchDevice => spindle::NO_SUCH_DEVICE,
         DeviceFailure::PermissionDenied => spindle::PERMISSION_DENIED,

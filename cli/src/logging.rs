@@ -12,5 +12,8 @@ pub fn init(verbose: u8) {
     };
     let env = env_logger::Env::default().filter_or("RUST_LOG", default);
     // A second init (tests calling run() twice) is harmless; ignore it.
-    let _ = env_logger::Builder::from_env(env).format_timestamp(None).format_target(verbose >= 2).try_init();
+    let _ = env_logger::Builder::from_env(env)
+        .format_timestamp(None)
+        .format_target(verbose >= 2)
+        .try_init();
 }

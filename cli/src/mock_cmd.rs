@@ -179,7 +179,9 @@ fn parse_opcode(s: &str) -> Result<u8, String> {
 fn parse_sense(s: &str) -> Result<(u8, u8, u8), String> {
     let parts: Vec<&str> = s.split('/').collect();
     let bad = || format!("'{s}' is not KEY/ASC/ASCQ in hex, such as 3/0C/00");
-    let [k, a, q] = parts.as_slice() else { return Err(bad()) };
+    let [k, a, q] = parts.as_slice() else {
+        return Err(bad());
+    };
     let h = |x: &str| u8::from_str_radix(x, 16).map_err(|_| bad());
     let key = h(k)?;
     if key > 0x0F {
@@ -195,7 +197,11 @@ fn parse_sense(s: &str) -> Result<(u8, u8, u8), String> {
 pub fn run(a: &MockArgs) -> anyhow::Result<()> {
     match &a.action {
         MockAction::New(n) => {
-            let mut config = if n.qemu { MockConfig::qemu_like() } else { MockConfig::default() };
+            let mut config = if n.qemu {
+                MockConfig::qemu_like()
+            } else {
+                MockConfig::default()
+            };
             if let Some(k) = n.buffer_kib {
                 config.buffer_bytes = k.saturating_mul(1024);
             }
@@ -204,18 +210,24 @@ pub fn run(a: &MockArgs) -> anyhow::Result<()> {
             }
             config.pace_kbs = n.pace;
             config.transcript = !n.no_transcript;
-            let mut drive = MockDrive::create(&n.dir, config).with_context(|| format!("creating a mock drive in {}", n.dir.display()))?;
+            let mut drive = MockDrive::create(&n.dir, config)
+                .with_context(|| format!("creating a mock drive in {}", n.dir.display()))?;
             if let Some(kind) = n.medium.media {
                 insert(&mut drive, kind, &n.medium)?;
             } else if n.medium.image.is_some() || n.medium.blank {
                 bail!("--image and --blank need --media (for example --media cd-rom --image disc.iso)");
             }
-            let what = n.medium.media.map_or("no medium".to_string(), |k| k.to_string());
+            let what = n
+                .medium
+                .media
+                .map_or("no medium".to_string(), |k| k.to_string());
             eprintln!("mock drive ready: mock:{} ({what})", n.dir.display());
         }
         MockAction::Insert(i) => {
             let mut drive = MockDrive::open(&i.dir)?;
-            let Some(kind) = i.medium.media else { bail!("say which medium with --media ({MEDIA_HELP})") };
+            let Some(kind) = i.medium.media else {
+                bail!("say which medium with --media ({MEDIA_HELP})")
+            };
             insert(&mut drive, kind, &i.medium)?;
         }
         MockAction::Eject(e) => {
@@ -290,7 +302,9 @@ fn insert(drive: &mut MockDrive, kind: MediaKind, m: &MediumArgs) -> anyhow::Res
     if m.blank && !kind.is_overwritable() {
         log::info!("--blank changes nothing for {kind}: write-once and sequential media always start blank");
     }
-    drive.insert(kind, m.blank, m.image.as_deref()).with_context(|| format!("inserting {kind}"))?;
+    drive
+        .insert(kind, m.blank, m.image.as_deref())
+        .with_context(|| format!("inserting {kind}"))?;
     Ok(())
 }
 
@@ -306,24 +320,53 @@ fn print_state(st: &hal::mock::MockState) {
     println!(
         "Tray:         {}{}",
         if st.tray_open { "open" } else { "closed" },
-        if locks.is_empty() { String::new() } else { format!(", {}", locks.join(", ")) }
+        if locks.is_empty() {
+            String::new()
+        } else {
+            format!(", {}", locks.join(", "))
+        }
     );
     match &st.medium {
         None => println!("Medium:       none"),
         Some(m) => {
-            println!("Medium:       {} ({}){}", m.kind, m.profile, if m.in_open_tray { ", in the open tray" } else { "" });
-            let fmt = m.format.as_deref().map(|f| format!(", {f}")).unwrap_or_default();
-            println!("Disc:         {}{fmt}, last session {}, {} session(s)", m.disc_status, m.last_session, m.sessions);
-            println!("Capacity:     {} blocks, {} free", m.capacity, m.free_blocks);
+            println!(
+                "Medium:       {} ({}){}",
+                m.kind,
+                m.profile,
+                if m.in_open_tray {
+                    ", in the open tray"
+                } else {
+                    ""
+                }
+            );
+            let fmt = m
+                .format
+                .as_deref()
+                .map(|f| format!(", {f}"))
+                .unwrap_or_default();
+            println!(
+                "Disc:         {}{fmt}, last session {}, {} session(s)",
+                m.disc_status, m.last_session, m.sessions
+            );
+            println!(
+                "Capacity:     {} blocks, {} free",
+                m.capacity, m.free_blocks
+            );
             if let Some(n) = m.nwa {
                 println!("NWA:          {n}");
             }
             for t in &m.tracks {
-                println!("  track {:>3} session {:>3} start {:>9} size {:>9} {}", t.number, t.session, t.start, t.size, t.state);
+                println!(
+                    "  track {:>3} session {:>3} start {:>9} size {:>9} {}",
+                    t.number, t.session, t.start, t.size, t.state
+                );
             }
         }
     }
-    println!("Buffer:       {} of {} bytes", st.buffer_fill, st.buffer_capacity);
+    println!(
+        "Buffer:       {} of {} bytes",
+        st.buffer_fill, st.buffer_capacity
+    );
     if let Some((op, left)) = &st.busy {
         println!("Busy:         {op}, {left} poll(s) left");
     }

@@ -50,7 +50,11 @@ pub fn main() -> ExitCode {
         Ok(a) => a,
         Err(e) => {
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { exit::probe::USAGE } else { exit::probe::OK });
+            return ExitCode::from(if e.use_stderr() {
+                exit::probe::USAGE
+            } else {
+                exit::probe::OK
+            });
         }
     };
     crate::logging::init(args.verbose);
@@ -67,8 +71,11 @@ pub fn main() -> ExitCode {
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain().any(|c| {
-        c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-            || c.downcast_ref::<serde_json::Error>().and_then(|j| j.io_error_kind()) == Some(std::io::ErrorKind::BrokenPipe)
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            || c.downcast_ref::<serde_json::Error>()
+                .and_then(|j| j.io_error_kind())
+                == Some(std::io::ErrorKind::BrokenPipe)
     })
 }
 
@@ -101,7 +108,11 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<u8> {
         print_report(&report, out)?;
     }
     if report.medium.is_none() {
-        let why = if report.tray.open == Some(true) { "the tray is open" } else { "no medium in the drive" };
+        let why = if report.tray.open == Some(true) {
+            "the tray is open"
+        } else {
+            "no medium in the drive"
+        };
         eprintln!("mmc-probe: {device}: {why}");
         return Ok(exit::probe::NO_MEDIUM);
     }
@@ -120,8 +131,20 @@ fn list(json: bool, out: &mut dyn Write) -> anyhow::Result<u8> {
         return Ok(exit::probe::OK);
     }
     for d in &drives {
-        let node = |p: &Option<std::path::PathBuf>| p.as_ref().map_or("-".to_string(), |p| p.display().to_string());
-        writeln!(out, "{:<10} {:<10} {:<8} {:<16} {:<4}  [{}]", node(&d.block), node(&d.sg), d.vendor, d.product, d.revision, d.hctl)?;
+        let node = |p: &Option<std::path::PathBuf>| {
+            p.as_ref()
+                .map_or("-".to_string(), |p| p.display().to_string())
+        };
+        writeln!(
+            out,
+            "{:<10} {:<10} {:<8} {:<16} {:<4}  [{}]",
+            node(&d.block),
+            node(&d.sg),
+            d.vendor,
+            d.product,
+            d.revision,
+            d.hctl
+        )?;
     }
     Ok(exit::probe::OK)
 }
@@ -140,13 +163,31 @@ fn yes_no(v: Option<bool>, yes: &str, no: &str) -> String {
 /// Only write errors.
 pub fn print_report(r: &mmc::ProbeReport, out: &mut dyn Write) -> std::io::Result<()> {
     writeln!(out, "Device:        {}", r.device)?;
-    writeln!(out, "Drive:         {} {} (revision {})", r.vendor, r.product, r.revision)?;
+    writeln!(
+        out,
+        "Drive:         {} {} (revision {})",
+        r.vendor, r.product, r.revision
+    )?;
     let profiles: Vec<String> = r
         .profiles
         .iter()
-        .map(|p| if p.current { format!("{} ({:04X}h, current)", p.name, p.code) } else { format!("{} ({:04X}h)", p.name, p.code) })
+        .map(|p| {
+            if p.current {
+                format!("{} ({:04X}h, current)", p.name, p.code)
+            } else {
+                format!("{} ({:04X}h)", p.name, p.code)
+            }
+        })
         .collect();
-    writeln!(out, "Profiles:      {}", if profiles.is_empty() { "none reported".into() } else { profiles.join(", ") })?;
+    writeln!(
+        out,
+        "Profiles:      {}",
+        if profiles.is_empty() {
+            "none reported".into()
+        } else {
+            profiles.join(", ")
+        }
+    )?;
     match &r.current_profile {
         Some(p) => writeln!(out, "Medium:        {} ({:04X}h)", p.name, p.code)?,
         None => writeln!(out, "Medium:        none")?,
@@ -155,19 +196,35 @@ pub fn print_report(r: &mmc::ProbeReport, out: &mut dyn Write) -> std::io::Resul
         out,
         "Tray:          {}, {}, {}",
         yes_no(r.tray.open, "open", "closed"),
-        if r.tray.medium_present { "medium present" } else { "no medium" },
+        if r.tray.medium_present {
+            "medium present"
+        } else {
+            "no medium"
+        },
         yes_no(r.tray.locked, "locked", "unlocked"),
     )?;
     if let Some(m) = &r.medium {
-        let fmt = m.formatted.as_deref().map(|f| format!(", {f}")).unwrap_or_default();
+        let fmt = m
+            .formatted
+            .as_deref()
+            .map(|f| format!(", {f}"))
+            .unwrap_or_default();
         writeln!(
             out,
             "Disc status:   {}{fmt}; last session {}; {}",
             m.disc_status,
             m.last_session_state,
-            if m.erasable { "erasable" } else { "not erasable" }
+            if m.erasable {
+                "erasable"
+            } else {
+                "not erasable"
+            }
         )?;
-        writeln!(out, "Sessions:      {} (tracks {}-{})", m.sessions, m.first_track, m.last_track)?;
+        writeln!(
+            out,
+            "Sessions:      {} (tracks {}-{})",
+            m.sessions, m.first_track, m.last_track
+        )?;
         for t in &m.tracks {
             let mut extra = Vec::new();
             if t.blank {
@@ -190,7 +247,11 @@ pub fn print_report(r: &mmc::ProbeReport, out: &mut dyn Write) -> std::io::Resul
                 t.start_lba,
                 t.size_blocks,
                 t.mode,
-                if extra.is_empty() { String::new() } else { format!("  ({})", extra.join(", ")) }
+                if extra.is_empty() {
+                    String::new()
+                } else {
+                    format!("  ({})", extra.join(", "))
+                }
             )?;
         }
         if let Some(lba) = m.last_session_start_lba {
@@ -201,14 +262,34 @@ pub fn print_report(r: &mmc::ProbeReport, out: &mut dyn Write) -> std::io::Resul
             None => writeln!(out, "Next writable: none (not writable)")?,
         }
         let c = &m.capacity;
-        writeln!(out, "Capacity:      {} blocks of {} bytes, {}", grouped(c.total_blocks), c.block_size, bytes(c.total_bytes))?;
-        writeln!(out, "  used         {} blocks, {}", grouped(c.used_blocks), bytes(c.used_bytes))?;
-        writeln!(out, "  free         {} blocks, {}", grouped(c.free_blocks), bytes(c.free_bytes))?;
+        writeln!(
+            out,
+            "Capacity:      {} blocks of {} bytes, {}",
+            grouped(c.total_blocks),
+            c.block_size,
+            bytes(c.total_bytes)
+        )?;
+        writeln!(
+            out,
+            "  used         {} blocks, {}",
+            grouped(c.used_blocks),
+            bytes(c.used_bytes)
+        )?;
+        writeln!(
+            out,
+            "  free         {} blocks, {}",
+            grouped(c.free_blocks),
+            bytes(c.free_bytes)
+        )?;
     }
     if r.write_speeds.is_empty() {
         writeln!(out, "Write speeds:  none reported")?;
     } else {
-        let s: Vec<String> = r.write_speeds.iter().map(|s| format!("{:.1}x ({} kB/s)", s.multiplier, s.kbytes_per_sec)).collect();
+        let s: Vec<String> = r
+            .write_speeds
+            .iter()
+            .map(|s| format!("{:.1}x ({} kB/s)", s.multiplier, s.kbytes_per_sec))
+            .collect();
         writeln!(out, "Write speeds:  {}", s.join(", "))?;
     }
     if let Some(k) = r.max_read_speed_kbps {
@@ -220,7 +301,13 @@ pub fn print_report(r: &mmc::ProbeReport, out: &mut dyn Write) -> std::io::Resul
     if !r.features.is_empty() {
         writeln!(out, "Write features:")?;
         for f in &r.features {
-            writeln!(out, "  {:04X}h {}{}", f.code, f.name, if f.current { " (current)" } else { "" })?;
+            writeln!(
+                out,
+                "  {:04X}h {}{}",
+                f.code,
+                f.name,
+                if f.current { " (current)" } else { "" }
+            )?;
         }
     }
     for w in &r.warnings {

@@ -62,7 +62,11 @@ where
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { exit::spindle::USAGE } else { exit::spindle::OK };
+            return if e.use_stderr() {
+                exit::spindle::USAGE
+            } else {
+                exit::spindle::OK
+            };
         }
     };
     crate::logging::init(cli.verbose);

@@ -1,6 +1,5 @@
 //! Tray and lock commands: eject, load, lock, unlock.
 
-
 use anyhow::Context;
 use clap::Args;
 
@@ -47,10 +46,13 @@ pub fn eject(a: &EjectArgs) -> anyhow::Result<()> {
     if !a.no_unlock {
         // A persistent prevent is cleared only by its own code (10b); `eject -i off` sends
         // 00b and leaves it set, which is why ejects fail on such drives.
-        d.run(&PreventAllowMediumRemoval::clear_persistent()).with_context(|| format!("{}: clearing the persistent lock", a.device))?;
-        d.run(&PreventAllowMediumRemoval::allow()).with_context(|| format!("{}: unlocking", a.device))?;
+        d.run(&PreventAllowMediumRemoval::clear_persistent())
+            .with_context(|| format!("{}: clearing the persistent lock", a.device))?;
+        d.run(&PreventAllowMediumRemoval::allow())
+            .with_context(|| format!("{}: unlocking", a.device))?;
     }
-    d.run(&StartStopUnit::eject()).with_context(|| format!("{}: ejecting", a.device))?;
+    d.run(&StartStopUnit::eject())
+        .with_context(|| format!("{}: ejecting", a.device))?;
     log::info!("{}: tray open", a.device);
     Ok(())
 }
@@ -61,7 +63,8 @@ pub fn eject(a: &EjectArgs) -> anyhow::Result<()> {
 /// Open failures and drive refusals.
 pub fn load(a: &DeviceArg) -> anyhow::Result<()> {
     let mut d = open(&a.device)?;
-    d.run(&StartStopUnit::load()).with_context(|| format!("{}: loading", a.device))?;
+    d.run(&StartStopUnit::load())
+        .with_context(|| format!("{}: loading", a.device))?;
     Ok(())
 }
 
@@ -71,8 +74,13 @@ pub fn load(a: &DeviceArg) -> anyhow::Result<()> {
 /// Open failures and drive refusals.
 pub fn lock(a: &LockArgs) -> anyhow::Result<()> {
     let mut d = open(&a.device)?;
-    let cmd = if a.persistent { PreventAllowMediumRemoval::set_persistent() } else { PreventAllowMediumRemoval::prevent() };
-    d.run(&cmd).with_context(|| format!("{}: locking", a.device))?;
+    let cmd = if a.persistent {
+        PreventAllowMediumRemoval::set_persistent()
+    } else {
+        PreventAllowMediumRemoval::prevent()
+    };
+    d.run(&cmd)
+        .with_context(|| format!("{}: locking", a.device))?;
     if !a.persistent && !a.device.starts_with("mock:") {
         log::warn!(
             "{}: Linux sends ALLOW MEDIUM REMOVAL when the last user closes the drive, so this lock lasts only while another program keeps it open; use --persistent to keep it",
@@ -88,7 +96,9 @@ pub fn lock(a: &LockArgs) -> anyhow::Result<()> {
 /// Open failures and drive refusals.
 pub fn unlock(a: &DeviceArg) -> anyhow::Result<()> {
     let mut d = open(&a.device)?;
-    d.run(&PreventAllowMediumRemoval::clear_persistent()).with_context(|| format!("{}: clearing the persistent lock", a.device))?;
-    d.run(&PreventAllowMediumRemoval::allow()).with_context(|| format!("{}: unlocking", a.device))?;
+    d.run(&PreventAllowMediumRemoval::clear_persistent())
+        .with_context(|| format!("{}: clearing the persistent lock", a.device))?;
+    d.run(&PreventAllowMediumRemoval::allow())
+        .with_context(|| format!("{}: unlocking", a.device))?;
     Ok(())
 }

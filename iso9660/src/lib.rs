@@ -1,0 +1,17 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+#![warn(missing_docs, missing_debug_implementations)]
+#![cfg_attr(not(test), deny(clippy::indexing_slicing, clippy::unwrap_used))]
+
+pub mod raw;
+pub mod read;
+pub mod write;
+
+mod error;
+
+pub use error::{Error, FileStamp, Result};
+pub use raw::Lba;
+pub use read::{Entry, EntryKind, Extent, Image, Namespace, WalkEntry};
+pub use write::{
+    GraftPoint, ImageBuilder, Layout, Options, Ownership, SparseFileWriter, Warning, WriteSummary,
+};

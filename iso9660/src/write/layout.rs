@@ -1,0 +1,788 @@
+//! From a tree to a `Layout` with every LBA fixed, and from a `Layout` to bytes.
+//!
+//! Directory sectors are not kept between planning and writing: the same deterministic
+//! function produces them twice, first to measure and then to write, and the writer checks
+//! that the second run fills exactly what the first one measured.
+
+use std::collections::HashMap;
+use std::collections::VecDeque;
+use std::io::Write;
+
+use super::names::{iso_identifiers, iso_order, joliet_identifiers, joliet_order, ucs2_be};
+use super::rock_ridge::{spread, CeCursor, Entries};
+use super::sink::Sink;
+use super::tree::{FileData, Kind, Node, NodeId, Tree, ROOT, S_IFMT, S_IFREG};
+use super::{Options, Ownership, Warning};
+use crate::error::{Error, FileStamp, Result};
+use crate::raw::date::{encode_short, UnixTime};
+use crate::raw::descriptor::{encode_terminator, DescriptorType, VolumeDescriptor};
+use crate::raw::path_table::{self, Endian};
+use crate::raw::record::{DirRecord, FileFlags, ID_PARENT, ID_SELF, MAX_RECORD_LEN, MAX_SECTION};
+use crate::raw::{sectors_for, Lba, FIRST_DESCRIPTOR_LBA, SECTOR_BYTES, SECTOR_SIZE};
+use crate::read::Extent;
+
+/// Sectors of one section of a multi-extent file.
+const SECTION_SECTORS: u32 = MAX_SECTION / SECTOR_SIZE as u32;
+
+#[derive(Debug, Clone, Default)]
+struct NodeInfo {
+    serial: u32,
+    nlink: u32,
+    /// First data LBA of a regular file written in this session (0 for empty files).
+    lba: u32,
+    /// 1-based index into the ISO / Joliet directory plans (0: not a directory there).
+    iso_dir: u32,
+    joliet_dir: u32,
+}
+
+#[derive(Debug)]
+struct DirPlan {
+    node: NodeId,
+    /// Index of the parent's plan (the root is its own parent).
+    parent: usize,
+    /// Identifier as recorded: d-characters, or UCS-2BE for Joliet; `[0]` for the root.
+    ident: Vec<u8>,
+    /// Children, sorted in directory-record order, with their recorded identifiers.
+    children: Vec<(Vec<u8>, NodeId)>,
+    lba: u32,
+    sectors: u32,
+    ce_lba: u32,
+    ce_sectors: u32,
+}
+
+#[derive(Debug)]
+struct Namespace {
+    joliet: bool,
+    dirs: Vec<DirPlan>,
+    pt_size: u32,
+    pt_l: u32,
+    pt_m: u32,
+}
+
+impl Namespace {
+    fn pt_sectors(&self) -> u32 {
+        sectors_for(u64::from(self.pt_size)) as u32
+    }
+}
+
+/// What `write_to` wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct WriteSummary {
+    /// Sectors written (equals [`Layout::sectors`]).
+    pub sectors: u32,
+    /// Source files copied.
+    pub files: u64,
+    /// Bytes of file data copied (not counting padding).
+    pub data_bytes: u64,
+}
+
+/// A planned image: every LBA and the total size are fixed. Produced by
+/// [`ImageBuilder::plan`](super::ImageBuilder::plan); written by [`Layout::write_to`].
+#[derive(Debug)]
+pub struct Layout {
+    opts: Options,
+    tree: Tree,
+    start: u32,
+    end: u32,
+    now: UnixTime,
+    info: Vec<NodeInfo>,
+    iso: Namespace,
+    joliet: Option<Namespace>,
+    /// Regular files whose bytes this session writes, in LBA order.
+    data: Vec<NodeId>,
+    data_bytes: u64,
+}
+
+impl Layout {
+    pub(crate) fn plan(opts: Options, tree: Tree, start: u32) -> Result<Layout> {
+        let now = opts.source_date_epoch.unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64)
+        });
+        let mut layout = Layout {
+            info: vec![NodeInfo::default(); tree.nodes.len()],
+            iso: Namespace {
+                joliet: false,
+                dirs: Vec::new(),
+                pt_size: 0,
+                pt_l: 0,
+                pt_m: 0,
+            },
+            joliet: None,
+            opts,
+            tree,
+            start,
+            end: start,
+            now,
+            data: Vec::new(),
+            data_bytes: 0,
+        };
+        let order = layout.preorder();
+        layout.number_nodes(&order);
+        layout.iso = layout.namespace(false)?;
+        if layout.opts.joliet {
+            layout.joliet = Some(layout.namespace(true)?);
+        }
+        layout.measure()?;
+        layout.assign(&order)?;
+        Ok(layout)
+    }
+
+    /// Number of sectors this session writes: what `--print-size` reports.
+    pub fn sectors(&self) -> u32 {
+        self.end - self.start
+    }
+
+    /// Bytes `write_to` will write: `sectors() * 2048`.
+    pub fn size_bytes(&self) -> u64 {
+        u64::from(self.sectors()) * SECTOR_BYTES
+    }
+
+    /// First LBA of this session (0 for a single-session image).
+    pub fn start_lba(&self) -> Lba {
+        Lba(self.start)
+    }
+
+    /// LBA after the last sector of this session: the volume space size recorded in the PVD.
+    pub fn end_lba(&self) -> Lba {
+        Lba(self.end)
+    }
+
+    /// Things skipped or changed while planning.
+    pub fn warnings(&self) -> &[Warning] {
+        &self.tree.warnings
+    }
+
+    /// Number of source files `write_to` will read.
+    pub fn files_to_copy(&self) -> usize {
+        self.data.len()
+    }
+
+    fn node(&self, id: NodeId) -> Result<&Node> {
+        self.tree.node(id).ok_or(Error::LayoutMismatch {
+            what: "node id",
+            planned: self.tree.nodes.len() as u64,
+            actual: u64::from(id),
+        })
+    }
+
+    fn info(&self, id: NodeId) -> NodeInfo {
+        self.info.get(id as usize).cloned().unwrap_or_default()
+    }
+
+    fn info_mut(&mut self, id: NodeId) -> Option<&mut NodeInfo> {
+        self.info.get_mut(id as usize)
+    }
+
+    /// Reachable nodes, parents before children, siblings in POSIX-name order.
+    fn preorder(&self) -> Vec<NodeId> {
+        let mut out = Vec::new();
+        let mut stack = vec![ROOT];
+        while let Some(id) = stack.pop() {
+            out.push(id);
+            if let Some(n) = self.tree.node(id) {
+                let kids: Vec<NodeId> = n.children().map(|(_, c)| c).collect();
+                stack.extend(kids.into_iter().rev());
+            }
+        }
+        out
+    }
+
+    /// Serial numbers (PX) in tree order; hard links share the first link's number.
+    fn number_nodes(&mut self, order: &[NodeId]) {
+        let mut links: HashMap<(u64, u64), u32> = HashMap::new();
+        let mut link_count: HashMap<u32, u32> = HashMap::new();
+        let mut next = 1u32;
+        for &id in order {
+            let Some(node) = self.tree.node(id) else {
+                continue;
+            };
+            let key = match &node.kind {
+                Kind::File(FileData::Disk { link: Some(k), .. }) => Some(*k),
+                Kind::File(FileData::Imported { size, extents }) if *size > 0 => {
+                    extents.first().map(|e| (u64::MAX, u64::from(e.lba)))
+                }
+                _ => None,
+            };
+            let nlink = match &node.kind {
+                Kind::Dir { .. } => {
+                    2 + node
+                        .children()
+                        .filter(|(_, c)| self.tree.node(*c).is_some_and(Node::is_dir))
+                        .count() as u32
+                }
+                _ => 1,
+            };
+            let serial = match key {
+                Some(k) => *links.entry(k).or_insert_with(|| {
+                    next += 1;
+                    next - 1
+                }),
+                None => {
+                    next += 1;
+                    next - 1
+                }
+            };
+            if key.is_some() {
+                *link_count.entry(serial).or_insert(0) += 1;
+            }
+            if let Some(i) = self.info_mut(id) {
+                i.serial = serial;
+                i.nlink = nlink;
+            }
+        }
+        for &id in order {
+            let serial = self.info(id).serial;
+            if let Some(&n) = link_count.get(&serial) {
+                if let Some(i) = self.info_mut(id) {
+                    i.nlink = n;
+                }
+            }
+        }
+    }
+
+    /// Directory plans in path-table order (breadth first, siblings in identifier order).
+    fn namespace(&mut self, joliet: bool) -> Result<Namespace> {
+        let mut dirs: Vec<DirPlan> = Vec::new();
+        let mut queue: VecDeque<(NodeId, usize, Vec<u8>)> = VecDeque::from([(ROOT, 0, vec![0])]);
+        while let Some((id, parent, ident)) = queue.pop_front() {
+            let node = self.node(id)?;
+            let kids: Vec<(&Vec<u8>, NodeId, bool)> = node
+                .children()
+                .filter_map(|(name, c)| {
+                    let n = self.tree.node(c)?;
+                    // Joliet has no symlinks or special files (as libisofs does).
+                    let keep = !joliet || matches!(n.kind, Kind::Dir { .. } | Kind::File(_));
+                    keep.then_some((name, c, n.is_dir()))
+                })
+                .collect();
+            let mut children: Vec<(Vec<u8>, NodeId)> = if joliet {
+                let ids = joliet_identifiers(kids.iter().map(|(n, _, d)| (n.as_slice(), *d)));
+                let mut v: Vec<(Vec<u16>, NodeId)> =
+                    ids.into_iter().zip(kids.iter().map(|k| k.1)).collect();
+                v.sort_by(|a, b| joliet_order(&a.0, &b.0));
+                v.into_iter().map(|(u, c)| (ucs2_be(&u), c)).collect()
+            } else {
+                let ids = iso_identifiers(kids.iter().map(|(n, _, d)| (n.as_slice(), *d)));
+                let mut v: Vec<(Vec<u8>, NodeId)> =
+                    ids.into_iter().zip(kids.iter().map(|k| k.1)).collect();
+                v.sort_by(|a, b| iso_order(&a.0, &b.0));
+                v
+            };
+            children.shrink_to_fit();
+            let index = dirs.len();
+            for (cid, child) in &children {
+                if self.tree.node(*child).is_some_and(Node::is_dir) {
+                    queue.push_back((*child, index, cid.clone()));
+                }
+            }
+            if let Some(i) = self.info_mut(id) {
+                if joliet {
+                    i.joliet_dir = index as u32 + 1;
+                } else {
+                    i.iso_dir = index as u32 + 1;
+                }
+            }
+            dirs.push(DirPlan {
+                node: id,
+                parent,
+                ident,
+                children,
+                lba: 0,
+                sectors: 0,
+                ce_lba: 0,
+                ce_sectors: 0,
+            });
+        }
+        if dirs.len() > usize::from(u16::MAX) {
+            return Err(Error::TooManyDirectories(dirs.len()));
+        }
+        let pt_size: usize = dirs
+            .iter()
+            .map(|d| path_table::record_len(d.ident.len()))
+            .sum();
+        let pt_size = u32::try_from(pt_size).map_err(|_| Error::TooManyDirectories(dirs.len()))?;
+        Ok(Namespace {
+            joliet,
+            dirs,
+            pt_size,
+            pt_l: 0,
+            pt_m: 0,
+        })
+    }
+
+    /// Sizes every directory extent and continuation area by generating it once.
+    fn measure(&mut self) -> Result<()> {
+        let (mut dir_buf, mut ce_buf) = (Vec::new(), Vec::new());
+        for joliet in [false, true] {
+            let count = self.ns(joliet).map_or(0, |n| n.dirs.len());
+            for i in 0..count {
+                self.emit_dir(joliet, i, &mut dir_buf, &mut ce_buf)?;
+                let (s, c) = (
+                    (dir_buf.len() / SECTOR_SIZE) as u32,
+                    (ce_buf.len() / SECTOR_SIZE) as u32,
+                );
+                if let Some(d) = self.ns_mut(joliet).and_then(|n| n.dirs.get_mut(i)) {
+                    d.sectors = s;
+                    d.ce_sectors = c;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn ns(&self, joliet: bool) -> Option<&Namespace> {
+        if joliet {
+            self.joliet.as_ref()
+        } else {
+            Some(&self.iso)
+        }
+    }
+
+    fn ns_mut(&mut self, joliet: bool) -> Option<&mut Namespace> {
+        if joliet {
+            self.joliet.as_mut()
+        } else {
+            Some(&mut self.iso)
+        }
+    }
+
+    /// Assigns every LBA: descriptors, path tables, directories, then file data.
+    fn assign(&mut self, order: &[NodeId]) -> Result<()> {
+        let mut cur = u64::from(self.start) + u64::from(FIRST_DESCRIPTOR_LBA);
+        cur += 2 + u64::from(self.opts.joliet);
+        for joliet in [false, true] {
+            if let Some(ns) = self.ns_mut(joliet) {
+                let s = u64::from(ns.pt_sectors());
+                ns.pt_l = cur as u32;
+                ns.pt_m = (cur + s) as u32;
+                cur += 2 * s;
+            }
+        }
+        for joliet in [false, true] {
+            if let Some(ns) = self.ns_mut(joliet) {
+                for d in &mut ns.dirs {
+                    d.lba = cur as u32;
+                    cur += u64::from(d.sectors);
+                    d.ce_lba = cur as u32;
+                    cur += u64::from(d.ce_sectors);
+                }
+            }
+        }
+        let mut link_lba: HashMap<(u64, u64), u32> = HashMap::new();
+        for &id in order {
+            let Some(node) = self.tree.node(id) else {
+                continue;
+            };
+            let Kind::File(FileData::Disk { size, link, .. }) = &node.kind else {
+                continue;
+            };
+            let (size, link) = (*size, *link);
+            if size == 0 {
+                continue;
+            }
+            if let Some(&lba) = link.as_ref().and_then(|k| link_lba.get(k)) {
+                if let Some(i) = self.info_mut(id) {
+                    i.lba = lba;
+                }
+                continue;
+            }
+            let lba = u32::try_from(cur).map_err(|_| Error::CapacityExceeded {
+                needed: cur,
+                available: u64::from(u32::MAX),
+            })?;
+            if let Some(k) = link {
+                link_lba.insert(k, lba);
+            }
+            if let Some(i) = self.info_mut(id) {
+                i.lba = lba;
+            }
+            self.data.push(id);
+            self.data_bytes += size;
+            cur += sectors_for(size);
+        }
+        let limit = u64::from(self.opts.capacity.unwrap_or(u32::MAX));
+        if cur > limit {
+            return Err(Error::CapacityExceeded {
+                needed: cur,
+                available: limit,
+            });
+        }
+        self.end = cur as u32;
+        Ok(())
+    }
+
+    /// Mode, owner and group as recorded: exact (`-R`) or rationalized (`-r`).
+    fn px_fields(&self, node: &Node) -> (u32, u32, u32) {
+        let m = node.meta;
+        match self.opts.ownership {
+            Ownership::Exact => (m.mode, m.uid, m.gid),
+            Ownership::Rationalized => {
+                let mut perm = m.mode & 0o777;
+                perm |= 0o444;
+                perm &= !0o222;
+                if perm & 0o111 != 0 {
+                    perm |= 0o111;
+                }
+                ((m.mode & S_IFMT) | perm, 0, 0)
+            }
+        }
+    }
+
+    fn rr_entries(&self, id: NodeId, e: &mut Entries, name: bool) -> Result<()> {
+        let node = self.node(id)?;
+        let info = self.info(id);
+        let (mode, uid, gid) = self.px_fields(node);
+        e.px(mode, info.nlink, uid, gid, info.serial);
+        let m = node.meta;
+        if self.opts.source_date_epoch.is_some() {
+            e.tf(m.mtime, m.mtime, m.mtime);
+        } else {
+            e.tf(m.mtime, m.atime, m.ctime);
+        }
+        if name {
+            e.nm(&node.name);
+            match &node.kind {
+                Kind::Symlink(t) => e.sl(t),
+                Kind::Device(rdev) => e.pn(*rdev),
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Extents of a regular file as recorded (several for files of 4 GiB and more).
+    fn file_extents(&self, id: NodeId, data: &FileData) -> Vec<Extent> {
+        match data {
+            FileData::Imported { extents, .. } => extents.clone(),
+            FileData::Disk { size, .. } => {
+                let lba = self.info(id).lba;
+                let mut out = Vec::new();
+                let mut left = *size;
+                let mut at = lba;
+                loop {
+                    let len = left.min(u64::from(MAX_SECTION)) as u32;
+                    out.push(Extent {
+                        lba: if *size == 0 { 0 } else { at },
+                        len,
+                    });
+                    left -= u64::from(len);
+                    at = at.wrapping_add(SECTION_SECTORS);
+                    if left == 0 {
+                        break;
+                    }
+                }
+                out
+            }
+        }
+    }
+
+    /// Generates one directory's extent into `dir_buf` and its continuation areas into
+    /// `ce_buf`, both padded to whole sectors.
+    fn emit_dir(
+        &self,
+        joliet: bool,
+        index: usize,
+        dir_buf: &mut Vec<u8>,
+        ce_buf: &mut Vec<u8>,
+    ) -> Result<()> {
+        dir_buf.clear();
+        ce_buf.clear();
+        let ns = self.ns(joliet).ok_or(Error::LayoutMismatch {
+            what: "namespace",
+            planned: 1,
+            actual: 0,
+        })?;
+        let missing = || Error::LayoutMismatch {
+            what: "directory plan",
+            planned: index as u64,
+            actual: 0,
+        };
+        let plan = ns.dirs.get(index).ok_or_else(missing)?;
+        let parent = ns.dirs.get(plan.parent).ok_or_else(missing)?;
+        let rr = !joliet;
+        let mut cursor = CeCursor::new(plan.ce_lba);
+        let mut entries = Entries::default();
+        let mut su = Vec::new();
+
+        let push = |dir_buf: &mut Vec<u8>, rec: DirRecord<'_>| {
+            let len = DirRecord::encoded_len(rec.identifier.len(), rec.system_use.len());
+            if dir_buf.len() % SECTOR_SIZE + len > SECTOR_SIZE {
+                dir_buf.resize(dir_buf.len().next_multiple_of(SECTOR_SIZE), 0);
+            }
+            rec.encode(dir_buf);
+        };
+        let dir_len = |d: &DirPlan| d.sectors.saturating_mul(SECTOR_SIZE as u32);
+
+        // "." and "..": the directory's and its parent's own metadata.
+        for (ident, target, node_id) in
+            [(ID_SELF, plan, plan.node), (ID_PARENT, parent, parent.node)]
+        {
+            entries.clear();
+            su.clear();
+            if rr {
+                if plan.node == ROOT && ident == ID_SELF {
+                    entries.sp();
+                }
+                self.rr_entries(node_id, &mut entries, false)?;
+                if plan.node == ROOT && ident == ID_SELF {
+                    entries.er();
+                }
+                let room = MAX_RECORD_LEN - DirRecord::system_use_offset(1);
+                spread(&entries, room, &mut cursor, &mut su, ce_buf);
+            }
+            let node = self.node(node_id)?;
+            push(
+                dir_buf,
+                DirRecord {
+                    ext_attr_len: 0,
+                    extent: target.lba,
+                    data_length: dir_len(target),
+                    recorded: encode_short(node.meta.mtime),
+                    flags: FileFlags::DIRECTORY,
+                    file_unit_size: 0,
+                    interleave_gap: 0,
+                    volume_seq: 1,
+                    identifier: ident,
+                    system_use: &su,
+                },
+            );
+        }
+
+        for (ident, child) in &plan.children {
+            let node = self.node(*child)?;
+            entries.clear();
+            su.clear();
+            if rr {
+                self.rr_entries(*child, &mut entries, true)?;
+                let room = MAX_RECORD_LEN - DirRecord::system_use_offset(ident.len());
+                spread(&entries, room, &mut cursor, &mut su, ce_buf);
+            }
+            let recorded = encode_short(node.meta.mtime);
+            let mut record = DirRecord {
+                ext_attr_len: 0,
+                extent: 0,
+                data_length: 0,
+                recorded,
+                flags: FileFlags::default(),
+                file_unit_size: 0,
+                interleave_gap: 0,
+                volume_seq: 1,
+                identifier: ident,
+                system_use: &su,
+            };
+            match &node.kind {
+                Kind::Dir { .. } => {
+                    let info = self.info(*child);
+                    let idx = if joliet {
+                        info.joliet_dir
+                    } else {
+                        info.iso_dir
+                    };
+                    let d = ns
+                        .dirs
+                        .get((idx as usize).wrapping_sub(1))
+                        .ok_or_else(missing)?;
+                    record.extent = d.lba;
+                    record.data_length = dir_len(d);
+                    record.flags = FileFlags::DIRECTORY;
+                    push(dir_buf, record);
+                }
+                Kind::File(data) => {
+                    let extents = self.file_extents(*child, data);
+                    let last = extents.len().saturating_sub(1);
+                    for (i, x) in extents.iter().enumerate() {
+                        record.extent = x.lba;
+                        record.data_length = x.len;
+                        record.flags = if i < last {
+                            FileFlags::MULTI_EXTENT
+                        } else {
+                            FileFlags::default()
+                        };
+                        push(dir_buf, record);
+                    }
+                }
+                Kind::Symlink(_) | Kind::Device(_) | Kind::Fifo => push(dir_buf, record),
+            }
+        }
+        dir_buf.resize(dir_buf.len().next_multiple_of(SECTOR_SIZE), 0);
+        ce_buf.resize(cursor.sectors() as usize * SECTOR_SIZE, 0);
+        Ok(())
+    }
+
+    fn root_record(&self, joliet: bool) -> Result<[u8; 34]> {
+        let ns = self.ns(joliet).ok_or(Error::LayoutMismatch {
+            what: "namespace",
+            planned: 1,
+            actual: 0,
+        })?;
+        let root = ns.dirs.first().ok_or(Error::LayoutMismatch {
+            what: "root plan",
+            planned: 1,
+            actual: 0,
+        })?;
+        let mut v = Vec::with_capacity(34);
+        DirRecord {
+            ext_attr_len: 0,
+            extent: root.lba,
+            data_length: root.sectors * SECTOR_SIZE as u32,
+            recorded: encode_short(self.node(ROOT)?.meta.mtime),
+            flags: FileFlags::DIRECTORY,
+            file_unit_size: 0,
+            interleave_gap: 0,
+            volume_seq: 1,
+            identifier: ID_SELF,
+            system_use: &[],
+        }
+        .encode(&mut v);
+        let mut out = [0u8; 34];
+        crate::raw::bytes::put(&mut out, 0, &v);
+        Ok(out)
+    }
+
+    fn descriptor(&self, joliet: bool) -> Result<VolumeDescriptor> {
+        let ns = self.ns(joliet).ok_or(Error::LayoutMismatch {
+            what: "namespace",
+            planned: 1,
+            actual: 0,
+        })?;
+        let text = |s: &str| {
+            if joliet {
+                super::names::joliet_volume_id(s)
+            } else {
+                s.as_bytes().to_vec()
+            }
+        };
+        Ok(VolumeDescriptor {
+            kind: if joliet {
+                DescriptorType::SUPPLEMENTARY
+            } else {
+                DescriptorType::PRIMARY
+            },
+            escapes: if joliet { *b"%/E" } else { [0; 3] },
+            system_id: text("LINUX"),
+            volume_id: text(&self.opts.volume_id),
+            volume_space_size: self.end,
+            path_table_size: ns.pt_size,
+            path_table_l: ns.pt_l,
+            path_table_m: ns.pt_m,
+            root_record: self.root_record(joliet)?,
+            volume_set_id: text(&self.opts.volume_id),
+            publisher_id: Vec::new(),
+            preparer_id: Vec::new(),
+            application_id: text("SPINDLE"),
+            created: Some(self.now),
+            modified: Some(self.now),
+        })
+    }
+
+    fn path_table(&self, ns: &Namespace, endian: Endian) -> Vec<u8> {
+        let mut out = Vec::with_capacity(ns.pt_size as usize);
+        for d in &ns.dirs {
+            path_table::encode(d.lba, (d.parent + 1) as u16, &d.ident, endian, &mut out);
+        }
+        out
+    }
+
+    /// Streams the planned image into `out`, one pass over the source files, and checks at every
+    /// region that the bytes land where the plan put them.
+    ///
+    /// The output is the session's sectors only, from [`Layout::start_lba`] on: for a
+    /// multisession append, write it at byte `start_lba * 2048` of the medium.
+    ///
+    /// # Errors
+    /// `FileChanged` when a source file's size or mtime differs from the plan (the partial
+    /// output must then be discarded), `Source` and `Output` for I/O errors, and
+    /// `LayoutMismatch` if the writer disagrees with its own plan (a bug).
+    pub fn write_to<W: Write>(&self, out: W) -> Result<WriteSummary> {
+        let mut sink = Sink::new(out, self.start);
+        sink.zeros(u64::from(FIRST_DESCRIPTOR_LBA) * SECTOR_BYTES)?;
+        sink.expect(self.start + FIRST_DESCRIPTOR_LBA, "volume descriptors")?;
+        sink.put(&self.descriptor(false)?.encode())?;
+        if self.joliet.is_some() {
+            sink.put(&self.descriptor(true)?.encode())?;
+        }
+        sink.put(&encode_terminator())?;
+        for ns in [Some(&self.iso), self.joliet.as_ref()]
+            .into_iter()
+            .flatten()
+        {
+            for (lba, endian) in [(ns.pt_l, Endian::Little), (ns.pt_m, Endian::Big)] {
+                sink.expect(lba, "path table")?;
+                sink.put(&self.path_table(ns, endian))?;
+                sink.pad_sector()?;
+            }
+        }
+        let (mut dir_buf, mut ce_buf) = (Vec::new(), Vec::new());
+        for ns in [Some(&self.iso), self.joliet.as_ref()]
+            .into_iter()
+            .flatten()
+        {
+            for (i, d) in ns.dirs.iter().enumerate() {
+                self.emit_dir(ns.joliet, i, &mut dir_buf, &mut ce_buf)?;
+                sink.expect(d.lba, "directory extent")?;
+                check_len("directory extent length", d.sectors, dir_buf.len())?;
+                sink.put(&dir_buf)?;
+                sink.expect(d.ce_lba, "continuation area")?;
+                check_len("continuation area length", d.ce_sectors, ce_buf.len())?;
+                sink.put(&ce_buf)?;
+            }
+        }
+        for &id in &self.data {
+            let node = self.node(id)?;
+            let Kind::File(FileData::Disk { path, size, .. }) = &node.kind else {
+                return Err(Error::LayoutMismatch {
+                    what: "data node kind",
+                    planned: u64::from(S_IFREG),
+                    actual: 0,
+                });
+            };
+            sink.expect(self.info(id).lba, "file data")?;
+            let planned = FileStamp {
+                size: *size,
+                mtime: node.meta.mtime,
+                mtime_nsec: node.meta.mtime_nsec,
+            };
+            sink.copy_file(path, planned)?;
+        }
+        sink.expect(self.end, "end of image")?;
+        let written = sink.position();
+        sink.finish()?;
+        if written != self.size_bytes() {
+            return Err(Error::LayoutMismatch {
+                what: "image size",
+                planned: self.size_bytes(),
+                actual: written,
+            });
+        }
+        Ok(WriteSummary {
+            sectors: self.sectors(),
+            files: self.data.len() as u64,
+            data_bytes: self.data_bytes,
+        })
+    }
+
+    /// Paths of the source files in the order `write_to` reads them.
+    pub fn source_files(&self) -> impl Iterator<Item = &std::path::Path> {
+        self.data
+            .iter()
+            .filter_map(|&id| match &self.tree.node(id)?.kind {
+                Kind::File(FileData::Disk { path, .. }) => Some(path.as_path()),
+                _ => None,
+            })
+    }
+}
+
+fn check_len(what: &'static str, planned_sectors: u32, actual_bytes: usize) -> Result<()> {
+    let planned = u64::from(planned_sectors) * SECTOR_BYTES;
+    if planned != actual_bytes as u64 {
+        return Err(Error::LayoutMismatch {
+            what,
+            planned,
+            actual: actual_bytes as u64,
+        });
+    }
+    Ok(())
+}

@@ -1,0 +1,280 @@
+//! The output side of `Layout::write_to`: a counting, sector-checked buffer in front of any
+//! `Write`, and the copy loop for source files.
+
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::os::fd::AsRawFd;
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+
+use crate::error::{Error, FileStamp, Result};
+use crate::raw::{SECTOR_BYTES, SECTOR_SIZE};
+
+/// Output buffer size: large writes keep pipes and files busy with few system calls.
+const BUF_SIZE: usize = 1 << 20;
+
+static ZEROS: [u8; 64 * 1024] = [0; 64 * 1024];
+
+pub(crate) struct Sink<W> {
+    out: W,
+    buf: Box<[u8]>,
+    used: usize,
+    /// Bytes handed to this sink so far (buffered or written).
+    pos: u64,
+    /// Byte offset of the session start on the medium.
+    base: u64,
+}
+
+impl<W: Write> Sink<W> {
+    pub(crate) fn new(out: W, start_lba: u32) -> Sink<W> {
+        Sink {
+            out,
+            buf: vec![0u8; BUF_SIZE].into_boxed_slice(),
+            used: 0,
+            pos: 0,
+            base: u64::from(start_lba) * SECTOR_BYTES,
+        }
+    }
+
+    /// Fails unless the next byte written lands at the start of `lba`.
+    pub(crate) fn expect(&self, lba: u32, what: &'static str) -> Result<()> {
+        let at = self.base + self.pos;
+        let planned = u64::from(lba) * SECTOR_BYTES;
+        if at != planned {
+            return Err(Error::LayoutMismatch {
+                what,
+                planned,
+                actual: at,
+            });
+        }
+        Ok(())
+    }
+
+    pub(crate) fn position(&self) -> u64 {
+        self.pos
+    }
+
+    fn flush_buf(&mut self) -> Result<()> {
+        if self.used > 0 {
+            let data = self.buf.get(..self.used).unwrap_or(&[]);
+            self.out.write_all(data).map_err(Error::Output)?;
+            self.used = 0;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn put(&mut self, mut data: &[u8]) -> Result<()> {
+        while !data.is_empty() {
+            if self.used == self.buf.len() {
+                self.flush_buf()?;
+            }
+            let space = self.buf.len() - self.used;
+            let n = space.min(data.len());
+            let (head, tail) = data.split_at(n);
+            if let Some(dst) = self.buf.get_mut(self.used..self.used + n) {
+                dst.copy_from_slice(head);
+            }
+            self.used += n;
+            self.pos += n as u64;
+            data = tail;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn zeros(&mut self, mut n: u64) -> Result<()> {
+        while n > 0 {
+            let k = n.min(ZEROS.len() as u64) as usize;
+            self.put(ZEROS.get(..k).unwrap_or(&[]))?;
+            n -= k as u64;
+        }
+        Ok(())
+    }
+
+    /// Pads with zeros to the next sector boundary.
+    pub(crate) fn pad_sector(&mut self) -> Result<()> {
+        let r = self.pos % SECTOR_BYTES;
+        if r != 0 {
+            self.zeros(SECTOR_BYTES - r)?;
+        }
+        Ok(())
+    }
+
+    /// Reads up to `max` bytes from `r` straight into the buffer; returns the count (0 = EOF).
+    fn fill_from(&mut self, r: &mut File, max: u64, path: &Path) -> Result<usize> {
+        if self.used == self.buf.len() {
+            self.flush_buf()?;
+        }
+        let space = (self.buf.len() - self.used).min(usize::try_from(max).unwrap_or(usize::MAX));
+        let dst = self
+            .buf
+            .get_mut(self.used..self.used + space)
+            .unwrap_or(&mut []);
+        loop {
+            match r.read(dst) {
+                Ok(n) => {
+                    self.used += n;
+                    self.pos += n as u64;
+                    return Ok(n);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(Error::source_io(path, e)),
+            }
+        }
+    }
+
+    pub(crate) fn finish(mut self) -> Result<W> {
+        self.flush_buf()?;
+        self.out.flush().map_err(Error::Output)?;
+        Ok(self.out)
+    }
+
+    /// Copies a source file of `planned` size and mtime, padded to a whole sector. Fails with
+    /// `FileChanged` when the file is not what the plan saw, before or during the copy.
+    pub(crate) fn copy_file(&mut self, path: &Path, planned: FileStamp) -> Result<()> {
+        let io = |e| Error::source_io(path, e);
+        let mut f = File::open(path).map_err(io)?;
+        let md = f.metadata().map_err(io)?;
+        let stamp = |md: &std::fs::Metadata, size| FileStamp {
+            size,
+            mtime: md.mtime(),
+            mtime_nsec: md.mtime_nsec().clamp(0, 999_999_999) as u32,
+        };
+        let before = stamp(&md, md.len());
+        if before != planned {
+            return Err(Error::FileChanged {
+                path: path.to_path_buf(),
+                planned,
+                actual: before,
+            });
+        }
+        let start = self.pos;
+        let sparse = md.blocks().saturating_mul(512) < md.len();
+        let copied = if sparse {
+            self.copy_sparse(&mut f, planned.size, path)?
+        } else {
+            self.copy_range(&mut f, planned.size, path)?
+        };
+        // A file that shrank ends early; one that grew has more to read.
+        let mut probe = [0u8; 1];
+        let grew = copied == planned.size && f.read(&mut probe).map_err(io)? > 0;
+        let after_md = f.metadata().map_err(io)?;
+        let after = stamp(
+            &after_md,
+            if grew {
+                after_md.len().max(copied + 1)
+            } else {
+                copied
+            },
+        );
+        if copied != planned.size || grew || after != planned {
+            return Err(Error::FileChanged {
+                path: path.to_path_buf(),
+                planned,
+                actual: after,
+            });
+        }
+        debug_assert_eq!(self.pos - start, planned.size);
+        self.pad_sector()
+    }
+
+    fn copy_range(&mut self, f: &mut File, len: u64, path: &Path) -> Result<u64> {
+        let mut done = 0u64;
+        while done < len {
+            let n = self.fill_from(f, len - done, path)?;
+            if n == 0 {
+                break;
+            }
+            done += n as u64;
+        }
+        Ok(done)
+    }
+
+    /// Copies the data segments of a sparse file and writes holes as zeros without reading
+    /// them (SEEK_DATA/SEEK_HOLE).
+    fn copy_sparse(&mut self, f: &mut File, len: u64, path: &Path) -> Result<u64> {
+        use nix::unistd::{lseek, Whence};
+        let io = |e: std::io::Error| Error::source_io(path, e);
+        let fd = f.as_raw_fd();
+        let mut pos = 0u64;
+        while pos < len {
+            let at = i64::try_from(pos).map_err(|e| io(std::io::Error::other(e)))?;
+            let data = match lseek(fd, at, Whence::SeekData) {
+                Ok(d) => (d.max(0) as u64).min(len),
+                Err(nix::errno::Errno::ENXIO) => len,
+                Err(e) => return Err(io(e.into())),
+            };
+            self.zeros(data - pos)?;
+            pos = data;
+            if pos >= len {
+                break;
+            }
+            let at = i64::try_from(pos).map_err(|e| io(std::io::Error::other(e)))?;
+            let hole = lseek(fd, at, Whence::SeekHole).map_err(|e| io(e.into()))?;
+            let hole = (hole.max(0) as u64).clamp(pos, len);
+            f.seek(SeekFrom::Start(pos)).map_err(io)?;
+            // A hole at a data offset cannot happen; copy the rest plainly rather than loop.
+            let want = if hole > pos { hole - pos } else { len - pos };
+            let n = self.copy_range(f, want, path)?;
+            pos += n;
+            if n < want {
+                return Ok(pos);
+            }
+        }
+        f.seek(SeekFrom::Start(len)).map_err(io)?;
+        Ok(pos)
+    }
+}
+
+/// A `Write` for image files that turns runs of zero sectors into holes, so sparse sources and
+/// large zero areas cost no disk space. Call [`SparseFileWriter::finish`] to set the final
+/// length (a trailing hole is otherwise lost).
+#[derive(Debug)]
+pub struct SparseFileWriter {
+    file: File,
+    pos: u64,
+}
+
+impl SparseFileWriter {
+    /// Writes from the file's current start (offset 0); use [`SparseFileWriter::at`] to start
+    /// elsewhere (appending a session to an image file).
+    pub fn new(file: File) -> SparseFileWriter {
+        SparseFileWriter { file, pos: 0 }
+    }
+
+    /// Starts writing at byte `offset` of `file`.
+    ///
+    /// # Errors
+    /// The seek fails.
+    pub fn at(mut file: File, offset: u64) -> std::io::Result<SparseFileWriter> {
+        file.seek(SeekFrom::Start(offset))?;
+        Ok(SparseFileWriter { file, pos: offset })
+    }
+
+    /// Extends the file over a trailing hole and returns it.
+    ///
+    /// # Errors
+    /// Setting the length fails.
+    pub fn finish(self) -> std::io::Result<File> {
+        if self.file.metadata()?.len() < self.pos {
+            self.file.set_len(self.pos)?;
+        }
+        Ok(self.file)
+    }
+}
+
+impl Write for SparseFileWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if buf.len() >= SECTOR_SIZE && buf.iter().all(|&b| b == 0) {
+            self.pos += buf.len() as u64;
+            self.file.seek(SeekFrom::Start(self.pos))?;
+            return Ok(buf.len());
+        }
+        let n = self.file.write(buf)?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()
+    }
+}
