@@ -6,6 +6,7 @@
 pub mod battery;
 pub mod exit;
 pub mod human;
+pub mod image_cmd;
 pub mod logging;
 pub mod mock_cmd;
 pub mod probe;

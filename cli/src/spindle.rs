@@ -34,6 +34,8 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Build an ISO 9660 image (Rock Ridge, Joliet) from files, as mkisofs does.
+    Image(crate::image_cmd::ImageArgs),
     /// Create, load and inspect a mock drive (a directory that emulates an MMC drive).
     Mock(crate::mock_cmd::MockArgs),
     /// Open the tray. Clears any lock first, including a persistent one.
@@ -58,6 +60,7 @@ where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
+    let args = crate::image_cmd::mkisofs_spellings(args.into_iter().map(Into::into).collect());
     let cli = match Cli::try_parse_from(args) {
         Ok(c) => c,
         Err(e) => {
@@ -71,6 +74,7 @@ where
     };
     crate::logging::init(cli.verbose);
     let result = match &cli.command {
+        Command::Image(a) => crate::image_cmd::run(a),
         Command::Mock(a) => crate::mock_cmd::run(a),
         Command::Eject(a) => crate::tray::eject(a),
         Command::Load(a) => crate::tray::load(a),
