@@ -12,4 +12,8 @@ cargo build --workspace --release --bins --quiet
 # The fuzz targets are a workspace of their own (libFuzzer); building them keeps them compiling.
 cargo build --quiet --manifest-path fuzz/Cargo.toml
 cargo test --workspace --no-fail-fast 2>&1 | tee target/test-output.log
+# The hardware lane: one boot of a stock Linux kernel under QEMU with five emulated drives.
+# Its tests are #[ignore]d so a plain `cargo test` needs no QEMU; here they run.
+bash hwtests/lab/prepare.sh
+cargo test -p hwtests --no-fail-fast -- --ignored 2>&1 | tee target/hwtest-output.log
 echo "test-all: finished in $(( $(date +%s) - t0 )) s"
