@@ -1,6 +1,8 @@
 //! Shared helpers for the end-to-end tests: mock drives in every medium and state, built by
 //! sending the same MMC commands a burner sends, and the CLI run in-process.
 
+pub mod burnkit;
+
 use std::path::Path;
 use std::time::Duration;
 

@@ -31,6 +31,7 @@ pub fn classify(e: &anyhow::Error) -> DeviceFailure {
             return from_kind(h.kind());
         }
         if let Some(m) = cause.downcast_ref::<mmc::Error>() {
+            let m = m.innermost();
             if let mmc::Error::Transport(h) = m {
                 return from_kind(h.kind());
             }
@@ -122,7 +123,7 @@ pub fn probe_code(e: &anyhow::Error) -> u8 {
 pub fn spindle_device_code(e: &anyhow::Error) -> u8 {
     let is_drive_refusal = e.chain().any(|c| {
         matches!(
-            c.downcast_ref::<mmc::Error>(),
+            c.downcast_ref::<mmc::Error>().map(mmc::Error::innermost),
             Some(mmc::Error::CheckCondition { .. })
         )
     });

@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 pub mod battery;
+pub mod burn_cmd;
 pub mod exit;
 pub mod human;
 pub mod image_cmd;

@@ -46,6 +46,14 @@ pub enum Command {
     Lock(crate::tray::LockArgs),
     /// Allow medium removal; clears both the normal and the persistent lock.
     Unlock(crate::tray::DeviceArg),
+    /// Write an image: a new disc, or a session appended to the one in the drive.
+    Burn(crate::burn_cmd::BurnArgs),
+    /// Blank a CD-RW or DVD-RW (minimal, or --full).
+    Blank(crate::burn_cmd::PrepareArgs),
+    /// Format a DVD+RW, BD-RE, or a DVD-RW into restricted overwrite.
+    Format(crate::burn_cmd::PrepareArgs),
+    /// Read an image back from the disc (READ(10), not the page cache) and compare.
+    Verify(crate::burn_cmd::VerifyArgs),
 }
 
 /// Runs `spindle` with the process arguments.
@@ -80,6 +88,10 @@ where
         Command::Load(a) => crate::tray::load(a),
         Command::Lock(a) => crate::tray::lock(a),
         Command::Unlock(a) => crate::tray::unlock(a),
+        Command::Burn(a) => crate::burn_cmd::burn(a, &mut std::io::stdout()),
+        Command::Blank(a) => crate::burn_cmd::blank(a),
+        Command::Format(a) => crate::burn_cmd::format(a),
+        Command::Verify(a) => crate::burn_cmd::verify_cmd(a, &mut std::io::stdout()),
     };
     match result {
         Ok(()) => exit::spindle::OK,

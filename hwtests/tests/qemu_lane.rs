@@ -221,7 +221,7 @@ fn boot() -> Result<Lane, String> {
             .map_err(|e| format!("cannot clear {}: {e}", work.display()))?;
     }
     std::fs::create_dir_all(&work).map_err(|e| format!("cannot create {}: {e}", work.display()))?;
-    let (cd_iso, dvd_img) = make_images(&work)?;
+    let (cd_iso, dvd_img) = make_images(&work, &bins.spindle)?;
     let cd_blocks = file_len(&cd_iso)? / 2048;
     let t_images = secs(t);
 
@@ -366,7 +366,7 @@ fn mkiso(tree: &Path, label: &str, iso: &Path) -> Result<(), String> {
 
 /// A CD-size ISO of a generated tree, and a 1 GiB sparse image that starts with an ISO (QEMU
 /// calls media above ~700 MB DVD-ROM).
-fn make_images(work: &Path) -> Result<(PathBuf, PathBuf), String> {
+fn make_images(work: &Path, spindle: &Path) -> Result<(PathBuf, PathBuf), String> {
     let tree = work.join("cd-tree");
     write(
         &tree.join("README.TXT"),
@@ -384,17 +384,23 @@ fn make_images(work: &Path) -> Result<(PathBuf, PathBuf), String> {
     let cd_iso = work.join("cd.iso");
     mkiso(&tree, "SPINDLE_LANE_CD", &cd_iso)?;
 
+    // The DVD-size image is made by spindle's own writer, so the guest kernel's isofs can
+    // be checked against it (15-isofs.sh): odd names, deep paths, symlinks, a hard link,
+    // exact modes and mtimes.
     let dvd_tree = work.join("dvd-tree");
-    write(
-        &dvd_tree.join("README.TXT"),
-        b"spindle hardware lane DVD-size image\n",
-    )?;
-    write(
-        &dvd_tree.join("data/pattern.bin"),
-        &pattern(256 * 1024, 0xd1d),
-    )?;
+    make_isofs_tree(&dvd_tree)?;
     let dvd_img = work.join("dvd.img");
-    mkiso(&dvd_tree, "SPINDLE_LANE_DVD", &dvd_img)?;
+    let o = run(Command::new(spindle)
+        .args(["image", "-R", "-V", "SPINDLE_LANE_DVD", "-o"])
+        .arg(&dvd_img)
+        .arg(&dvd_tree));
+    if o.rc != Some(0) {
+        return Err(format!(
+            "spindle image could not make {}: {}",
+            dvd_img.display(),
+            o.describe()
+        ));
+    }
     let f = std::fs::OpenOptions::new()
         .write(true)
         .open(&dvd_img)
@@ -402,6 +408,62 @@ fn make_images(work: &Path) -> Result<(PathBuf, PathBuf), String> {
     f.set_len(DVD_IMAGE_BYTES)
         .map_err(|e| format!("{}: {e}", dvd_img.display()))?;
     Ok((cd_iso, dvd_img))
+}
+
+/// The tree the kernel's isofs must list exactly as it is on the host.
+fn make_isofs_tree(tree: &Path) -> Result<(), String> {
+    use std::os::unix::fs::PermissionsExt;
+    let err = |p: &Path, e: std::io::Error| format!("{}: {e}", p.display());
+    write(
+        &tree.join("README.TXT"),
+        b"spindle hardware lane DVD-size image\n",
+    )?;
+    write(&tree.join("data/pattern.bin"), &pattern(256 * 1024, 0xd1d))?;
+    write(
+        &tree.join("names/with space and caf\u{e9}.txt"),
+        b"odd name\n",
+    )?;
+    write(
+        &tree.join(format!("names/{}", "L".repeat(200))),
+        b"a 200-byte name\n",
+    )?;
+    write(&tree.join("names/UPPER.lower.Mixed.tar.gz"), b"dots\n")?;
+    write(&tree.join("empty"), b"")?;
+    let deep: PathBuf = (1..=12).map(|i| format!("level{i}")).collect();
+    write(
+        &tree.join("deep").join(&deep).join("bottom.txt"),
+        b"twelve levels down\n",
+    )?;
+    let link = tree.join("names/link-to-readme");
+    std::os::unix::fs::symlink("../README.TXT", &link).map_err(|e| err(&link, e))?;
+    let dangling = tree.join("names/dangling");
+    std::os::unix::fs::symlink("/nowhere/at/all", &dangling).map_err(|e| err(&dangling, e))?;
+    let hard = tree.join("data/hardlink.bin");
+    std::fs::hard_link(tree.join("data/pattern.bin"), &hard).map_err(|e| err(&hard, e))?;
+    for (p, mode) in [
+        ("names", 0o750),
+        ("empty", 0o600),
+        ("data/pattern.bin", 0o4755),
+        ("README.TXT", 0o444),
+    ] {
+        let p = tree.join(p);
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(mode))
+            .map_err(|e| err(&p, e))?;
+    }
+    for (p, secs) in [
+        ("README.TXT", 946_684_800i64),
+        ("empty", 2_000_000_000),
+        ("names", 1_234_567_890),
+    ] {
+        let p = tree.join(p);
+        let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs as u64);
+        std::fs::File::options()
+            .read(true)
+            .open(&p)
+            .and_then(|f| f.set_modified(t))
+            .map_err(|e| err(&p, e))?;
+    }
+    Ok(())
 }
 
 fn read_drives(out: &Path) -> Result<BTreeMap<String, GuestDrive>, String> {
@@ -1051,6 +1113,115 @@ fn qemu_bad_devices_give_clear_errors_and_documented_exit_codes() {
 
 #[test]
 #[ignore = "boots QEMU (root, installs Debian packages): cargo test -p hwtests -- --ignored"]
+fn qemu_kernel_isofs_mounts_our_image_and_lists_the_tree() {
+    use std::os::unix::fs::MetadataExt;
+    let lane = lane();
+    let mut c = Checks::default();
+    for name in ["isofs-mount", "isofs-umount"] {
+        if let Some(r) = c.ok(lane.rec(name)) {
+            c.that(r.rc == Some(0), || {
+                format!("{} failed: {}", name, r.describe())
+            });
+        }
+    }
+    let tree = lane.work.join("dvd-tree");
+    // What the host has: the same fields busybox stat prints in the guest.
+    let mut want = Vec::new();
+    let mut links = Vec::new();
+    let mut sums = Vec::new();
+    let mut stack = vec![tree.clone()];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).unwrap().flatten() {
+            let p = e.path();
+            let rel = format!("./{}", p.strip_prefix(&tree).unwrap().display());
+            let m = std::fs::symlink_metadata(&p).unwrap();
+            let kind = if m.file_type().is_symlink() {
+                links.push(format!(
+                    "link|{rel}|{}",
+                    std::fs::read_link(&p).unwrap().display()
+                ));
+                "symbolic link"
+            } else if m.is_dir() {
+                stack.push(p.clone());
+                "directory"
+            } else if m.len() == 0 {
+                "regular empty file"
+            } else {
+                "regular file"
+            };
+            if m.is_file() {
+                let o = run(Command::new("md5sum").arg(&p));
+                let sum = o.stdout.split_whitespace().next().unwrap_or("").to_string();
+                sums.push(format!("{sum}  {rel}"));
+            }
+            // Directory sizes are the filesystem's own business; symlink sizes are the
+            // target's length on both sides.
+            let size = if m.is_dir() {
+                "-".to_string()
+            } else {
+                m.len().to_string()
+            };
+            want.push(format!(
+                "{rel}|{kind}|{:o}|{size}|{}|{}:{}",
+                m.mode() & 0o7777,
+                m.mtime(),
+                m.uid(),
+                m.gid()
+            ));
+        }
+    }
+    want.sort();
+    if let Some(r) = c.ok(lane.rec("isofs-list")) {
+        let mut got = Vec::new();
+        let mut got_links = Vec::new();
+        for line in r.out.lines() {
+            if line.starts_with("link|") {
+                got_links.push(line.to_string());
+                continue;
+            }
+            let mut f: Vec<String> = line.split('|').map(str::to_string).collect();
+            if f.len() == 6 && f[1] == "directory" {
+                f[3] = "-".to_string();
+            }
+            got.push(f.join("|"));
+        }
+        got.sort();
+        links.sort();
+        got_links.sort();
+        c.that(got == want, || {
+            format!(
+                "isofs listing differs from the source tree\n--- host\n{}\n--- guest isofs\n{}",
+                want.join("\n"),
+                got.join("\n")
+            )
+        });
+        c.that(got_links == links, || {
+            format!("symlink targets differ: host {links:?}, guest {got_links:?}")
+        });
+        c.that(want.len() > 25, || {
+            format!(
+                "the tree is too small to mean anything: {} entries",
+                want.len()
+            )
+        });
+    }
+    if let Some(r) = c.ok(lane.rec("isofs-md5")) {
+        let mut got: Vec<String> = r.out.lines().map(str::to_string).collect();
+        got.sort();
+        sums.sort();
+        c.that(got == sums, || {
+            format!(
+                "file contents differ\n--- host\n{}\n--- guest\n{}",
+                sums.join("\n"),
+                got.join("\n")
+            )
+        });
+    }
+    c.finish("kernel isofs on our image");
+}
+
+#[test]
+#[ignore = "boots QEMU: run with `cargo test -p hwtests -- --ignored` (root, TCG ~20 s)"]
 fn qemu_read_data_matches_the_image() {
     let lane = lane();
     let mut c = Checks::default();

@@ -86,12 +86,88 @@ pub enum Error {
         /// The INQUIRY peripheral device type.
         peripheral_type: u8,
     },
+    /// The image does not fit on the medium (found before anything is written).
+    #[error(
+        "the image needs {needed} blocks ({} MB) but the disc has {available} blocks ({} MB) available",
+        needed * 2048 / 1_000_000,
+        available * 2048 / 1_000_000
+    )]
+    InsufficientCapacity {
+        /// Blocks the write needs, padding included.
+        needed: u64,
+        /// Blocks available for it.
+        available: u64,
+    },
+    /// The medium cannot take the requested operation in its current state.
+    #[error("{medium}: {reason}")]
+    NotWritable {
+        /// The medium (profile name).
+        medium: &'static str,
+        /// Why not.
+        reason: &'static str,
+    },
+    /// The image is not what the target needs (not an ISO 9660 image, or built for another
+    /// start address).
+    #[error("image does not fit the target: {reason} (the next session starts at LBA {start})")]
+    ImageMismatch {
+        /// What is wrong.
+        reason: &'static str,
+        /// Where the session will be written.
+        start: u32,
+    },
+    /// Reading the image source failed.
+    #[error("reading the image at byte {offset}")]
+    Source {
+        /// Bytes read before the failure.
+        offset: u64,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A burn stopped part way: how far it got and what the disc is left as.
+    #[error(
+        "burn stopped while {step} after {written} of {planned} blocks (session at LBA {start}); {left}"
+    )]
+    Burn {
+        /// What the burner was doing.
+        step: &'static str,
+        /// Blocks of the image acknowledged by the drive.
+        written: u32,
+        /// Blocks planned.
+        planned: u32,
+        /// Where the session starts.
+        start: u32,
+        /// What state the disc is left in.
+        left: crate::burn::DiscLeft,
+        /// The failure.
+        #[source]
+        source: Box<Error>,
+    },
+    /// Verification found a block that differs from the image.
+    #[error(
+        "verify: LBA {lba} differs from the image (first difference at byte {offset} of the block)"
+    )]
+    Miscompare {
+        /// The block address.
+        lba: u32,
+        /// Offset of the first differing byte within the block.
+        offset: u32,
+    },
 }
 
 impl Error {
+    /// The error a [`Error::Burn`] wraps (recursively); `self` for every other variant.
+    pub fn innermost(&self) -> &Error {
+        match self {
+            Error::Burn { source, .. } => source.innermost(),
+            other => other,
+        }
+    }
+
     /// The sense data, for CHECK CONDITION errors.
     pub fn sense(&self) -> Option<&Sense> {
         match self {
+            Error::Burn { source, .. } => source.sense(),
             Error::CheckCondition { sense, .. } => Some(sense),
             Error::Timeout { last, .. } => last.as_ref(),
             _ => None,

@@ -4,6 +4,7 @@
 #![cfg_attr(not(test), deny(clippy::indexing_slicing, clippy::unwrap_used))]
 
 pub mod asc;
+pub mod burn;
 pub mod bytes;
 pub mod command;
 pub mod feature;

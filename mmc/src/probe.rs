@@ -1319,7 +1319,8 @@ mod tests {
         assert!(m.erasable);
         assert_eq!(m.formatted.as_deref(), Some("unformatted"));
         assert_eq!(m.capacity, Capacity::new(2_295_104, 0, 2_295_104));
-        assert_eq!(m.next_writable_address, None);
+        // Overwritable media report the drive's NWA of track 1 (writes may go anywhere).
+        assert_eq!(m.next_writable_address, m.tracks[0].next_writable_address);
         assert_eq!(m.last_session_start_lba, None);
         assert!(!m.tracks[0].incomplete);
         assert_eq!(

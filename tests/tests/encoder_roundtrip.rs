@@ -3,7 +3,7 @@
 //! LBA, a wrong length, or a refused command.
 
 use hal::mock::MediaKind;
-use mmc::command::{GetConfiguration, ReadTrackInformation, Read10, Read12, Write10, Write12};
+use mmc::command::{GetConfiguration, Read10, Read12, ReadTrackInformation, Write10, Write12};
 use mmc::FeatureCode;
 use proptest::prelude::*;
 use tests::{pattern, MockDisc};

@@ -1,0 +1,260 @@
+//! `spindle burn`, `blank`, `format` and `verify`: the CLI over `mmc::burn`.
+
+use std::fs::File;
+use std::io::{BufReader, IsTerminal, Write};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use mmc::burn::{
+    verify, BufferFill, BurnOptions, BurnProgress, Burner, Phase, Preparation, Recipe,
+};
+use mmc::Drive;
+
+/// Arguments of `spindle burn`.
+#[derive(Debug, Args)]
+pub struct BurnArgs {
+    /// The drive: /dev/srN, /dev/sgN or mock:DIR.
+    pub device: String,
+    /// The image to write (built for the address `--dry-run` prints, when appending).
+    pub image: PathBuf,
+    /// Write the image as a new disc (blank rewritable media first) instead of appending.
+    #[arg(long)]
+    pub new_disc: bool,
+    /// Close the disc for good afterwards (write-once media).
+    #[arg(long)]
+    pub finalize: bool,
+    /// Write speed as a multiple of the medium's 1x (CD 176.4, DVD 1385, BD 4495.5 kB/s).
+    #[arg(long, value_name = "N")]
+    pub speed: Option<f64>,
+    /// Print the plan and the capacity check; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// Arguments of `spindle blank` and `spindle format`.
+#[derive(Debug, Args)]
+pub struct PrepareArgs {
+    /// The drive: /dev/srN, /dev/sgN or mock:DIR.
+    pub device: String,
+    /// Blank: erase the whole disc. Format: full format (DVD+RW: wait for the background
+    /// format; DVD-RW: format 10h instead of the quick 15h).
+    #[arg(long)]
+    pub full: bool,
+}
+
+/// Arguments of `spindle verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The drive: /dev/srN, /dev/sgN or mock:DIR.
+    pub device: String,
+    /// The image that was written.
+    pub image: PathBuf,
+    /// Where the image starts on the disc (default: the last session on write-once media,
+    /// 0 on overwritable media).
+    #[arg(long)]
+    pub lba: Option<u32>,
+}
+
+/// Opens a drive; mock drives finish Immed operations after a count of polls, not after
+/// time, so they are polled without pauses.
+pub fn open(device: &str) -> anyhow::Result<Drive<Box<dyn hal::Transport>>> {
+    let mut d = Drive::new(hal::open(device)?);
+    if device.starts_with("mock:") {
+        d.set_policy(mmc::DrivePolicy {
+            poll_interval: Duration::from_millis(1),
+            ..mmc::DrivePolicy::default()
+        });
+    }
+    Ok(d)
+}
+
+/// A progress bar on a terminal (stderr), nothing otherwise.
+struct Bar {
+    bar: Option<ProgressBar>,
+    fill: Option<BufferFill>,
+}
+
+impl Bar {
+    fn new() -> Bar {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let b = ProgressBar::new(0);
+            b.set_style(
+                ProgressStyle::with_template(
+                    "{prefix:>9} [{bar:30}] {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta} {msg}",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+            );
+            b
+        });
+        Bar { bar, fill: None }
+    }
+
+    fn finish(&self) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        }
+    }
+}
+
+impl BurnProgress for Bar {
+    fn phase(&mut self, phase: Phase) {
+        if let Some(b) = &self.bar {
+            b.set_prefix(format!("{phase:?}").to_lowercase());
+            b.set_message("");
+        }
+    }
+
+    fn bytes(&mut self, done: u64, total: u64) {
+        if let Some(b) = &self.bar {
+            b.set_length(total);
+            b.set_position(done);
+        }
+    }
+
+    fn buffer(&mut self, fill: BufferFill) {
+        self.fill = Some(fill);
+        if let Some(b) = &self.bar {
+            let pct = u64::from(fill.used) * 100 / u64::from(fill.size.max(1));
+            b.set_message(format!("buffer {pct}%"));
+        }
+    }
+
+    fn wants_buffer_fill(&self) -> bool {
+        self.bar.is_some()
+    }
+
+    fn operation(&mut self, fraction: Option<f64>) {
+        if let (Some(b), Some(f)) = (&self.bar, fraction) {
+            b.set_message(format!("{:.0}%", f * 100.0));
+            b.tick();
+        }
+    }
+}
+
+fn one_x_kbps(recipe: Recipe) -> f64 {
+    match recipe {
+        Recipe::CdTao => 176.4,
+        Recipe::BdR | Recipe::BdRe => 4495.5,
+        _ => 1385.0,
+    }
+}
+
+/// `spindle burn`.
+///
+/// # Errors
+/// Open failures, an image that does not fit (found before anything is written), drive
+/// errors during the burn (with how far it got and what the disc is left as).
+pub fn burn(a: &BurnArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    let file = File::open(&a.image).with_context(|| format!("{}", a.image.display()))?;
+    let len = file
+        .metadata()
+        .with_context(|| format!("{}", a.image.display()))?
+        .len();
+    let mut drive = open(&a.device)?;
+    let mut burner = Burner::new(&mut drive).with_context(|| a.device.clone())?;
+    let speed_kbps = a
+        .speed
+        .map(|n| (n * one_x_kbps(burner.status().recipe)).round() as u32);
+    let opts = BurnOptions {
+        new_disc: a.new_disc,
+        finalize: a.finalize,
+        speed_kbps,
+    };
+    let capacity = burner.capacity(a.new_disc);
+    if a.dry_run {
+        writeln!(
+            out,
+            "device:    {}\ncapacity:  {} blocks used, {} available ({} bytes), {:.1}% utilized",
+            a.device,
+            capacity.used_blocks,
+            capacity.available_blocks,
+            capacity.bytes_available(),
+            capacity.utilized()
+        )?;
+    }
+    let plan = burner
+        .plan(len, &opts)
+        .with_context(|| format!("{}: {}", a.device, a.image.display()))?;
+    if a.dry_run {
+        write!(out, "{plan}")?;
+        return Ok(());
+    }
+    let mut bar = Bar::new();
+    let report = burner.burn(&plan, BufReader::new(file), &mut bar);
+    bar.finish();
+    let report = report.with_context(|| a.device.clone())?;
+    writeln!(
+        out,
+        "burned {} blocks ({} image blocks) at LBA {}{}",
+        report.blocks_written,
+        report.image_blocks,
+        report.start_lba,
+        if plan.finalize {
+            "; disc finalized"
+        } else {
+            ""
+        }
+    )?;
+    Ok(())
+}
+
+fn prepare(a: &PrepareArgs, what: Preparation) -> anyhow::Result<()> {
+    let mut drive = open(&a.device)?;
+    let mut burner = Burner::new(&mut drive).with_context(|| a.device.clone())?;
+    let mut bar = Bar::new();
+    let r = burner.prepare(what, &mut bar);
+    bar.finish();
+    r.with_context(|| a.device.clone())
+}
+
+/// `spindle blank`.
+///
+/// # Errors
+/// Media that cannot be blanked; drive errors.
+pub fn blank(a: &PrepareArgs) -> anyhow::Result<()> {
+    prepare(a, Preparation::Blank { full: a.full })
+}
+
+/// `spindle format`.
+///
+/// # Errors
+/// Media that cannot be formatted; drive errors.
+pub fn format(a: &PrepareArgs) -> anyhow::Result<()> {
+    prepare(a, Preparation::Format { full: a.full })
+}
+
+/// `spindle verify`.
+///
+/// # Errors
+/// The first block that differs (with its LBA), read errors, drive errors.
+pub fn verify_cmd(a: &VerifyArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    let file = File::open(&a.image).with_context(|| format!("{}", a.image.display()))?;
+    let len = file
+        .metadata()
+        .with_context(|| format!("{}", a.image.display()))?
+        .len();
+    let mut drive = open(&a.device)?;
+    let start = match a.lba {
+        Some(l) => l,
+        None => {
+            let burner = Burner::new(&mut drive).with_context(|| a.device.clone())?;
+            let s = burner.status();
+            if s.recipe.is_overwritable() {
+                0
+            } else {
+                s.last_session_start.unwrap_or(0)
+            }
+        }
+    };
+    let mut bar = Bar::new();
+    let r = verify(&mut drive, start, BufReader::new(file), len, &mut bar);
+    bar.finish();
+    r.with_context(|| format!("{}: {}", a.device, a.image.display()))?;
+    writeln!(out, "verified {} bytes at LBA {start}: identical", len)?;
+    Ok(())
+}

@@ -1,0 +1,1064 @@
+//! Writing images to media: per-medium recipes over the [`Drive`] facade, libburn-style
+//! layering (transport → MMC commands → recipes).
+//!
+//! # API structure
+//! - [`Burner`]: surveys the medium ([`MediumStatus`]), answers Cedar's capacity question
+//!   ([`Burner::capacity`]), says where the next session goes before the image is built
+//!   ([`Burner::next_session_start`]), plans a burn ([`Burner::plan`] → [`BurnPlan`]), runs it
+//!   from any [`Read`] source ([`Burner::burn`]), and blanks or formats
+//!   ([`Burner::prepare`]).
+//! - [`verify`]: reads a written range back with READ(10) and compares it with the image.
+//! - [`BurnProgress`]: callbacks for progress; libraries never print.
+//! - [`DiscLeft`]: what a failed burn leaves on the disc, carried by [`Error::Burn`].
+//!
+//! The order of steps, and why a burn cut off at any point leaves earlier sessions readable,
+//! is in `docs/media-recipes.md`.
+
+use std::fmt;
+use std::io::Read;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use hal::Transport;
+use log::{debug, info, warn};
+use serde::Serialize;
+
+use crate::command::{
+    BgFormatStatus, Blank, BlankType, CloseTrackSession, DescriptorType, DiscStatus,
+    FormatDescriptor, FormatType, FormatUnit, GetConfiguration, ModeSelect10, Read10,
+    ReadBufferCapacity, ReadDiscInformation, ReadFormatCapacities, ReadTrackInformation,
+    SessionState, SetCdSpeed, SetStreaming, StreamingDescriptor, SynchronizeCache, Write10,
+    WriteParametersPage,
+};
+use crate::profile::Profile;
+use crate::{Drive, Error, Result};
+
+pub mod capacity;
+pub mod iso;
+mod recipe;
+mod verify;
+
+pub use capacity::MediaCapacity;
+pub use recipe::{AppendMethod, BurnPlan, Preparation, Recipe, SessionStart, Step};
+pub use verify::verify;
+
+const BLOCK: usize = 2048;
+/// Budget for one long operation (BLANK, FORMAT, CLOSE, SYNC) to finish.
+const LONG_OP: Duration = Duration::from_secs(3 * 3600);
+/// Chunks queued between the source reader and the drive: with 64 KiB chunks, 4 MiB.
+const QUEUE_CHUNKS: usize = 64;
+/// READ BUFFER CAPACITY once per this many WRITE commands (when the progress sink wants it).
+const BUFFER_POLL_EVERY: u32 = 16;
+
+/// What the burner is doing, for progress displays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Phase {
+    /// BLANK running.
+    Blanking,
+    /// FORMAT UNIT running.
+    Formatting,
+    /// Image data going to the drive.
+    Writing,
+    /// SYNCHRONIZE CACHE running.
+    Flushing,
+    /// CLOSE TRACK/SESSION running.
+    Closing,
+    /// Volume descriptors being replaced (growisofs method).
+    Linking,
+    /// Reading back and comparing.
+    Verifying,
+}
+
+/// The drive's write buffer, from READ BUFFER CAPACITY.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BufferFill {
+    /// Bytes in use.
+    pub used: u32,
+    /// Buffer size.
+    pub size: u32,
+}
+
+/// Progress callbacks. Every method has an empty default; `()` ignores everything.
+pub trait BurnProgress {
+    /// A new phase starts.
+    fn phase(&mut self, _phase: Phase) {}
+    /// `done` of `total` bytes written (or verified).
+    fn bytes(&mut self, _done: u64, _total: u64) {}
+    /// The drive's buffer fill, asked only when [`wants_buffer_fill`](Self::wants_buffer_fill).
+    fn buffer(&mut self, _fill: BufferFill) {}
+    /// True if the sink shows the buffer fill (it costs a command every few writes).
+    fn wants_buffer_fill(&self) -> bool {
+        false
+    }
+    /// Progress of a long operation (0.0..1.0), when the drive reports one.
+    fn operation(&mut self, _fraction: Option<f64>) {}
+}
+
+impl BurnProgress for () {}
+
+/// What a burn that stopped part way leaves on the disc.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DiscLeft {
+    /// Nothing was written; the disc is as it was.
+    Unchanged,
+    /// BLANK or FORMAT UNIT was cut off: the disc needs it again.
+    PreparationIncomplete,
+    /// Write-once media: the new session is open (possibly empty); earlier sessions are
+    /// intact. The drive may refuse further sessions until it is closed.
+    SessionOpen,
+    /// Write-once media: the data track is closed but the session is not.
+    TrackClosedSessionOpen,
+    /// The session was closed but finalizing failed: the disc stays appendable.
+    NotFinalized,
+    /// Overwritable media, growisofs method: data beyond the old volume is not linked in;
+    /// the disc still shows the previous session, intact.
+    PreviousSessionIntact,
+    /// Overwritable media: the descriptor unit was being replaced; the disc shows either the
+    /// previous or the new session, both complete.
+    PreviousOrNewSession,
+    /// Overwritable media written as a new disc: the old content is partly overwritten and
+    /// the new one incomplete; no usable filesystem.
+    Overwritten,
+}
+
+impl fmt::Display for DiscLeft {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            DiscLeft::Unchanged => "nothing was written: the disc is unchanged",
+            DiscLeft::PreparationIncomplete => {
+                "blanking/formatting was cut off: blank or format the disc again"
+            }
+            DiscLeft::SessionOpen => {
+                "the new session is left open; earlier sessions are intact and readable"
+            }
+            DiscLeft::TrackClosedSessionOpen => {
+                "the track is closed but its session is open; earlier sessions are intact"
+            }
+            DiscLeft::NotFinalized => {
+                "the session is complete but the disc is not finalized (it stays appendable)"
+            }
+            DiscLeft::PreviousSessionIntact => {
+                "the new data is not linked in: the disc still shows the previous session, intact"
+            }
+            DiscLeft::PreviousOrNewSession => {
+                "the volume descriptors were being replaced: the disc shows the previous or the new session; run verify"
+            }
+            DiscLeft::Overwritten => {
+                "the old content is partly overwritten and the new image incomplete: burn again"
+            }
+        })
+    }
+}
+
+/// Format state of an overwritable medium.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FormatState {
+    /// Not an overwritable medium.
+    NotApplicable,
+    /// Needs FORMAT UNIT before writing.
+    Unformatted,
+    /// DVD+RW background format running or suspended: writable, needs CLOSE 010b after.
+    Background,
+    /// DVD-RW restricted overwrite after a quick format: writable, needs CLOSE 010b after.
+    Intermediate,
+    /// Formatted.
+    Formatted,
+}
+
+/// The medium as the burner sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MediumStatus {
+    /// Current profile.
+    pub profile: Profile,
+    /// The recipe for it.
+    pub recipe: Recipe,
+    /// READ DISC INFORMATION disc status.
+    pub disc_status: DiscStatus,
+    /// State of the last session.
+    pub last_session: SessionState,
+    /// Sessions, counting an open last one.
+    pub sessions: u16,
+    /// BLANK works on it.
+    pub erasable: bool,
+    /// Overwritable media: format state.
+    pub format: FormatState,
+    /// Write-once media: the next writable address.
+    pub next_writable: Option<u32>,
+    /// Write-once media: the track the next write goes to.
+    pub next_track: u16,
+    /// Blocks on the medium (write-once: NWA + free; overwritable: formatted or formattable
+    /// size).
+    pub total_blocks: u64,
+    /// Write-once: free blocks from the NWA.
+    pub free_blocks: u64,
+    /// Write-once: first block of the last complete session.
+    pub last_session_start: Option<u32>,
+    /// Overwritable: the volume space size of the ISO 9660 filesystem at LBA 16, if any.
+    pub iso_volume_blocks: Option<u32>,
+}
+
+/// How a `--speed` request was applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SpeedMethod {
+    /// SET STREAMING.
+    Streaming,
+    /// SET CD SPEED (the drive has no SET STREAMING).
+    CdSpeed,
+    /// The drive refused both; it writes at its own choice.
+    Refused,
+}
+
+/// Options of a burn.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BurnOptions {
+    /// Write the image as the whole disc (blank rewritable sequential media first; overwrite
+    /// from LBA 0 on overwritable media).
+    pub new_disc: bool,
+    /// Close the disc for good (write-once media).
+    pub finalize: bool,
+    /// Write speed in kB/s (1000 bytes/s).
+    pub speed_kbps: Option<u32>,
+}
+
+/// What a burn did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct BurnReport {
+    /// The session's first block.
+    pub start_lba: u32,
+    /// Blocks written, padding included.
+    pub blocks_written: u32,
+    /// Image blocks.
+    pub image_blocks: u32,
+}
+
+/// Burns images on the medium in a drive.
+pub struct Burner<'d, T: Transport> {
+    drive: &'d mut Drive<T>,
+    status: MediumStatus,
+}
+
+impl<T: Transport> fmt::Debug for Burner<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Burner")
+            .field("drive", &self.drive)
+            .field("status", &self.status)
+            .finish()
+    }
+}
+
+fn chunk_blocks(max_transfer: usize, unit: u32) -> u32 {
+    let max = u32::try_from(max_transfer / BLOCK)
+        .unwrap_or(32)
+        .clamp(1, 32);
+    (max / unit).max(1) * unit
+}
+
+impl<'d, T: Transport> Burner<'d, T> {
+    /// Surveys the medium: waits for the drive, GET CONFIGURATION (current profile), READ
+    /// DISC INFORMATION, READ TRACK INFORMATION (write-once) or READ FORMAT CAPACITIES and
+    /// the ISO volume descriptor at LBA 16 (overwritable).
+    ///
+    /// # Errors
+    /// No medium, a medium spindle does not write ([`Error::NotWritable`]), drive errors.
+    pub fn new(drive: &'d mut Drive<T>) -> Result<Self> {
+        let status = survey(drive)?;
+        Ok(Burner { drive, status })
+    }
+
+    /// What the burner knows about the medium.
+    pub fn status(&self) -> &MediumStatus {
+        &self.status
+    }
+
+    /// The drive.
+    pub fn drive(&mut self) -> &mut Drive<T> {
+        self.drive
+    }
+
+    /// Surveys the medium again (after a burn or an outside change).
+    ///
+    /// # Errors
+    /// As [`Burner::new`].
+    pub fn refresh(&mut self) -> Result<()> {
+        self.status = survey(self.drive)?;
+        Ok(())
+    }
+
+    /// Cedar's `retrieveCapacity(entireDisc)`: with `entire_disc` the space a new disc would
+    /// have (rewritable media are blanked or overwritten); otherwise what an appended session
+    /// can use. All figures come from the drive.
+    pub fn capacity(&self, entire_disc: bool) -> MediaCapacity {
+        let s = &self.status;
+        if s.recipe.is_overwritable() {
+            let used = match (entire_disc, s.iso_volume_blocks) {
+                (false, Some(v)) => u64::from(iso::next_session_start(v)),
+                _ => 0,
+            };
+            return MediaCapacity {
+                used_blocks: used.min(s.total_blocks),
+                available_blocks: s.total_blocks.saturating_sub(used),
+            };
+        }
+        if entire_disc && (s.disc_status == DiscStatus::Blank || s.erasable) {
+            return MediaCapacity {
+                used_blocks: 0,
+                available_blocks: s.total_blocks,
+            };
+        }
+        match s.next_writable {
+            Some(nwa) if s.disc_status != DiscStatus::Complete => MediaCapacity {
+                used_blocks: u64::from(nwa),
+                available_blocks: s.free_blocks,
+            },
+            _ => MediaCapacity {
+                used_blocks: s.total_blocks,
+                available_blocks: 0,
+            },
+        }
+    }
+
+    /// Where the next session goes: build the image for `start_lba` (and import
+    /// `previous_session_lba`'s tree), then burn it with the same `new_disc`.
+    ///
+    /// # Errors
+    /// [`Error::NotWritable`] for a complete (finalized) write-once disc, or a new disc on
+    /// write-once media that is not blank.
+    pub fn next_session_start(&self, new_disc: bool) -> Result<SessionStart> {
+        let s = &self.status;
+        let medium = s.profile.name();
+        if s.recipe.is_overwritable() {
+            return Ok(match (new_disc, s.iso_volume_blocks) {
+                (false, Some(v)) => SessionStart {
+                    method: AppendMethod::Grow,
+                    start_lba: iso::next_session_start(v),
+                    previous_session_lba: Some(0),
+                },
+                _ => SessionStart {
+                    method: AppendMethod::NewDisc,
+                    start_lba: 0,
+                    previous_session_lba: None,
+                },
+            });
+        }
+        let blank = s.disc_status == DiscStatus::Blank;
+        if new_disc && !blank {
+            if s.erasable {
+                return Ok(SessionStart {
+                    method: AppendMethod::NewDisc,
+                    start_lba: 0,
+                    previous_session_lba: None,
+                });
+            }
+            return Err(Error::NotWritable {
+                medium,
+                reason: "a new disc needs blank media (this write-once disc holds data)",
+            });
+        }
+        if s.disc_status == DiscStatus::Complete {
+            return Err(Error::NotWritable {
+                medium,
+                reason: "the disc is finalized (complete); no session can be added",
+            });
+        }
+        if s.last_session == SessionState::Incomplete {
+            return Err(Error::NotWritable {
+                medium,
+                reason: "the last session is open (an earlier burn stopped); close it first",
+            });
+        }
+        let Some(nwa) = s.next_writable else {
+            return Err(Error::NotWritable {
+                medium,
+                reason: "the drive reports no next writable address",
+            });
+        };
+        Ok(SessionStart {
+            method: if blank {
+                AppendMethod::NewDisc
+            } else {
+                AppendMethod::Session
+            },
+            start_lba: nwa,
+            previous_session_lba: if blank { None } else { s.last_session_start },
+        })
+    }
+
+    /// Plans a burn of an image of `image_bytes` bytes: the steps, and the capacity check.
+    ///
+    /// # Errors
+    /// [`Error::InsufficientCapacity`] when it does not fit; as
+    /// [`next_session_start`](Self::next_session_start).
+    pub fn plan(&self, image_bytes: u64, opts: &BurnOptions) -> Result<BurnPlan> {
+        let s = &self.status;
+        let recipe = s.recipe;
+        let session = self.next_session_start(opts.new_disc)?;
+        let capacity = self.capacity(opts.new_disc);
+        let image_blocks_u64 = image_bytes.div_ceil(BLOCK as u64);
+        let unit = u64::from(recipe.unit());
+        let padded = (image_blocks_u64.div_ceil(unit) * unit).max(u64::from(recipe.min_track()));
+        if image_blocks_u64 == 0 {
+            return Err(Error::ImageMismatch {
+                reason: "the image is empty",
+                start: session.start_lba,
+            });
+        }
+        if !capacity.fits(padded) {
+            return Err(Error::InsufficientCapacity {
+                needed: padded,
+                available: capacity.available_blocks,
+            });
+        }
+        // Fits in the capacity, which is below 2^32 blocks.
+        let image_blocks = u32::try_from(image_blocks_u64).unwrap_or(u32::MAX);
+        let write_blocks = u32::try_from(padded).unwrap_or(u32::MAX);
+        let mut steps = Vec::new();
+        let wiped =
+            opts.new_disc && s.disc_status != DiscStatus::Blank && !recipe.is_overwritable();
+        if wiped {
+            steps.push(Step::Blank { full: false });
+        }
+        if s.format == FormatState::Unformatted {
+            steps.push(self.format_step(false)?);
+        }
+        if let Some(kbytes_per_sec) = opts.speed_kbps {
+            steps.push(Step::SetSpeed { kbytes_per_sec });
+        }
+        let keep_open = !opts.finalize;
+        let start = session.start_lba;
+        let track = if wiped { 1 } else { s.next_track };
+        match recipe {
+            Recipe::CdTao => {
+                steps.push(Step::WriteParameters(WriteParametersPage::cd_tao(
+                    keep_open,
+                )));
+            }
+            Recipe::DvdMinusIncremental => {
+                steps.push(Step::WriteParameters(WriteParametersPage::dvd_incremental(
+                    keep_open, 16,
+                )));
+            }
+            _ => {}
+        }
+        steps.push(Step::Write {
+            start,
+            blocks: write_blocks,
+        });
+        steps.push(Step::SyncCache);
+        match recipe {
+            Recipe::CdTao | Recipe::DvdMinusIncremental => {
+                // Finalizing or not was chosen by page 05's multi-session field.
+                steps.push(Step::CloseTrack { track });
+                steps.push(Step::CloseSession);
+            }
+            Recipe::DvdPlusR | Recipe::BdR => {
+                steps.push(Step::CloseTrack { track });
+                if opts.finalize {
+                    steps.push(Step::Finalize(if recipe == Recipe::BdR {
+                        crate::command::CloseFunction::FINALIZE
+                    } else {
+                        crate::command::CloseFunction::FINALIZE_MINIMAL_RADIUS
+                    }));
+                } else {
+                    steps.push(Step::CloseSession);
+                }
+            }
+            Recipe::DvdPlusRw | Recipe::DvdRwRestrictedOverwrite => {
+                if matches!(
+                    s.format,
+                    FormatState::Unformatted | FormatState::Background | FormatState::Intermediate
+                ) {
+                    steps.push(Step::CloseSession);
+                }
+            }
+            Recipe::BdRe => {}
+        }
+        if session.method == AppendMethod::Grow {
+            let unit = recipe.unit().max(iso::DESCRIPTOR_MAX);
+            // The unit holding LBA 16..31: DVD 16..31, BD 0..31.
+            let unit_start = (iso::DESCRIPTOR_START / unit) * unit;
+            steps.push(Step::RewriteDescriptors {
+                unit_start,
+                unit_blocks: unit,
+                volume_blocks: start.saturating_add(image_blocks),
+            });
+        }
+        Ok(BurnPlan {
+            profile: s.profile,
+            recipe,
+            session,
+            image_bytes,
+            image_blocks,
+            write_blocks,
+            capacity,
+            finalize: opts.finalize && !recipe.is_overwritable(),
+            steps,
+        })
+    }
+
+    fn format_step(&self, full: bool) -> Result<Step> {
+        let medium = self.status.profile.name();
+        match self.status.recipe {
+            Recipe::DvdPlusRw => Ok(Step::Format {
+                format_type: FormatType::DVD_PLUS_RW_BASIC,
+                blocks: u32::MAX,
+                parameter: 0,
+            }),
+            Recipe::BdRe | Recipe::DvdMinusIncremental | Recipe::DvdRwRestrictedOverwrite => {
+                let ft = match self.status.recipe {
+                    Recipe::BdRe => FormatType::FULL,
+                    _ if full => FormatType::CD_DVD_RW_FULL,
+                    _ => FormatType::DVD_RW_QUICK,
+                };
+                if self.status.recipe == Recipe::DvdMinusIncremental && !self.status.erasable {
+                    return Err(Error::NotWritable {
+                        medium,
+                        reason: "DVD-R cannot be formatted",
+                    });
+                }
+                Ok(Step::Format {
+                    format_type: ft,
+                    blocks: 0,
+                    parameter: 0,
+                })
+            }
+            _ => Err(Error::NotWritable {
+                medium,
+                reason: "this medium is not formatted (blank it instead)",
+            }),
+        }
+    }
+
+    /// Blanks or formats the medium, with progress, then surveys it again.
+    ///
+    /// # Errors
+    /// [`Error::NotWritable`] when the medium cannot be blanked or formatted; drive errors.
+    pub fn prepare(&mut self, what: Preparation, progress: &mut dyn BurnProgress) -> Result<()> {
+        let medium = self.status.profile.name();
+        let step = match what {
+            Preparation::Blank { full } => {
+                if !self.status.erasable
+                    || !matches!(
+                        self.status.profile,
+                        Profile::CD_RW
+                            | Profile::DVD_RW_SEQUENTIAL
+                            | Profile::DVD_RW_RESTRICTED_OVERWRITE
+                    )
+                {
+                    return Err(Error::NotWritable {
+                        medium,
+                        reason: "only CD-RW and DVD-RW can be blanked",
+                    });
+                }
+                Step::Blank { full }
+            }
+            Preparation::Format { full } => self.format_step(full)?,
+        };
+        self.run_prepare_step(&step, progress)?;
+        if let (Preparation::Format { full: true }, Recipe::DvdPlusRw) = (what, self.status.recipe)
+        {
+            self.wait_background_format(progress)?;
+        }
+        self.refresh()
+    }
+
+    fn wait_background_format(&mut self, progress: &mut dyn BurnProgress) -> Result<()> {
+        loop {
+            let info = self.drive.run(&ReadDiscInformation::default())?;
+            match info.bg_format_status {
+                BgFormatStatus::InProgress => {
+                    progress.operation(None);
+                    std::thread::sleep(self.drive.policy().poll_interval);
+                }
+                _ => return Ok(()),
+            }
+        }
+    }
+
+    fn run_prepare_step(&mut self, step: &Step, progress: &mut dyn BurnProgress) -> Result<()> {
+        match *step {
+            Step::Blank { full } => {
+                progress.phase(Phase::Blanking);
+                info!(
+                    "{}: blanking ({})",
+                    self.drive.name(),
+                    if full { "full" } else { "minimal" }
+                );
+                let cmd = Blank {
+                    blank_type: if full {
+                        BlankType::FULL
+                    } else {
+                        BlankType::MINIMAL
+                    },
+                    ..Blank::full()
+                };
+                self.drive.run(&cmd)?;
+                self.wait(progress)
+            }
+            Step::Format {
+                format_type,
+                blocks,
+                parameter,
+            } => {
+                progress.phase(Phase::Formatting);
+                let (blocks, parameter) = self.format_blocks(format_type, blocks, parameter)?;
+                info!(
+                    "{}: FORMAT UNIT {:02X}h, {blocks} blocks",
+                    self.drive.name(),
+                    format_type.0
+                );
+                self.drive.run(&FormatUnit::new(FormatDescriptor {
+                    blocks,
+                    format_type,
+                    subtype: 0,
+                    parameter,
+                }))?;
+                self.wait(progress)
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Blocks and parameter for a FORMAT UNIT descriptor: copied from the matching READ
+    /// FORMAT CAPACITIES descriptor, as MMC asks (except DVD+RW 26h, which takes FFFFFFFFh).
+    fn format_blocks(&mut self, ft: FormatType, blocks: u32, parameter: u32) -> Result<(u32, u32)> {
+        if ft == FormatType::DVD_PLUS_RW_BASIC {
+            let restart = self.status.format == FormatState::Background;
+            return Ok((blocks, u32::from(restart)));
+        }
+        let caps = self.drive.run(&ReadFormatCapacities::default())?;
+        Ok(match caps.find(ft) {
+            Some(d) => (d.blocks, d.parameter),
+            None => (blocks, parameter),
+        })
+    }
+
+    fn wait(&mut self, progress: &mut dyn BurnProgress) -> Result<()> {
+        self.drive
+            .wait_ready(LONG_OP, |p| progress.operation(p.map(|p| p.fraction())))
+    }
+
+    /// Sets the write speed: SET STREAMING, falling back to SET CD SPEED when the drive
+    /// refuses it. Refusals of both are logged, not fatal (the drive picks a speed).
+    ///
+    /// # Errors
+    /// Transport failures and timeouts.
+    pub fn set_speed(&mut self, kbytes_per_sec: u32) -> Result<SpeedMethod> {
+        let end = u32::try_from(self.status.total_blocks.max(1) - 1).unwrap_or(u32::MAX);
+        let streaming = SetStreaming::new(StreamingDescriptor::speed(end, kbytes_per_sec));
+        match self.drive.run(&streaming) {
+            Ok(()) => return Ok(SpeedMethod::Streaming),
+            Err(e @ (Error::Transport(_) | Error::Timeout { .. })) => return Err(e),
+            Err(e) => warn!("{e}; trying SET CD SPEED"),
+        }
+        let kbps = u16::try_from(kbytes_per_sec).unwrap_or(SetCdSpeed::MAX);
+        match self.drive.run(&SetCdSpeed::write(kbps)) {
+            Ok(()) => Ok(SpeedMethod::CdSpeed),
+            Err(e @ (Error::Transport(_) | Error::Timeout { .. })) => Err(e),
+            Err(e) => {
+                warn!("{e}; writing at the drive's own speed");
+                Ok(SpeedMethod::Refused)
+            }
+        }
+    }
+
+    /// Runs `plan` with the image from `source` (exactly `plan.image_bytes` long), read by a
+    /// helper thread through a bounded queue of chunks: no temporary image, and the source
+    /// is read while the drive writes.
+    ///
+    /// Before anything is written the image head is checked: appended sessions must be ISO
+    /// 9660 images whose root directory lies at or after the session start (an image built
+    /// for another address would point at the wrong blocks).
+    ///
+    /// # Errors
+    /// [`Error::ImageMismatch`] before writing; once a step has sent a command,
+    /// [`Error::Burn`] saying the step, how many blocks went to the drive and what the disc
+    /// is left as, wrapping the drive's error.
+    pub fn burn<R: Read + Send>(
+        &mut self,
+        plan: &BurnPlan,
+        mut source: R,
+        progress: &mut dyn BurnProgress,
+    ) -> Result<BurnReport> {
+        // The head: up to 32 blocks, enough for the system area and the descriptor set.
+        let head_len = usize::try_from(plan.image_bytes.min(32 * BLOCK as u64)).unwrap_or(0);
+        let mut head = vec![0u8; head_len];
+        source.read_exact(&mut head).map_err(|e| Error::Source {
+            offset: 0,
+            source: e,
+        })?;
+        let descriptors = check_head(plan, &head)?;
+
+        let mut run = Run {
+            plan,
+            written: 0,
+            left: DiscLeft::Unchanged,
+        };
+        for step in &plan.steps {
+            debug!("{}: step {step}", self.drive.name());
+            let r = match step {
+                Step::Blank { .. } | Step::Format { .. } => {
+                    run.left = DiscLeft::PreparationIncomplete;
+                    let r = self.run_prepare_step(step, progress);
+                    if r.is_ok() {
+                        run.left = DiscLeft::Unchanged;
+                    }
+                    r
+                }
+                Step::SetSpeed { kbytes_per_sec } => self.set_speed(*kbytes_per_sec).map(drop),
+                Step::WriteParameters(page) => {
+                    self.drive.run(&ModeSelect10::write_parameters(page))
+                }
+                Step::Write { start, blocks } => {
+                    run.left = match (plan.recipe.is_overwritable(), plan.session.method) {
+                        (false, _) => DiscLeft::SessionOpen,
+                        (true, AppendMethod::Grow) => DiscLeft::PreviousSessionIntact,
+                        (true, _) => DiscLeft::Overwritten,
+                    };
+                    progress.phase(Phase::Writing);
+                    self.write_image(*start, *blocks, &head, &mut source, &mut run, progress)
+                }
+                Step::SyncCache => {
+                    progress.phase(Phase::Flushing);
+                    self.drive
+                        .run(&SynchronizeCache::immediate())
+                        .and_then(|()| self.wait(progress))
+                }
+                Step::CloseTrack { track } => {
+                    progress.phase(Phase::Closing);
+                    self.drive
+                        .run(&CloseTrackSession::close_track(*track))
+                        .and_then(|()| self.wait(progress))
+                }
+                Step::CloseSession => {
+                    progress.phase(Phase::Closing);
+                    if !plan.recipe.is_overwritable() {
+                        run.left = DiscLeft::TrackClosedSessionOpen;
+                    }
+                    self.drive
+                        .run(&CloseTrackSession::close_session())
+                        .and_then(|()| self.wait(progress))
+                }
+                Step::Finalize(function) => {
+                    progress.phase(Phase::Closing);
+                    run.left = DiscLeft::TrackClosedSessionOpen;
+                    self.drive
+                        .run(&CloseTrackSession::function(*function))
+                        .and_then(|()| self.wait(progress))
+                }
+                Step::RewriteDescriptors {
+                    unit_start,
+                    unit_blocks,
+                    volume_blocks,
+                } => {
+                    progress.phase(Phase::Linking);
+                    run.left = DiscLeft::PreviousOrNewSession;
+                    self.rewrite_descriptors(
+                        *unit_start,
+                        *unit_blocks,
+                        *volume_blocks,
+                        descriptors.as_deref().unwrap_or(&[]),
+                        progress,
+                    )
+                }
+            };
+            if let Err(e) = r {
+                return Err(Error::Burn {
+                    step: step.doing(),
+                    written: run.written,
+                    planned: plan.write_blocks,
+                    start: plan.session.start_lba,
+                    left: run.left,
+                    source: Box::new(e),
+                });
+            }
+        }
+        info!(
+            "{}: burned {} blocks at LBA {}",
+            self.drive.name(),
+            plan.write_blocks,
+            plan.session.start_lba
+        );
+        Ok(BurnReport {
+            start_lba: plan.session.start_lba,
+            blocks_written: plan.write_blocks,
+            image_blocks: plan.image_blocks,
+        })
+    }
+
+    /// Streams the image: `head` first, then the rest of `source` through a bounded queue,
+    /// zero padded to `blocks`.
+    fn write_image<R: Read + Send>(
+        &mut self,
+        start: u32,
+        blocks: u32,
+        head: &[u8],
+        source: &mut R,
+        run: &mut Run<'_>,
+        progress: &mut dyn BurnProgress,
+    ) -> Result<()> {
+        let unit = run.plan.recipe.unit();
+        let chunk = chunk_blocks(self.drive.transport().max_transfer(), unit);
+        let chunk_bytes = chunk as usize * BLOCK;
+        let total = run.plan.image_bytes;
+        let rest = total - head.len() as u64;
+        let drive = &mut *self.drive;
+        std::thread::scope(|scope| -> Result<()> {
+            let (tx, rx) = mpsc::sync_channel::<std::io::Result<Vec<u8>>>(QUEUE_CHUNKS);
+            let head_len = head.len() as u64;
+            scope.spawn(move || {
+                let mut left = rest;
+                while left > 0 {
+                    let n = usize::try_from(left.min(chunk_bytes as u64)).unwrap_or(chunk_bytes);
+                    let mut buf = vec![0u8; n];
+                    let r = source.read_exact(&mut buf).map(|()| buf);
+                    let failed = r.is_err();
+                    if tx.send(r).is_err() || failed {
+                        return;
+                    }
+                    left -= n as u64;
+                }
+            });
+            let mut pending: Vec<u8> = head.to_vec();
+            let mut consumed = head_len;
+            let mut lba = start;
+            let end = start + blocks;
+            let mut writes = 0u32;
+            while lba < end {
+                // Fill one chunk (or the padded tail).
+                while pending.len() < chunk_bytes && consumed < total {
+                    match rx.recv() {
+                        Ok(Ok(buf)) => {
+                            consumed += buf.len() as u64;
+                            pending.extend_from_slice(&buf);
+                        }
+                        Ok(Err(e)) => {
+                            return Err(Error::Source {
+                                offset: consumed,
+                                source: e,
+                            })
+                        }
+                        Err(_) => {
+                            return Err(Error::Source {
+                                offset: consumed,
+                                source: std::io::ErrorKind::UnexpectedEof.into(),
+                            })
+                        }
+                    }
+                }
+                let n_blocks = chunk.min(end - lba);
+                let n = n_blocks as usize * BLOCK;
+                if pending.len() < n {
+                    pending.resize(n, 0);
+                }
+                let data: Vec<u8> = pending.drain(..n).collect();
+                let cmd = Write10::new(lba, &data).ok_or(Error::Unsupported {
+                    feature: "WRITE(10) of this size",
+                })?;
+                drive.run(&cmd)?;
+                lba += n_blocks;
+                run.written += n_blocks;
+                writes += 1;
+                progress.bytes((u64::from(run.written) * BLOCK as u64).min(total), total);
+                if progress.wants_buffer_fill() && writes % BUFFER_POLL_EVERY == 0 {
+                    match drive.run(&ReadBufferCapacity::default()) {
+                        Ok(b) => {
+                            if let Some(size) = b.buffer_length {
+                                progress.buffer(BufferFill {
+                                    used: size.saturating_sub(b.available),
+                                    size,
+                                });
+                            }
+                        }
+                        Err(e) => debug!("READ BUFFER CAPACITY: {e}"),
+                    }
+                }
+            }
+            Ok(())
+        })
+    }
+
+    /// The growisofs method's last step: read the unit holding LBA 16.., put the new
+    /// descriptor set in, write the unit back whole, flush.
+    fn rewrite_descriptors(
+        &mut self,
+        unit_start: u32,
+        unit_blocks: u32,
+        volume_blocks: u32,
+        descriptors: &[u8],
+        progress: &mut dyn BurnProgress,
+    ) -> Result<()> {
+        let blocks = u16::try_from(unit_blocks).unwrap_or(32);
+        let mut unit = self.drive.run(&Read10::new(unit_start, blocks))?;
+        unit.resize(unit_blocks as usize * BLOCK, 0);
+        let mut set = descriptors.to_vec();
+        iso::patch_volume_space_size(&mut set, volume_blocks);
+        let at = (iso::DESCRIPTOR_START - unit_start) as usize * BLOCK;
+        if let Some(dst) = unit.get_mut(at..at + set.len()) {
+            dst.copy_from_slice(&set);
+        }
+        let cmd = Write10::new(unit_start, &unit).ok_or(Error::Unsupported {
+            feature: "WRITE(10) of this size",
+        })?;
+        self.drive.run(&cmd)?;
+        self.drive.run(&SynchronizeCache::immediate())?;
+        self.wait(progress)
+    }
+}
+
+/// A burn in progress: for the failure report.
+struct Run<'p> {
+    plan: &'p BurnPlan,
+    written: u32,
+    left: DiscLeft,
+}
+
+/// Checks the image head against the plan; for the growisofs method returns the image's
+/// descriptor set (blocks 16..=terminator).
+fn check_head(plan: &BurnPlan, head: &[u8]) -> Result<Option<Vec<u8>>> {
+    let start = plan.session.start_lba;
+    let pvd = head.get(iso::DESCRIPTOR_START as usize * BLOCK..);
+    let root = pvd.and_then(iso::root_extent);
+    match plan.session.method {
+        AppendMethod::NewDisc => {
+            if let Some(r) = root {
+                if r < start {
+                    return Err(Error::ImageMismatch {
+                        reason: "the image's root directory lies before the session start",
+                        start,
+                    });
+                }
+            }
+            Ok(None)
+        }
+        AppendMethod::Session | AppendMethod::Grow => {
+            let Some(r) = root else {
+                return Err(Error::ImageMismatch {
+                    reason: "an appended session must be an ISO 9660 image",
+                    start,
+                });
+            };
+            if r < start || r >= start.saturating_add(plan.image_blocks) {
+                return Err(Error::ImageMismatch {
+                    reason: "the image was built for another start address (see -C)",
+                    start,
+                });
+            }
+            if plan.session.method == AppendMethod::Session {
+                return Ok(None);
+            }
+            let set = pvd.unwrap_or(&[]);
+            let n = iso::descriptor_set_len(set).ok_or(Error::ImageMismatch {
+                reason: "the image's volume descriptor set does not end within LBA 16..31",
+                start,
+            })?;
+            Ok(set.get(..n as usize * BLOCK).map(<[u8]>::to_vec))
+        }
+    }
+}
+
+/// READ of a block that holds nothing: LBA out of range (05/21/00), BLANK CHECK, or an
+/// unformatted medium (02/30/10 is "medium not formatted").
+fn is_unrecorded(e: &Error) -> bool {
+    e.sense().is_some_and(|s| {
+        s.key() == crate::SenseKey::BlankCheck
+            || (s.key() == crate::SenseKey::IllegalRequest && s.asc_ascq().0 == 0x21)
+            || s.asc_ascq() == crate::AscAscq(0x30, 0x10)
+    })
+}
+
+fn survey<T: Transport>(drive: &mut Drive<T>) -> Result<MediumStatus> {
+    drive.wait_ready(Duration::from_secs(60), |_| {})?;
+    drive.clear_medium_changed();
+    let config = drive.run(&GetConfiguration::header())?;
+    let profile = config.current_profile;
+    let recipe = Recipe::for_profile(profile).ok_or(Error::NotWritable {
+        medium: profile.name(),
+        reason: "spindle does not write this medium",
+    })?;
+    let disc = drive.run(&ReadDiscInformation::default())?;
+    let mut status = MediumStatus {
+        profile,
+        recipe,
+        disc_status: disc.disc_status,
+        last_session: disc.last_session_state,
+        sessions: disc.sessions,
+        erasable: disc.erasable,
+        format: FormatState::NotApplicable,
+        next_writable: None,
+        next_track: disc.last_track_in_last_session,
+        total_blocks: 0,
+        free_blocks: 0,
+        last_session_start: None,
+        iso_volume_blocks: None,
+    };
+    if recipe.is_overwritable() {
+        let caps = drive.run(&ReadFormatCapacities::default())?;
+        let unformatted = match recipe {
+            Recipe::DvdPlusRw => disc.bg_format_status == BgFormatStatus::None,
+            _ => caps.current.descriptor_type == DescriptorType::Unformatted,
+        };
+        status.format = if unformatted {
+            FormatState::Unformatted
+        } else if recipe == Recipe::DvdPlusRw
+            && matches!(
+                disc.bg_format_status,
+                BgFormatStatus::InProgress | BgFormatStatus::Suspended
+            )
+        {
+            FormatState::Background
+        } else if caps.current.descriptor_type == DescriptorType::NoMedium
+            && recipe == Recipe::DvdRwRestrictedOverwrite
+        {
+            FormatState::Intermediate
+        } else {
+            FormatState::Formatted
+        };
+        let formatted_size = |t: FormatType| caps.find(t).map(|d| u64::from(d.blocks));
+        status.total_blocks = match (recipe, status.format) {
+            (Recipe::DvdPlusRw, _) => formatted_size(FormatType::DVD_PLUS_RW_BASIC),
+            (_, FormatState::Unformatted) => formatted_size(FormatType::FULL),
+            _ => None,
+        }
+        .unwrap_or(u64::from(caps.current.blocks));
+        if status.format != FormatState::Unformatted {
+            // Only "nothing recorded there" means "no filesystem": any other failure must
+            // stop the burn, or a flaky read would turn an append into a new disc.
+            match drive.run(&Read10::new(iso::DESCRIPTOR_START, 1)) {
+                Ok(block) => status.iso_volume_blocks = iso::volume_space_size(&block),
+                Err(e) if is_unrecorded(&e) => debug!("no ISO 9660 volume at LBA 16: {e}"),
+                Err(e) => return Err(e),
+            }
+        }
+        return Ok(status);
+    }
+    if disc.disc_status == DiscStatus::Complete {
+        return Ok(status);
+    }
+    let ask = if matches!(recipe, Recipe::CdTao | Recipe::DvdPlusR) {
+        ReadTrackInformation::invisible()
+    } else {
+        ReadTrackInformation::track(u32::from(disc.last_track_in_last_session))
+    };
+    let ti = drive.run(&ask)?;
+    // Some drives report NWA −150 on blank CD-R (mmc.md §2.2.7): use the track start.
+    let nwa = ti
+        .next_writable_address
+        .map(|n| if (n as i32) < 0 { ti.track_start } else { n });
+    status.next_writable = nwa;
+    status.next_track = ti.track_number;
+    status.free_blocks = u64::from(ti.free_blocks);
+    status.total_blocks = u64::from(nwa.unwrap_or(0)) + u64::from(ti.free_blocks);
+    let complete_sessions = if disc.last_session_state == SessionState::Complete {
+        disc.sessions
+    } else {
+        disc.sessions.saturating_sub(1)
+    };
+    if complete_sessions > 0 {
+        let first = drive.run(&ReadTrackInformation::session(u32::from(complete_sessions)))?;
+        status.last_session_start = Some(first.track_start);
+    }
+    Ok(status)
+}
