@@ -25,7 +25,9 @@ fn exercise(mut img: Image<Cursor<&[u8]>>) {
 fuzz_target!(|data: &[u8]| {
     // Inputs are usually small, so let a prefix byte pick where sector 16 is: short inputs
     // still reach the descriptor and directory parsers.
-    let Some((&shift, rest)) = data.split_first() else { return };
+    let Some((&shift, rest)) = data.split_first() else {
+        return;
+    };
     let mut image = vec![0u8; 16 * 2048 - usize::from(shift % 16) * 2048];
     image.extend_from_slice(rest);
     let bytes: &[u8] = &image;
