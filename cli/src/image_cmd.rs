@@ -157,7 +157,7 @@ pub fn run(a: &ImageArgs) -> anyhow::Result<()> {
             .as_fd()
             .try_clone_to_owned()
             .context("duplicating standard output")?;
-        layout.write_to(std::fs::File::from(fd))?;
+        layout.write_to_file(&std::fs::File::from(fd))?;
     } else {
         let f =
             std::fs::File::create(out).with_context(|| format!("creating {}", out.display()))?;

@@ -71,7 +71,7 @@ fn run() -> iso9660::Result<()> {
                 .as_fd()
                 .try_clone_to_owned()
                 .map_err(iso9660::Error::Output)?;
-            layout.write_to(std::fs::File::from(fd))?;
+            layout.write_to_file(&std::fs::File::from(fd))?;
         }
         Some(_) => {
             let path = out.unwrap_or_default();

@@ -697,7 +697,21 @@ impl Layout {
     /// output must then be discarded), `Source` and `Output` for I/O errors, and
     /// `LayoutMismatch` if the writer disagrees with its own plan (a bug).
     pub fn write_to<W: Write>(&self, out: W) -> Result<WriteSummary> {
-        let mut sink = Sink::new(out, self.start);
+        self.write_sink(Sink::new(out, self.start))
+    }
+
+    /// [`Layout::write_to`] into a file or pipe descriptor: large file extents are copied by
+    /// the kernel (sendfile, splice, copy_file_range) without passing through user space.
+    /// Use it for `-o -` and other plain descriptors; the bytes are the same.
+    ///
+    /// # Errors
+    /// As [`Layout::write_to`].
+    pub fn write_to_file(&self, out: &std::fs::File) -> Result<WriteSummary> {
+        let direct = out.try_clone().map_err(Error::Output)?;
+        self.write_sink(Sink::new(out, self.start).with_direct(direct))
+    }
+
+    fn write_sink<W: Write>(&self, mut sink: Sink<W>) -> Result<WriteSummary> {
         sink.zeros(u64::from(FIRST_DESCRIPTOR_LBA) * SECTOR_BYTES)?;
         sink.expect(self.start + FIRST_DESCRIPTOR_LBA, "volume descriptors")?;
         sink.put(&self.descriptor(false)?.encode())?;

@@ -23,7 +23,15 @@ pub(crate) struct Sink<W> {
     pos: u64,
     /// Byte offset of the session start on the medium.
     base: u64,
+    /// The same output as a plain descriptor, when the caller has one: large file extents
+    /// then go from the source to it inside the kernel (sendfile / splice / copy_file_range)
+    /// instead of through `buf`, which saves a copy of every data byte.
+    direct: Option<File>,
 }
+
+/// Extents at least this long go through the kernel copy when a direct descriptor is set;
+/// shorter ones are coalesced in the buffer, where many small files make few writes.
+const DIRECT_MIN: u64 = 256 * 1024;
 
 impl<W: Write> Sink<W> {
     pub(crate) fn new(out: W, start_lba: u32) -> Sink<W> {
@@ -33,7 +41,14 @@ impl<W: Write> Sink<W> {
             used: 0,
             pos: 0,
             base: u64::from(start_lba) * SECTOR_BYTES,
+            direct: None,
         }
+    }
+
+    /// Sets the descriptor for kernel-side copies (see the `direct` field).
+    pub(crate) fn with_direct(mut self, direct: File) -> Sink<W> {
+        self.direct = Some(direct);
+        self
     }
 
     /// Fails unless the next byte written lands at the start of `lba`.
@@ -178,6 +193,22 @@ impl<W: Write> Sink<W> {
     }
 
     fn copy_range(&mut self, f: &mut File, len: u64, path: &Path) -> Result<u64> {
+        if len >= DIRECT_MIN && self.direct.is_some() {
+            // Everything buffered must reach the output before the kernel appends to it.
+            self.flush_buf()?;
+            self.out.flush().map_err(Error::Output)?;
+            if let Some(direct) = self.direct.as_mut() {
+                let copied = std::io::copy(&mut (&*f).take(len), direct).map_err(|e| {
+                    // A failed read and a failed write look alike here; name both ends.
+                    Error::source_io(
+                        path,
+                        std::io::Error::new(e.kind(), format!("copying to the output: {e}")),
+                    )
+                })?;
+                self.pos += copied;
+                return Ok(copied);
+            }
+        }
         let mut done = 0u64;
         while done < len {
             let n = self.fill_from(f, len - done, path)?;
