@@ -316,7 +316,7 @@ impl<T: Transport> Drive<T> {
             tray.medium_present = m.media_present;
         }
         let mut readable = false;
-        if media.map_or(true, |m| m.media_present) {
+        if media.is_none_or(|m| m.media_present) {
             match self.wait_ready(READY_BUDGET, |_| {}) {
                 Ok(()) => {
                     tray.medium_present = true;

@@ -74,14 +74,14 @@ pub struct DirRecord<'a> {
 impl<'a> DirRecord<'a> {
     /// Length of a record with this identifier and system use length, padded to even.
     pub fn encoded_len(id_len: usize, su_len: usize) -> usize {
-        let base = FIXED_LEN + id_len + usize::from(id_len % 2 == 0);
+        let base = FIXED_LEN + id_len + usize::from(id_len.is_multiple_of(2));
         let n = base + su_len;
         n + n % 2
     }
 
     /// Offset of the system use field within a record with this identifier length.
     pub fn system_use_offset(id_len: usize) -> usize {
-        FIXED_LEN + id_len + usize::from(id_len % 2 == 0)
+        FIXED_LEN + id_len + usize::from(id_len.is_multiple_of(2))
     }
 
     /// Appends the encoded record to `out`.
@@ -99,7 +99,7 @@ impl<'a> DirRecord<'a> {
         out.extend_from_slice(&enc_both_u16(self.volume_seq));
         out.push(self.identifier.len() as u8);
         out.extend_from_slice(self.identifier);
-        if self.identifier.len() % 2 == 0 {
+        if self.identifier.len().is_multiple_of(2) {
             out.push(0);
         }
         out.extend_from_slice(self.system_use);

@@ -862,7 +862,7 @@ impl<'d, T: Transport> Burner<'d, T> {
                 run.written += n_blocks;
                 writes += 1;
                 progress.bytes((u64::from(run.written) * BLOCK as u64).min(total), total);
-                if progress.wants_buffer_fill() && writes % BUFFER_POLL_EVERY == 0 {
+                if progress.wants_buffer_fill() && writes.is_multiple_of(BUFFER_POLL_EVERY) {
                     match drive.run(&ReadBufferCapacity::default()) {
                         Ok(b) => {
                             if let Some(size) = b.buffer_length {

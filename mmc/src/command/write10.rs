@@ -29,7 +29,7 @@ impl<'a> Write10<'a> {
 
     /// As [`new`](Self::new) with another block size.
     pub fn with_block_size(lba: u32, data: &'a [u8], block_size: usize) -> Option<Self> {
-        if block_size == 0 || data.is_empty() || data.len() % block_size != 0 {
+        if block_size == 0 || data.is_empty() || !data.len().is_multiple_of(block_size) {
             return None;
         }
         let blocks = u16::try_from(data.len() / block_size).ok()?;

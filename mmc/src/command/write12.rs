@@ -25,7 +25,7 @@ impl<'a> Write12<'a> {
     /// Writes `data` (a whole number of 2048-byte blocks) at `lba`; `None` when `data` is
     /// empty or not block-aligned.
     pub fn new(lba: u32, data: &'a [u8]) -> Option<Self> {
-        if data.is_empty() || data.len() % 2048 != 0 {
+        if data.is_empty() || !data.len().is_multiple_of(2048) {
             return None;
         }
         let blocks = u32::try_from(data.len() / 2048).ok()?;

@@ -158,10 +158,10 @@ impl Media for DvdMinusDisc {
 
     fn write(&mut self, lba: u32, blocks: u32, ctx: &Ctx) -> Result<(), Sense> {
         if let Some(ro) = &self.ro {
-            if lba % RO_UNIT != 0 {
+            if !lba.is_multiple_of(RO_UNIT) {
                 return Err(INVALID_ADDRESS_FOR_WRITE.with_info(lba));
             }
-            if blocks % RO_UNIT != 0 {
+            if !blocks.is_multiple_of(RO_UNIT) {
                 return Err(INVALID_PACKET_SIZE.with_info(lba));
             }
             return check_overwrite(lba, blocks, ro.formatted);
@@ -175,7 +175,7 @@ impl Media for DvdMinusDisc {
                 let packet = ctx.wp.packet_size;
                 if ctx.wp.fixed_packet && packet > 0 {
                     let offset = lba - self.seq.start_of(idx);
-                    if offset % packet != 0 || blocks % packet != 0 {
+                    if !offset.is_multiple_of(packet) || !blocks.is_multiple_of(packet) {
                         return Err(INVALID_PACKET_SIZE.with_info(lba));
                     }
                 }
