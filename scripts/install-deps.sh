@@ -4,11 +4,13 @@
 #   - outside readers and writers the tests compare against: xorriso, genisoimage (isoinfo),
 #     bsdtar (libarchive-tools), sg3-utils, and python3-venv for the pycdlib venv that
 #     scripts/pycdlib-venv.sh creates (iso9660's tests run that script themselves);
+#   - librsync-dev, python3-dev, python3-venv and gcc, which scripts/duplicity-venv.sh needs to
+#     build duplicity from PyPI (the xorriso-front tests run duplicity against spindle);
 #   - the hardware lane: qemu-system-x86, busybox-static, cpio, xz-utils (hwtests/lab also
 #     checks for these itself, so it can run on its own).
 set -euo pipefail
 
-pkgs=(xorriso genisoimage libarchive-tools python3-venv sg3-utils qemu-system-x86 busybox-static cpio xz-utils)
+pkgs=(xorriso genisoimage libarchive-tools python3-venv python3-dev librsync-dev gcc sg3-utils qemu-system-x86 busybox-static cpio xz-utils)
 
 missing=()
 for p in "${pkgs[@]}"; do

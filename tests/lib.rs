@@ -2,6 +2,7 @@
 //! sending the same MMC commands a burner sends, and the CLI run in-process.
 
 pub mod burnkit;
+pub mod cedarkit;
 
 use std::path::Path;
 use std::time::Duration;

@@ -1,5 +1,6 @@
 //! `spindle burn`, `blank`, `format` and `verify`: the CLI over `mmc::burn`.
 
+use std::ffi::OsString;
 use std::fs::File;
 use std::io::{BufReader, IsTerminal, Write};
 use std::path::PathBuf;
@@ -16,11 +17,34 @@ use mmc::Drive;
 
 /// Arguments of `spindle burn`.
 #[derive(Debug, Args)]
+#[command(after_help = "\
+With --tree the image is built from files and streamed to the drive as it is written (no
+temporary image). Without --new-disc the tree of the last session is imported and the new
+files are added to it (growisofs -M); with --new-disc the tree is the whole disc (-Z).
+DEVICE may also be an image file: appends to it use the growisofs method.
+
+Examples:
+  spindle burn /dev/sr0 --new-disc -V 'CEDAR BACKUP' --tree 2026/11/22/=/var/backup/stage
+  spindle burn /dev/sr0 --tree 2026/11/23/=/var/backup/stage --dry-run
+  spindle burn /dev/sr0 session.iso")]
 pub struct BurnArgs {
-    /// The drive: /dev/srN, /dev/sgN or mock:DIR.
+    /// The drive: /dev/srN, /dev/sgN or mock:DIR (with --tree, also an image file).
     pub device: String,
     /// The image to write (built for the address `--dry-run` prints, when appending).
-    pub image: PathBuf,
+    #[arg(required_unless_present = "tree", conflicts_with = "tree")]
+    pub image: Option<PathBuf>,
+    /// Build the session from these sources (DEST=SRC graft points, or PATH) and stream it.
+    #[arg(long, value_name = "DEST=SRC", num_args = 1..)]
+    pub tree: Vec<OsString>,
+    /// With --tree: the volume label (default: the previous session's, when appending).
+    #[arg(short = 'V', long = "volid", value_name = "LABEL", default_value = "")]
+    pub volume_id: String,
+    /// With --tree: remove these paths from the imported tree.
+    #[arg(long, value_name = "PATH", requires = "tree")]
+    pub remove: Vec<OsString>,
+    /// With --tree: record owners and modes exactly (mkisofs -R) instead of rationalized (-r).
+    #[arg(short = 'R', long = "rock")]
+    pub exact: bool,
     /// Write the image as a new disc (blank rewritable media first) instead of appending.
     #[arg(long)]
     pub new_disc: bool,
@@ -33,6 +57,12 @@ pub struct BurnArgs {
     /// Print the plan and the capacity check; write nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// After burning, reload the medium (as `spindle refresh`, with the delays below).
+    #[arg(long)]
+    pub refresh: bool,
+    /// The refresh's delays and no-eject.
+    #[command(flatten)]
+    pub tray: crate::tray::TrayArgs,
 }
 
 /// Arguments of `spindle blank` and `spindle format`.
@@ -150,10 +180,21 @@ fn one_x_kbps(recipe: Recipe) -> f64 {
 /// Open failures, an image that does not fit (found before anything is written), drive
 /// errors during the burn (with how far it got and what the disc is left as).
 pub fn burn(a: &BurnArgs, out: &mut dyn Write) -> anyhow::Result<()> {
-    let file = File::open(&a.image).with_context(|| format!("{}", a.image.display()))?;
+    match &a.image {
+        Some(image) => burn_image(a, image, out)?,
+        None => burn_tree_cmd(a, out)?,
+    }
+    if a.refresh && !a.dry_run && !crate::disc_writer::is_file_target(&a.device) {
+        crate::tray::refresh(&a.device, &a.tray.policy())?;
+    }
+    Ok(())
+}
+
+fn burn_image(a: &BurnArgs, image: &std::path::Path, out: &mut dyn Write) -> anyhow::Result<()> {
+    let file = File::open(image).with_context(|| format!("{}", image.display()))?;
     let len = file
         .metadata()
-        .with_context(|| format!("{}", a.image.display()))?
+        .with_context(|| format!("{}", image.display()))?
         .len();
     let mut drive = open(&a.device)?;
     let mut burner = Burner::new(&mut drive).with_context(|| a.device.clone())?;
@@ -179,7 +220,7 @@ pub fn burn(a: &BurnArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     }
     let plan = burner
         .plan(len, &opts)
-        .with_context(|| format!("{}: {}", a.device, a.image.display()))?;
+        .with_context(|| format!("{}: {}", a.device, image.display()))?;
     if a.dry_run {
         write!(out, "{plan}")?;
         return Ok(());
@@ -195,6 +236,72 @@ pub fn burn(a: &BurnArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         report.image_blocks,
         report.start_lba,
         if plan.finalize {
+            "; disc finalized"
+        } else {
+            ""
+        }
+    )?;
+    Ok(())
+}
+
+/// `spindle burn --tree`: plan (and with `--dry-run` print) or burn a tree.
+fn burn_tree_cmd(a: &BurnArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    let grafts = a
+        .tree
+        .iter()
+        .map(|s| {
+            iso9660::GraftPoint::parse(s)
+                .with_context(|| format!("--tree '{}'", s.to_string_lossy()))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let speed_kbps = match a.speed {
+        None => None,
+        Some(n) => {
+            let mut drive = open(&a.device)?;
+            let burner = Burner::new(&mut drive).with_context(|| a.device.clone())?;
+            Some((n * one_x_kbps(burner.status().recipe)).round() as u32)
+        }
+    };
+    let req = crate::disc_writer::TreeBurn {
+        device: a.device.clone(),
+        grafts,
+        remove: a.remove.clone(),
+        volume_id: a.volume_id.clone(),
+        new_disc: a.new_disc,
+        finalize: a.finalize,
+        ownership: if a.exact {
+            iso9660::Ownership::Exact
+        } else {
+            iso9660::Ownership::Rationalized
+        },
+        speed_kbps,
+    };
+    if a.dry_run {
+        let plan = crate::disc_writer::plan_tree(&req)?;
+        write!(out, "{plan}")?;
+        if !plan.fits {
+            anyhow::bail!(
+                "{}: the tree needs {} blocks but the medium has {} available",
+                a.device,
+                plan.write_blocks,
+                plan.capacity.available_blocks
+            );
+        }
+        return Ok(());
+    }
+    let mut bar = Bar::new();
+    let done = crate::disc_writer::burn_tree(&req, &mut bar);
+    bar.finish();
+    let done = done?;
+    writeln!(
+        out,
+        "burned {} blocks ({} image blocks, {} files) at LBA {} ({}){}",
+        done.report.blocks_written,
+        done.report.image_blocks,
+        done.summary.files,
+        done.report.start_lba,
+        done.plan.method,
+        if done.plan.burn_plan.as_ref().is_some_and(|p| p.finalize) {
             "; disc finalized"
         } else {
             ""
@@ -242,12 +349,22 @@ pub fn verify_cmd(a: &VerifyArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let start = match a.lba {
         Some(l) => l,
         None => {
-            let burner = Burner::new(&mut drive).with_context(|| a.device.clone())?;
-            let s = burner.status();
-            if s.recipe.is_overwritable() {
-                0
-            } else {
-                s.last_session_start.unwrap_or(0)
+            let surveyed = Burner::new(&mut drive).map(|burner| {
+                let s = burner.status();
+                if s.recipe.is_overwritable() {
+                    0
+                } else {
+                    s.last_session_start.unwrap_or(0)
+                }
+            });
+            match surveyed {
+                Ok(start) => start,
+                // ROM media (and drives that only read): the probe's last session.
+                Err(mmc::Error::NotWritable { .. }) => {
+                    crate::disc_reader::last_session_start(&mut drive)
+                        .with_context(|| a.device.clone())?
+                }
+                Err(e) => return Err(anyhow::Error::new(e).context(a.device.clone())),
             }
         }
     };

@@ -14,7 +14,10 @@ Exit codes:
   0   success
   1   failure not listed below
   2   bad command line
-  3-6 reserved for the Cedar Backup actions (logging, config, interrupted, action failed)
+  3   logging could not be set up (Cedar Backup actions)
+  4   the configuration is unreadable or invalid
+  5   interrupted
+  6   a Cedar Backup action failed
   10  no such device          11  permission denied
   12  not an optical drive    13  no medium / tray open
   14  device busy             15  the drive refused a command (the message has the decoded sense)";
@@ -26,6 +29,9 @@ pub struct Cli {
     /// More logging on stderr: -v steps, -vv every drive command, -vvv data bytes.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// cback3's switches, for the Cedar Backup actions (store, stage, rebuild, …).
+    #[command(flatten)]
+    pub cedar: crate::args::CedarArgs,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -34,6 +40,24 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Cedar Backup: write today's staging dir to the disc (new disc or appended session).
+    Store(crate::args::MoreActions),
+    /// Cedar Backup: copy the peers' collected files into today's staging dir.
+    Stage(crate::args::MoreActions),
+    /// Cedar Backup: write this week's staging dirs to a new disc.
+    Rebuild(crate::args::MoreActions),
+    /// Cedar Backup: label a rewritable disc for check_media.
+    Initialize(crate::args::MoreActions),
+    /// Cedar Backup: check the configuration, users and directories.
+    Validate(crate::args::MoreActions),
+    /// Cedar Backup's collect (not part of spindle: use cback3).
+    Collect(crate::args::MoreActions),
+    /// Cedar Backup's purge (not part of spindle: use cback3).
+    Purge(crate::args::MoreActions),
+    /// Cedar Backup's all (collect, stage, store, purge; not part of spindle: use cback3).
+    All(crate::args::MoreActions),
+    /// Check a Cedar Backup configuration file.
+    Config(crate::args::ConfigArgs),
     /// Build an ISO 9660 image (Rock Ridge, Joliet) from files, as mkisofs does.
     Image(crate::image_cmd::ImageArgs),
     /// Create, load and inspect a mock drive (a directory that emulates an MMC drive).
@@ -46,7 +70,9 @@ pub enum Command {
     Lock(crate::tray::LockArgs),
     /// Allow medium removal; clears both the normal and the persistent lock.
     Unlock(crate::tray::DeviceArg),
-    /// Write an image: a new disc, or a session appended to the one in the drive.
+    /// Reload the medium (unlock, tray out, wait, tray in, wait) so a new session is seen.
+    Refresh(crate::tray::RefreshArgs),
+    /// Write an image or a tree of files (--tree): a new disc, or a session appended.
     Burn(crate::burn_cmd::BurnArgs),
     /// Blank a CD-RW or DVD-RW (minimal, or --full).
     Blank(crate::burn_cmd::PrepareArgs),
@@ -54,11 +80,48 @@ pub enum Command {
     Format(crate::burn_cmd::PrepareArgs),
     /// Read an image back from the disc (READ(10), not the page cache) and compare.
     Verify(crate::burn_cmd::VerifyArgs),
+    /// List the last session of a drive, mock drive or ISO image file (pending changes included).
+    Ls(crate::files_cmd::LsArgs),
+    /// As `ls`, in xorriso's `-lsl` long format.
+    Lsl(crate::files_cmd::LsArgs),
+    /// Copy local files into the image (recorded until `commit`, or at once with --commit).
+    Put(crate::files_cmd::PutArgs),
+    /// Copy files or trees out of the last session, never outside DESTDIR.
+    Get(crate::files_cmd::GetArgs),
+    /// Delete paths from the image (recorded until `commit`, or at once with --commit).
+    Rm(crate::files_cmd::RmArgs),
+    /// Write the recorded changes as a new session (or --discard them).
+    Commit(crate::files_cmd::CommitArgs),
+    /// The xorriso-compatible front (also: run spindle under the name `xorriso`).
+    #[command(disable_help_flag = true)]
+    Xorriso(XorrisoArgs),
 }
 
-/// Runs `spindle` with the process arguments.
+/// Arguments of `spindle xorriso`: handed to the front as they are.
+#[derive(Debug, clap::Args)]
+pub struct XorrisoArgs {
+    /// xorriso commands and their arguments (see `spindle xorriso -help`).
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub args: Vec<String>,
+}
+
+/// Runs `spindle` with the process arguments, or the xorriso front when the program was
+/// started under the name `xorriso`.
 pub fn main() -> ExitCode {
-    ExitCode::from(run_args(std::env::args_os()))
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if args
+        .first()
+        .is_some_and(|a0| crate::xorriso::invoked_as_xorriso(a0))
+    {
+        return ExitCode::from(crate::xorriso::run(&lossy(&args[1..])));
+    }
+    ExitCode::from(run_args(args))
+}
+
+fn lossy(args: &[std::ffi::OsString]) -> Vec<String> {
+    args.iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect()
 }
 
 /// Runs `spindle` with the given arguments (the first is the program name) and returns the
@@ -68,7 +131,11 @@ where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
-    let args = crate::image_cmd::mkisofs_spellings(args.into_iter().map(Into::into).collect());
+    let args: Vec<std::ffi::OsString> = args.into_iter().map(Into::into).collect();
+    if args.get(1).is_some_and(|a| a == "xorriso") {
+        return crate::xorriso::run(&lossy(&args[2..]));
+    }
+    let args = crate::image_cmd::mkisofs_spellings(args);
     let cli = match Cli::try_parse_from(args) {
         Ok(c) => c,
         Err(e) => {
@@ -80,18 +147,58 @@ where
             };
         }
     };
+    {
+        use crate::args::ActionName as A;
+        let cedar = |first: A, m: &crate::args::MoreActions| {
+            crate::cedar::run_actions(&cli.cedar, cli.verbose, first, &m.more)
+        };
+        match &cli.command {
+            Command::Store(m) => return cedar(A::Store, m),
+            Command::Stage(m) => return cedar(A::Stage, m),
+            Command::Rebuild(m) => return cedar(A::Rebuild, m),
+            Command::Initialize(m) => return cedar(A::Initialize, m),
+            Command::Validate(m) => return cedar(A::Validate, m),
+            Command::Collect(m) => return cedar(A::Collect, m),
+            Command::Purge(m) => return cedar(A::Purge, m),
+            Command::All(m) => return cedar(A::All, m),
+            Command::Config(c) => match &c.command {
+                crate::args::ConfigCommand::Check(a) => {
+                    return crate::cedar::config_check(a, cli.verbose, &mut std::io::stdout())
+                }
+            },
+            _ => {}
+        }
+    }
     crate::logging::init(cli.verbose);
     let result = match &cli.command {
+        // Handled above, with cback3's exit codes.
+        Command::Store(_)
+        | Command::Stage(_)
+        | Command::Rebuild(_)
+        | Command::Initialize(_)
+        | Command::Validate(_)
+        | Command::Collect(_)
+        | Command::Purge(_)
+        | Command::All(_)
+        | Command::Config(_) => Ok(()),
         Command::Image(a) => crate::image_cmd::run(a),
         Command::Mock(a) => crate::mock_cmd::run(a),
         Command::Eject(a) => crate::tray::eject(a),
         Command::Load(a) => crate::tray::load(a),
         Command::Lock(a) => crate::tray::lock(a),
         Command::Unlock(a) => crate::tray::unlock(a),
+        Command::Refresh(a) => crate::tray::refresh_cmd(a),
         Command::Burn(a) => crate::burn_cmd::burn(a, &mut std::io::stdout()),
         Command::Blank(a) => crate::burn_cmd::blank(a),
         Command::Format(a) => crate::burn_cmd::format(a),
         Command::Verify(a) => crate::burn_cmd::verify_cmd(a, &mut std::io::stdout()),
+        Command::Ls(a) => crate::files_cmd::ls(a, false, &mut std::io::stdout()),
+        Command::Lsl(a) => crate::files_cmd::ls(a, true, &mut std::io::stdout()),
+        Command::Put(a) => crate::files_cmd::put(a, &mut std::io::stdout()),
+        Command::Get(a) => crate::files_cmd::get(a, &mut std::io::stdout()),
+        Command::Rm(a) => crate::files_cmd::rm(a, &mut std::io::stdout()),
+        Command::Commit(a) => crate::files_cmd::commit(a, &mut std::io::stdout()),
+        Command::Xorriso(a) => return crate::xorriso::run(&a.args),
     };
     match result {
         Ok(()) => exit::spindle::OK,

@@ -223,6 +223,7 @@ fn boot() -> Result<Lane, String> {
     std::fs::create_dir_all(&work).map_err(|e| format!("cannot create {}: {e}", work.display()))?;
     let (cd_iso, dvd_img) = make_images(&work, &bins.spindle)?;
     let cd_blocks = file_len(&cd_iso)? / 2048;
+    let cd_other = flipped_copy(&cd_iso, flip_lba(cd_blocks))?;
     let t_images = secs(t);
 
     let t = Instant::now();
@@ -246,6 +247,11 @@ fn boot() -> Result<Lane, String> {
     for bin in [&bins.mmc_probe, &bins.spindle] {
         cmd.arg("--put").arg(slim_copy(bin, &work.join("bin"))?);
     }
+    // The images `spindle verify` compares the CD with (25-verify.sh).
+    cmd.arg("--put")
+        .arg(format!("{}:/lab/data/cd.iso", cd_iso.display()));
+    cmd.arg("--put")
+        .arg(format!("{}:/lab/data/cd-other.iso", cd_other.display()));
     let real_drive = slim_copy(&real_drive, &work.join("bin"))?;
     cmd.arg("--put")
         .arg(format!("{}:/lab/bin/real_drive", real_drive.display()));
@@ -311,6 +317,28 @@ fn lane_steps() -> Result<Vec<PathBuf>, String> {
         return Err(format!("no guest steps in {}", dir.display()));
     }
     Ok(steps)
+}
+
+/// The block `cd-other.iso` differs in: half way through the CD image, inside
+/// `data/pattern.bin`.
+fn flip_lba(cd_blocks: u64) -> u64 {
+    cd_blocks / 2
+}
+
+/// Byte of that block that is flipped.
+const FLIP_OFFSET: usize = 123;
+
+/// A copy of `iso` with one byte of block `lba` inverted, next to it as `cd-other.iso`.
+fn flipped_copy(iso: &Path, lba: u64) -> Result<PathBuf, String> {
+    let mut bytes = std::fs::read(iso).map_err(|e| format!("{}: {e}", iso.display()))?;
+    let at = usize::try_from(lba).unwrap_or(usize::MAX) * 2048 + FLIP_OFFSET;
+    let b = bytes
+        .get_mut(at)
+        .ok_or_else(|| format!("{}: no byte {at}", iso.display()))?;
+    *b ^= 0xff;
+    let other = iso.with_file_name("cd-other.iso");
+    write(&other, &bytes)?;
+    Ok(other)
 }
 
 fn file_len(p: &Path) -> Result<u64, String> {
@@ -835,7 +863,7 @@ fn group_digits(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(ch);
@@ -1221,6 +1249,94 @@ fn qemu_kernel_isofs_mounts_our_image_and_lists_the_tree() {
 }
 
 #[test]
+#[ignore = "boots QEMU (root, installs Debian packages): cargo test -p hwtests -- --ignored"]
+fn qemu_verify_reads_back_through_sg_io_and_names_the_differing_lba() {
+    let lane = lane();
+    let mut c = Checks::default();
+    for name in ["cd0", "cd2"] {
+        let dev = lane.drive(name).block.clone();
+        if let Some(r) = c.ok(lane.rec(&format!("verify-{name}"))) {
+            c.that(r.rc == Some(0), || {
+                format!(
+                    "verify against the served image should pass: {}",
+                    r.describe()
+                )
+            });
+            let want = format!(
+                "verified {} bytes at LBA 0: identical",
+                file_len(&lane.cd_iso).unwrap_or(0)
+            );
+            c.that(r.out.contains(&want), || {
+                format!("{}: stdout should say \"{want}\": {}", r.name, r.out.trim())
+            });
+        }
+        if let Some(r) = c.ok(lane.rec(&format!("verify-other-{name}"))) {
+            c.that(
+                r.rc.is_some_and(|rc| rc != 0 && rc != EXIT_USAGE) && !r.outcome().panicked(),
+                || {
+                    format!(
+                        "verify against another image should fail cleanly: {}",
+                        r.describe()
+                    )
+                },
+            );
+            let want = format!(
+                "LBA {} differs from the image (first difference at byte {FLIP_OFFSET}",
+                flip_lba(lane.cd_blocks)
+            );
+            c.that(r.err.contains(&want) && r.err.contains(&dev), || {
+                format!(
+                    "{}: stderr should name {dev} and \"{want}\": {}",
+                    r.name,
+                    r.err.trim()
+                )
+            });
+        }
+    }
+    c.finish("verify through SG_IO");
+}
+
+#[test]
+#[ignore = "boots QEMU (root, installs Debian packages): cargo test -p hwtests -- --ignored"]
+fn qemu_refresh_reloads_the_medium_and_clears_the_locks() {
+    let lane = lane();
+    let mut c = Checks::default();
+    for name in ["cd0", "cd2"] {
+        let s = slot(name);
+        let dev = lane.drive(name).block.clone();
+        for cmd in ["refresh-lock", "refresh", "refresh-noeject"] {
+            if let Some(r) = c.ok(lane.rec(&format!("{cmd}-{name}"))) {
+                c.that(r.rc == Some(0), || {
+                    format!("should succeed: {}", r.describe())
+                });
+            }
+        }
+        // Both delays (1 s each) were waited.
+        if let Some(r) = c.ok(lane.rec(&format!("refresh-{name}"))) {
+            let elapsed = r
+                .out
+                .lines()
+                .find_map(|l| l.strip_prefix("elapsed "))
+                .and_then(|n| n.trim().parse::<u64>().ok());
+            c.that(elapsed.is_some_and(|t| t >= 2), || {
+                format!("{}: the delays were not waited: {}", r.name, r.out.trim())
+            });
+        }
+        // Afterwards the medium is back, the tray closed, and no lock is left.
+        let back = Want::Medium {
+            disc: s.disc,
+            locked: false,
+        };
+        for rec in ["refresh-probe", "refresh-noeject-probe"] {
+            if let Some(r) = c.ok(lane.rec(&format!("{rec}-{name}"))) {
+                check_probe(&mut c, lane, &r, s.bus, &dev, back);
+            }
+        }
+    }
+    c.finish("media refresh");
+}
+
+#[test]
 #[ignore = "boots QEMU: run with `cargo test -p hwtests -- --ignored` (root, TCG ~20 s)"]
 fn qemu_read_data_matches_the_image() {
     let lane = lane();
@@ -1449,7 +1565,7 @@ fn allowed(command: &str, what: &str, bus: Bus, medium: bool) -> Option<&'static
     ALLOWED.iter().find(|a| {
         (a.command == command || a.command == "*")
             && a.what == what
-            && a.bus.map_or(true, |b| b == bus)
+            && a.bus.is_none_or(|b| b == bus)
             && match a.when {
                 When::Always => true,
                 When::WithMedium => medium,

@@ -52,11 +52,17 @@ fn dry_run_prints_the_plan_and_writes_nothing() {
     let mut out = Vec::new();
     let a = cli::burn_cmd::BurnArgs {
         device: disc.spec(),
-        image: img,
+        image: Some(img),
+        tree: Vec::new(),
+        volume_id: String::new(),
+        remove: Vec::new(),
+        exact: false,
         new_disc: true,
         finalize: false,
         speed: Some(4.0),
         dry_run: true,
+        refresh: false,
+        tray: Default::default(),
     };
     cli::burn_cmd::burn(&a, &mut out).unwrap();
     let text = String::from_utf8(out).unwrap();

@@ -1,0 +1,83 @@
+//! Managed actions (`--managed`, `--managed-only`): run an action on managed remote peers
+//! with `<rsh_command> <user>@<host> <cback_command> [--full] <action>`.
+//!
+//! Cedar runs this through `su <backup_user> -c` and so needs root (quirk Q9). spindle uses
+//! `su` only when it runs as root; otherwise it runs the remote shell as the current user.
+//! The remote command is one word per argument, quoted for the remote shell.
+
+use std::process::Command;
+
+use super::stage::shell_quote;
+use super::{split_command, ActionContext};
+use crate::config::PeerKind;
+
+/// Runs `action` on every managed peer of `<peers>` that lists it. Failures are logged and
+/// do not stop the run, as in Cedar.
+pub fn run(ctx: &ActionContext<'_>, action: &str) {
+    let o = ctx.options();
+    for p in ctx.config.peers.as_deref().unwrap_or(&[]) {
+        if p.kind != PeerKind::Remote || !p.managed {
+            continue;
+        }
+        let actions = p
+            .managed_actions
+            .as_ref()
+            .or(o.managed_actions.as_ref())
+            .cloned()
+            .unwrap_or_default();
+        if !actions.iter().any(|a| a == action) {
+            continue;
+        }
+        let rsh = p
+            .rsh_command
+            .as_deref()
+            .or(o.rsh_command.as_deref())
+            .unwrap_or("/usr/bin/ssh");
+        let cback = p
+            .cback_command
+            .as_deref()
+            .or(o.cback_command.as_deref())
+            .unwrap_or("/usr/bin/cback3");
+        let mut remote: Vec<String> = split_command(cback);
+        if ctx.full {
+            remote.push("--full".into());
+        }
+        remote.push(action.to_owned());
+        let remote_cmd = remote
+            .iter()
+            .map(|w| shell_quote(w))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let target = format!("{}@{}", p.remote_user(o), p.name);
+        let mut argv = split_command(rsh);
+        argv.push(target);
+        argv.push(remote_cmd);
+        let mut cmd = if ctx.root {
+            let line = argv
+                .iter()
+                .map(|a| shell_quote(a))
+                .collect::<Vec<_>>()
+                .join(" ");
+            let mut c = Command::new("su");
+            c.arg(&o.backup_user).arg("-c").arg(line);
+            c
+        } else {
+            let mut c = Command::new(argv.remove(0));
+            c.args(&argv);
+            c
+        };
+        log::info!("managed peer [{}]: running {action}", p.name);
+        match cmd.output() {
+            Ok(out) if out.status.success() => {
+                log::info!("managed peer [{}]: {action} done", p.name);
+            }
+            Ok(out) => log::error!(
+                "managed peer [{}]: {action} failed ({}): {}",
+                p.name,
+                out.status,
+                String::from_utf8_lossy(&out.stderr).trim()
+            ),
+            Err(e) => log::error!("managed peer [{}]: {action}: {e}", p.name),
+        }
+    }
+}

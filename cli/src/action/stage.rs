@@ -1,0 +1,344 @@
+//! The stage action (`cedar-duplicity.md` §8): copy each peer's collected files into
+//! `<staging_dir>/YYYY/MM/DD/<peer>/`, write the indicators, and always mark the day staged.
+//!
+//! Local peers are copied file by file (content and mode). Remote peers are copied with the
+//! configured rcp command (scp) using Cedar's exact remote paths, so the commands an SSH
+//! forced-command script sees are the ones admins whitelisted for cback3:
+//! `scp -f <collect_dir>/cback.collect`, `scp -f <collect_dir>/*` and
+//! `scp -t <collect_dir>/cback.stage`. Spaces in remote paths are escaped as `\ ` as Cedar
+//! does; other shell metacharacters are escaped too, so a path never reaches the remote
+//! shell unquoted. Locally, commands run without a shell; as root they run through
+//! `su <backup_user> -c '…'` with every argument single-quoted.
+
+use std::collections::BTreeSet;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{bail, Context};
+
+use super::{
+    chown_to_backup, split_command, write_indicator, ActionContext, DailyDir, COLLECT_INDICATOR,
+    STAGE_INDICATOR,
+};
+use crate::config::{IgnoreFailures, Peer, PeerKind};
+
+/// Whether a peer's failure is only noted (`ignore_failures`).
+pub fn ignoring(ctx: &ActionContext<'_>, p: &Peer) -> bool {
+    match p.ignore_failures {
+        IgnoreFailures::None => false,
+        IgnoreFailures::All => true,
+        mode => {
+            if ctx.full || ctx.today_is_start() {
+                mode == IgnoreFailures::Weekly
+            } else {
+                mode == IgnoreFailures::Daily
+            }
+        }
+    }
+}
+
+/// What happened to one peer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PeerOutcome {
+    /// Staged this many files.
+    Staged(usize),
+    /// No collect indicator.
+    NotReady,
+    /// Staging failed (the message was logged).
+    Failed(String),
+}
+
+/// The stage action. Peer failures are logged (as errors unless ignored) and do not stop the
+/// other peers; the day's `cback.stage` is written at the end in every case, as Cedar does.
+///
+/// # Errors
+/// No `<stage>` section, no peers, the daily directory cannot be made.
+pub fn stage(ctx: &ActionContext<'_>) -> anyhow::Result<Vec<(String, PeerOutcome)>> {
+    let stage = ctx
+        .config
+        .stage
+        .as_ref()
+        .context("the configuration has no <stage> section")?;
+    let peers = ctx.config.staging_peers();
+    if peers.is_empty() {
+        bail!("no peers to stage (<stage> and <peers> list none)");
+    }
+    let daily = DailyDir::of(&stage.staging_dir, ctx.today);
+    if daily.path.is_dir() {
+        log::warn!("staging directory {} already exists", daily.path.display());
+    } else {
+        std::fs::create_dir_all(&daily.path)
+            .with_context(|| format!("creating {}", daily.path.display()))?;
+        // The day, month and year dirs.
+        let mut p = daily.path.clone();
+        for _ in 0..3 {
+            chown_to_backup(ctx, &p)?;
+            if !p.pop() {
+                break;
+            }
+        }
+    }
+    let mut outcomes = Vec::new();
+    for peer in peers {
+        let target = daily.path.join(&peer.name);
+        if target.is_dir() {
+            log::warn!("peer staging directory {} already exists", target.display());
+        } else {
+            std::fs::create_dir(&target)
+                .with_context(|| format!("creating {}", target.display()))?;
+            chown_to_backup(ctx, &target)?;
+        }
+        let ignore = ignoring(ctx, peer);
+        let outcome = stage_peer(ctx, peer, &target, ignore);
+        outcomes.push((peer.name.clone(), outcome));
+    }
+    write_indicator(ctx, &daily.path, STAGE_INDICATOR)?;
+    log::info!("marked {} staged", daily.path.display());
+    Ok(outcomes)
+}
+
+fn stage_peer(ctx: &ActionContext<'_>, peer: &Peer, target: &Path, ignore: bool) -> PeerOutcome {
+    let ready = match peer.kind {
+        PeerKind::Local => peer.collect_dir.join(COLLECT_INDICATOR).is_file(),
+        PeerKind::Remote => remote_ready(ctx, peer),
+    };
+    if !ready {
+        if ignore {
+            log::info!("Peer [{}] was not ready to be staged (ignored).", peer.name);
+        } else {
+            log::error!("Peer [{}] was not ready to be staged.", peer.name);
+        }
+        return PeerOutcome::NotReady;
+    }
+    let r = match peer.kind {
+        PeerKind::Local => stage_local(ctx, peer, target),
+        PeerKind::Remote => stage_remote(ctx, peer, target),
+    };
+    match r {
+        Ok(n) => {
+            log::info!(
+                "staged {n} files from peer [{}] into {}",
+                peer.name,
+                target.display()
+            );
+            let ind = match peer.kind {
+                PeerKind::Local => write_indicator(ctx, &peer.collect_dir, STAGE_INDICATOR),
+                PeerKind::Remote => remote_stage_indicator(ctx, peer),
+            };
+            if let Err(e) = ind {
+                log::error!(
+                    "peer [{}]: writing the stage indicator failed: {e:#}",
+                    peer.name
+                );
+            }
+            PeerOutcome::Staged(n)
+        }
+        Err(e) => {
+            let msg = format!("{e:#}");
+            if ignore {
+                log::info!("peer [{}]: staging failed (ignored): {msg}", peer.name);
+            } else {
+                log::error!("peer [{}]: staging failed: {msg}", peer.name);
+            }
+            PeerOutcome::Failed(msg)
+        }
+    }
+}
+
+/// Copies a local peer's collect dir (not recursive). Every entry is checked before the first
+/// copy (quirk Q8: Cedar stops part way at the first non-file), so a peer is staged whole or
+/// not at all.
+fn stage_local(ctx: &ActionContext<'_>, peer: &Peer, target: &Path) -> anyhow::Result<usize> {
+    let src = &peer.collect_dir;
+    let mut files = Vec::new();
+    for e in std::fs::read_dir(src).with_context(|| format!("reading {}", src.display()))? {
+        let e = e.with_context(|| format!("reading {}", src.display()))?;
+        let ft = e.file_type()?;
+        if !ft.is_file() {
+            bail!(
+                "{} is not a regular file (a collect dir holds only files); nothing was copied",
+                e.path().display()
+            );
+        }
+        files.push(e.file_name());
+    }
+    if files.is_empty() {
+        bail!("{} holds no files", src.display());
+    }
+    files.sort();
+    for name in &files {
+        let from = src.join(name);
+        let to = target.join(name);
+        std::fs::copy(&from, &to)
+            .with_context(|| format!("copying {} to {}", from.display(), to.display()))?;
+        let mode = std::fs::metadata(&from)?.permissions().mode();
+        std::fs::set_permissions(&to, std::fs::Permissions::from_mode(mode & 0o7777))?;
+        chown_to_backup(ctx, &to)?;
+    }
+    Ok(files.len())
+}
+
+/// Escapes a remote path for the remote shell: Cedar escapes spaces as `\ `; every other
+/// character a shell treats specially is escaped the same way. `keep_glob` leaves `*` live.
+pub fn remote_escape(path: &str, keep_glob: bool) -> String {
+    let mut out = String::with_capacity(path.len());
+    for c in path.chars() {
+        let plain = c.is_ascii_alphanumeric()
+            || matches!(c, '/' | '.' | '_' | '-' | '+' | ',' | ':' | '@' | '%' | '=')
+            || (keep_glob && c == '*')
+            || !c.is_ascii();
+        if !plain {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Quotes one word for a POSIX shell (unchanged when it is plain).
+pub fn shell_quote(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars().all(|c| {
+            c.is_ascii_alphanumeric()
+                || matches!(c, '/' | '.' | '_' | '-' | '+' | ',' | ':' | '@' | '%' | '=')
+        })
+    {
+        return s.to_owned();
+    }
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+fn remote_spec(user: &str, host: &str, path: &str) -> String {
+    format!("{user}@{host}:{path}")
+}
+
+/// Runs `rcp src dst`, directly, or through `su <backup_user> -c` when root.
+fn run_copy(ctx: &ActionContext<'_>, peer: &Peer, src: &str, dst: &str) -> anyhow::Result<()> {
+    let rcp = peer.rcp(ctx.options());
+    let mut argv = split_command(rcp);
+    if argv.is_empty() {
+        bail!("rcp_command is empty");
+    }
+    argv.push(src.to_owned());
+    argv.push(dst.to_owned());
+    let mut cmd = if ctx.root {
+        let line = argv
+            .iter()
+            .map(|a| shell_quote(a))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let mut c = Command::new("su");
+        c.arg(&ctx.options().backup_user).arg("-c").arg(line);
+        c
+    } else {
+        let mut c = Command::new(argv.remove(0));
+        c.args(&argv);
+        c
+    };
+    sanitize_env(&mut cmd);
+    log::debug!("running {cmd:?}");
+    let out = cmd.output().with_context(|| format!("running {rcp}"))?;
+    if !out.status.success() {
+        bail!(
+            "{rcp} {src} {dst} failed ({}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    Ok(())
+}
+
+/// Cedar's environment for outside commands: no `LC_*`, `LANG=C` when it was set.
+fn sanitize_env(cmd: &mut Command) {
+    for (k, _) in std::env::vars_os() {
+        if k.to_string_lossy().starts_with("LC_") {
+            cmd.env_remove(&k);
+        }
+    }
+    if std::env::var_os("LANG").is_some() {
+        cmd.env("LANG", "C");
+    }
+}
+
+fn remote_ready(ctx: &ActionContext<'_>, peer: &Peer) -> bool {
+    let local = ctx.options().working_dir.join(COLLECT_INDICATOR);
+    let _ = std::fs::remove_file(&local);
+    let remote = format!("{}/{COLLECT_INDICATOR}", peer.collect_dir.display());
+    let src = remote_spec(
+        peer.remote_user(ctx.options()),
+        &peer.name,
+        &remote_escape(&remote, false),
+    );
+    let r = run_copy(ctx, peer, &src, &local.to_string_lossy());
+    if let Err(e) = &r {
+        log::debug!("peer [{}]: collect indicator: {e:#}", peer.name);
+    }
+    let ready = local.is_file();
+    let _ = std::fs::remove_file(&local);
+    ready
+}
+
+fn list_files(dir: &Path) -> anyhow::Result<BTreeSet<PathBuf>> {
+    let mut out = BTreeSet::new();
+    for e in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
+        out.insert(e?.path());
+    }
+    Ok(out)
+}
+
+fn stage_remote(ctx: &ActionContext<'_>, peer: &Peer, target: &Path) -> anyhow::Result<usize> {
+    let before = list_files(target)?;
+    let remote = format!("{}/*", peer.collect_dir.display());
+    let src = remote_spec(
+        peer.remote_user(ctx.options()),
+        &peer.name,
+        &remote_escape(&remote, true),
+    );
+    run_copy(ctx, peer, &src, &target.to_string_lossy())?;
+    let after = list_files(target)?;
+    if after.is_empty() {
+        bail!("no files were copied from remote peer [{}]", peer.name);
+    }
+    let new: Vec<&PathBuf> = after.difference(&before).collect();
+    if new.is_empty() {
+        bail!("Apparently did not copy any new files from remote peer.");
+    }
+    for p in &new {
+        chown_to_backup(ctx, p)?;
+    }
+    Ok(new.len())
+}
+
+fn remote_stage_indicator(ctx: &ActionContext<'_>, peer: &Peer) -> anyhow::Result<()> {
+    let local = ctx.options().working_dir.join(STAGE_INDICATOR);
+    std::fs::write(&local, b"").with_context(|| format!("writing {}", local.display()))?;
+    chown_to_backup(ctx, &local)?;
+    let remote = format!("{}/{STAGE_INDICATOR}", peer.collect_dir.display());
+    let dst = remote_spec(
+        peer.remote_user(ctx.options()),
+        &peer.name,
+        &remote_escape(&remote, false),
+    );
+    let r = run_copy(ctx, peer, &local.to_string_lossy(), &dst);
+    let _ = std::fs::remove_file(&local);
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping() {
+        assert_eq!(
+            remote_escape("/opt/backup/collect/*", true),
+            "/opt/backup/collect/*"
+        );
+        assert_eq!(remote_escape("/a b/*", true), r"/a\ b/*");
+        assert_eq!(remote_escape("/a;rm -rf x", false), r"/a\;rm\ -rf\ x");
+        assert_eq!(shell_quote("/usr/bin/scp"), "/usr/bin/scp");
+        assert_eq!(shell_quote(r"b@h:/a\ b/*"), r"'b@h:/a\ b/*'");
+        assert_eq!(shell_quote("it's"), r"'it'\''s'");
+    }
+}

@@ -1,0 +1,333 @@
+//! Running Cedar Backup actions: `spindle [switches] ACTION…` with cback3's exit codes
+//! (0 success, 2 usage, 3 logging, 4 configuration, 5 interrupted, 6 action failed).
+
+use std::fs::OpenOptions;
+use std::io::Write;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::Path;
+use std::process::Command;
+
+use anyhow::{bail, Context};
+use log::LevelFilter;
+
+use crate::action::{self, ActionContext};
+use crate::args::{ActionName, CedarArgs, ConfigCheckArgs};
+use crate::config::{Config, Hook};
+use crate::exit::spindle as code;
+
+const DEFAULT_LOGFILE: &str = "/var/log/cback3.log";
+
+/// Puts the actions in Cedar's order and refuses combinations cback3 refuses.
+///
+/// # Errors
+/// A message for exit code 2.
+pub fn order(first: ActionName, more: &[ActionName]) -> Result<Vec<ActionName>, String> {
+    let mut all: Vec<ActionName> = std::iter::once(first).chain(more.iter().copied()).collect();
+    all.sort_by_key(|a| (a.index(), *a));
+    all.dedup();
+    if all.len() > 1 {
+        if let Some(a) = all.iter().find(|a| a.alone()) {
+            return Err(format!(
+                "the {} action cannot be combined with other actions",
+                a.name()
+            ));
+        }
+    }
+    Ok(all)
+}
+
+fn is_root() -> bool {
+    nix::unistd::geteuid().is_root()
+}
+
+/// Opens the log file: Cedar's default when none is given (skipped with a warning when it
+/// cannot be opened), the given one otherwise (an error).
+fn setup_logfile(a: &CedarArgs) -> anyhow::Result<()> {
+    let explicit = a.logfile.is_some();
+    let path = a
+        .logfile
+        .clone()
+        .unwrap_or_else(|| Path::new(DEFAULT_LOGFILE).to_path_buf());
+    let mode = match &a.mode {
+        Some(m) => u32::from_str_radix(m, 8)
+            .ok()
+            .filter(|m| *m <= 0o7777)
+            .with_context(|| format!("--mode '{m}' is not an octal mode"))?,
+        None => 0o640,
+    };
+    let existed = path.exists();
+    let file = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(mode)
+        .open(&path);
+    let file = match file {
+        Ok(f) => f,
+        Err(e) if !explicit => {
+            log::warn!(
+                "cannot open the log file {}: {e}; logging to stderr only (give -l FILE)",
+                path.display()
+            );
+            return Ok(());
+        }
+        Err(e) => return Err(e).with_context(|| format!("opening log file {}", path.display())),
+    };
+    if !existed {
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode))
+            .with_context(|| format!("chmod {}", path.display()))?;
+        if is_root() {
+            let owner = a.owner.clone().unwrap_or_else(|| "root:adm".into());
+            let (u, g) = owner
+                .split_once(':')
+                .with_context(|| format!("--owner '{owner}' is not USER:GROUP"))?;
+            let uid = nix::unistd::User::from_name(u)
+                .ok()
+                .flatten()
+                .map(|u| u.uid);
+            let gid = nix::unistd::Group::from_name(g)
+                .ok()
+                .flatten()
+                .map(|g| g.gid);
+            match (uid, gid) {
+                (Some(uid), Some(gid)) => nix::unistd::chown(&path, Some(uid), Some(gid))
+                    .with_context(|| format!("chown {}", path.display()))?,
+                _ if a.owner.is_some() => bail!("--owner '{owner}': no such user or group"),
+                _ => log::debug!("default log owner {owner} does not exist here; left as is"),
+            }
+        }
+    }
+    let level = if a.debug {
+        LevelFilter::Debug
+    } else {
+        LevelFilter::Info
+    };
+    crate::logging::set_logfile(Some(file), level);
+    Ok(())
+}
+
+fn run_hooks(hooks: &[Hook], action: &str, when: &str) -> anyhow::Result<()> {
+    for h in hooks.iter().filter(|h| h.action == action) {
+        let argv = action::split_command(&h.command);
+        let Some((prog, args)) = argv.split_first() else {
+            continue;
+        };
+        log::info!("running {when}-action hook for {action}: {}", h.command);
+        let out = Command::new(prog)
+            .args(args)
+            .output()
+            .with_context(|| format!("{when}-action hook '{}'", h.command))?;
+        for line in String::from_utf8_lossy(&out.stdout).lines() {
+            log::debug!("hook: {line}");
+        }
+        if !out.status.success() {
+            bail!("{when}-action hook '{}' failed ({})", h.command, out.status);
+        }
+    }
+    Ok(())
+}
+
+fn today(a: &CedarArgs) -> chrono::NaiveDate {
+    a.today.unwrap_or_else(|| chrono::Local::now().date_naive())
+}
+
+fn run_one(ctx: &ActionContext<'_>, a: ActionName) -> anyhow::Result<()> {
+    log::info!("executing the {} action", a.name());
+    match a {
+        ActionName::Store => action::store::store(ctx),
+        ActionName::Rebuild => action::store::rebuild(ctx),
+        ActionName::Initialize => action::store::initialize(ctx),
+        ActionName::Stage => action::stage::stage(ctx).map(|_| ()),
+        ActionName::Validate => validate(ctx),
+        ActionName::Collect | ActionName::Purge | ActionName::All => bail!(
+            "the {} action is not part of spindle; run `cback3 {}` for it",
+            a.name(),
+            a.name()
+        ),
+    }
+}
+
+/// The validate action: the configuration parsed (else exit 4 already); also the users,
+/// groups and directories it names.
+fn validate(ctx: &ActionContext<'_>) -> anyhow::Result<()> {
+    let o = ctx.options();
+    let mut problems = Vec::new();
+    if let Err(e) = action::backup_owner(o) {
+        problems.push(format!("{e:#}"));
+    }
+    if !o.working_dir.is_dir() {
+        problems.push(format!(
+            "working_dir {} does not exist",
+            o.working_dir.display()
+        ));
+    }
+    if let Some(s) = &ctx.config.stage {
+        if !s.staging_dir.is_dir() {
+            problems.push(format!(
+                "staging_dir {} does not exist",
+                s.staging_dir.display()
+            ));
+        }
+    }
+    for p in ctx.config.staging_peers() {
+        if p.kind == crate::config::PeerKind::Local && !p.collect_dir.is_dir() {
+            problems.push(format!(
+                "peer [{}]: collect_dir {} does not exist",
+                p.name,
+                p.collect_dir.display()
+            ));
+        }
+    }
+    if problems.is_empty() {
+        log::info!("configuration is valid");
+        Ok(())
+    } else {
+        for p in &problems {
+            log::error!("validate: {p}");
+        }
+        bail!(
+            "validation found {} problem(s): {}",
+            problems.len(),
+            problems.join("; ")
+        )
+    }
+}
+
+/// Runs `spindle [switches] first more…`; returns cback3's exit code.
+pub fn run_actions(a: &CedarArgs, verbose: u8, first: ActionName, more: &[ActionName]) -> u8 {
+    let stderr = if a.quiet {
+        "error"
+    } else {
+        match verbose {
+            0 => "warn",
+            1 => "info",
+            2 => "debug",
+            _ => "trace",
+        }
+    };
+    crate::logging::init_filter(stderr, verbose >= 2);
+    if a.diagnostics {
+        println!(
+            "spindle {} ({} {})",
+            env!("CARGO_PKG_VERSION"),
+            std::env::consts::OS,
+            std::env::consts::ARCH
+        );
+        return code::OK;
+    }
+    let actions = match order(first, more) {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("spindle: error: {e}");
+            return code::USAGE;
+        }
+    };
+    if let Err(e) = setup_logfile(a) {
+        eprintln!("spindle: error: logging: {e:#}");
+        return code::LOGGING;
+    }
+    let _ = ctrlc::set_handler(|| {
+        log::error!("Interrupted.");
+        crate::logging::set_logfile(None, LevelFilter::Off);
+        std::process::exit(i32::from(code::INTERRUPTED));
+    });
+    let config = match Config::load(&a.config) {
+        Ok(c) => c,
+        Err(e) => {
+            log::error!("configuration: {e}");
+            eprintln!("spindle: error: configuration {}: {e}", a.config.display());
+            return code::CONFIG;
+        }
+    };
+    for s in &config.ignored {
+        log::info!("configuration section <{s}> is for cback3; spindle ignores it");
+    }
+    let ctx = ActionContext {
+        config: &config,
+        today: today(a),
+        full: a.full,
+        root: is_root(),
+    };
+    log::info!(
+        "spindle {} starting: {} (today is {})",
+        env!("CARGO_PKG_VERSION"),
+        actions
+            .iter()
+            .map(|x| x.name())
+            .collect::<Vec<_>>()
+            .join(" "),
+        ctx.today
+    );
+    for act in actions {
+        let r = (|| -> anyhow::Result<()> {
+            if !a.managed_only {
+                run_hooks(&config.options.pre_action_hooks, act.name(), "pre")?;
+                run_one(&ctx, act)?;
+                run_hooks(&config.options.post_action_hooks, act.name(), "post")?;
+            }
+            if a.managed || a.managed_only {
+                action::managed::run(&ctx, act.name());
+            }
+            Ok(())
+        })();
+        if let Err(e) = r {
+            log::error!("the {} action failed: {e:#}", act.name());
+            crate::report_error("spindle", &e);
+            log::logger().flush();
+            return code::ACTION_FAILED;
+        }
+    }
+    log::info!("spindle finished");
+    log::logger().flush();
+    code::OK
+}
+
+/// `spindle config check`.
+pub fn config_check(a: &ConfigCheckArgs, verbose: u8, out: &mut dyn Write) -> u8 {
+    crate::logging::init(verbose.max(1));
+    match Config::load(&a.config) {
+        Ok(c) => {
+            for s in &c.ignored {
+                log::info!("section <{s}> is for cback3; spindle ignores it");
+            }
+            if a.dump_json {
+                let v = serde_json::json!({
+                    "options": c.options,
+                    "peers": c.peers,
+                    "stage": c.stage,
+                    "store": c.store,
+                    "ignored": c.ignored,
+                });
+                let _ = writeln!(
+                    out,
+                    "{}",
+                    serde_json::to_string_pretty(&v).unwrap_or_default()
+                );
+            } else {
+                let _ = writeln!(out, "{}: valid", a.config.display());
+            }
+            code::OK
+        }
+        Err(e) => {
+            eprintln!("spindle: error: configuration {}: {e}", a.config.display());
+            code::CONFIG
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ordering_and_exclusions() {
+        assert_eq!(
+            order(ActionName::Store, &[ActionName::Stage]).unwrap(),
+            [ActionName::Stage, ActionName::Store]
+        );
+        assert!(order(ActionName::Rebuild, &[ActionName::Store]).is_err());
+        assert_eq!(
+            order(ActionName::Rebuild, &[ActionName::Rebuild]).unwrap(),
+            [ActionName::Rebuild]
+        );
+    }
+}

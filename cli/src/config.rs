@@ -1,0 +1,1001 @@
+//! Cedar Backup 3's configuration (`/etc/cback3.conf`), validated.
+//!
+//! [`Config::parse`] reads the `<cb_config>` XML with the element names, defaults and checks
+//! Cedar applies to the sections spindle acts on: `<options>`, `<peers>`, `<stage>` and
+//! `<store>` (`cedar-duplicity.md` §2). Other sections (`<extensions>`, `<collect>`,
+//! `<purge>`, the extensions' own sections, `<reference>`) belong to `cback3`: they are
+//! accepted and listed in [`Config::ignored`]. Every refusal names the element and the reason,
+//! as `/cb_config/store/media_type: 'dvd-r' is not one of cdr-74, …`.
+//!
+//! Where spindle reads more leniently than Cedar (each is in `docs/cedar-compat.md`):
+//! - text is trimmed, so `<check_data> Y </check_data>` is `Y`;
+//! - `<blank_behavior>` takes the children Cedar's parser reads (`mode`, `factor`) and the
+//!   names its manual prints (`blank_mode`, `blank_factor`), and needs both (quirk Q2);
+//! - `<target_device>` may be `mock:/abs/dir`, a mock drive.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use chrono::Weekday;
+use roxmltree::{Document, Node};
+use serde::Serialize;
+
+/// A refusal: the element path and the reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    /// Where: `/cb_config/store/media_type`, or the file name for read and XML errors.
+    pub path: String,
+    /// Why.
+    pub reason: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path, self.reason)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+fn err<T>(path: &str, reason: impl Into<String>) -> Result<T, ConfigError> {
+    Err(ConfigError {
+        path: path.to_owned(),
+        reason: reason.into(),
+    })
+}
+
+/// The whole configuration, as spindle uses it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Config {
+    /// `<options>`.
+    pub options: Options,
+    /// `<peers>`, when present.
+    pub peers: Option<Vec<Peer>>,
+    /// `<stage>`, when present.
+    pub stage: Option<Stage>,
+    /// `<store>`, when present.
+    pub store: Option<Store>,
+    /// Top-level sections spindle does not act on (`extensions`, `collect`, `purge`, …).
+    pub ignored: Vec<String>,
+}
+
+/// `<options>`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Options {
+    /// First day of the backup week: the disc is started anew on this day.
+    #[serde(serialize_with = "ser_weekday")]
+    pub starting_day: Weekday,
+    /// Scratch space (temporary files, remote indicators).
+    pub working_dir: PathBuf,
+    /// Owner given to staged files and indicators (when running as root); default remote user.
+    pub backup_user: String,
+    /// Group given to staged files and indicators (when running as root).
+    pub backup_group: String,
+    /// Default copy command for remote peers, e.g. `/usr/bin/scp -B`.
+    pub rcp_command: String,
+    /// Default remote shell for managed peers.
+    pub rsh_command: Option<String>,
+    /// Default remote `cback3` command for managed peers.
+    pub cback_command: Option<String>,
+    /// Default actions run on managed peers.
+    pub managed_actions: Option<Vec<String>>,
+    /// `<override>`: absolute paths for commands.
+    pub overrides: Vec<CommandOverride>,
+    /// `<pre_action_hook>`s.
+    pub pre_action_hooks: Vec<Hook>,
+    /// `<post_action_hook>`s.
+    pub post_action_hooks: Vec<Hook>,
+}
+
+fn ser_weekday<S: serde::Serializer>(d: &Weekday, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(weekday_name(*d))
+}
+
+/// Cedar's spelling of a weekday (`monday` … `sunday`).
+pub fn weekday_name(d: Weekday) -> &'static str {
+    match d {
+        Weekday::Mon => "monday",
+        Weekday::Tue => "tuesday",
+        Weekday::Wed => "wednesday",
+        Weekday::Thu => "thursday",
+        Weekday::Fri => "friday",
+        Weekday::Sat => "saturday",
+        Weekday::Sun => "sunday",
+    }
+}
+
+/// `<override>`: use `abs_path` for `command`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CommandOverride {
+    /// The command name.
+    pub command: String,
+    /// Its absolute path.
+    pub abs_path: PathBuf,
+}
+
+/// `<pre_action_hook>` / `<post_action_hook>`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Hook {
+    /// The action it belongs to.
+    pub action: String,
+    /// The command line (split on spaces; double quotes group).
+    pub command: String,
+}
+
+/// Local or remote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PeerKind {
+    /// Staged by copying from a local directory.
+    Local,
+    /// Staged over the rcp command (scp).
+    Remote,
+}
+
+/// `<ignore_failures>`: when a peer that is not ready or fails is not an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IgnoreFailures {
+    /// Never (also when absent).
+    None,
+    /// Always.
+    All,
+    /// On days that are not the start of the week (and without `--full`).
+    Daily,
+    /// On the start of the week or with `--full`.
+    Weekly,
+}
+
+/// A `<peer>` of `<peers>` or `<stage>`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Peer {
+    /// Host name (remote) or a label (local); also the staging subdirectory's name.
+    pub name: String,
+    /// Local or remote.
+    #[serde(rename = "type")]
+    pub kind: PeerKind,
+    /// Where the peer's collected files are.
+    pub collect_dir: PathBuf,
+    /// When failures are ignored.
+    pub ignore_failures: IgnoreFailures,
+    /// Remote user (remote peers; default: options `backup_user`).
+    pub backup_user: Option<String>,
+    /// Copy command (remote peers; default: options `rcp_command`).
+    pub rcp_command: Option<String>,
+    /// Remote shell (managed peers; default: options `rsh_command`).
+    pub rsh_command: Option<String>,
+    /// Remote cback3 command (managed peers; default: options `cback_command`).
+    pub cback_command: Option<String>,
+    /// Whether `--managed` runs actions on this peer.
+    pub managed: bool,
+    /// Actions run on this peer (default: options `managed_actions`).
+    pub managed_actions: Option<Vec<String>>,
+}
+
+impl Peer {
+    /// The remote user: the peer's own, else the options'.
+    pub fn remote_user<'a>(&'a self, o: &'a Options) -> &'a str {
+        self.backup_user.as_deref().unwrap_or(&o.backup_user)
+    }
+
+    /// The copy command: the peer's own, else the options'.
+    pub fn rcp<'a>(&'a self, o: &'a Options) -> &'a str {
+        self.rcp_command.as_deref().unwrap_or(&o.rcp_command)
+    }
+}
+
+/// `<stage>`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Stage {
+    /// Root of the daily directories `YYYY/MM/DD`.
+    pub staging_dir: PathBuf,
+    /// Peers to stage; when not empty they replace `<peers>`.
+    pub peers: Vec<Peer>,
+}
+
+/// `<media_type>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum MediaType {
+    /// 650 MiB CD-R.
+    #[serde(rename = "cdr-74")]
+    Cdr74,
+    /// 650 MiB CD-RW.
+    #[serde(rename = "cdrw-74")]
+    Cdrw74,
+    /// 700 MiB CD-R.
+    #[serde(rename = "cdr-80")]
+    Cdr80,
+    /// 700 MiB CD-RW.
+    #[serde(rename = "cdrw-80")]
+    Cdrw80,
+    /// DVD+R.
+    #[serde(rename = "dvd+r")]
+    DvdPlusR,
+    /// DVD+RW.
+    #[serde(rename = "dvd+rw")]
+    DvdPlusRw,
+}
+
+impl MediaType {
+    const ALL: [(&'static str, MediaType); 6] = [
+        ("cdr-74", MediaType::Cdr74),
+        ("cdrw-74", MediaType::Cdrw74),
+        ("cdr-80", MediaType::Cdr80),
+        ("cdrw-80", MediaType::Cdrw80),
+        ("dvd+r", MediaType::DvdPlusR),
+        ("dvd+rw", MediaType::DvdPlusRw),
+    ];
+
+    /// Cedar's name.
+    pub fn name(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(_, m)| *m == self)
+            .map_or("?", |(n, _)| n)
+    }
+
+    /// Rewritable types: `cdrw-74`, `cdrw-80`, `dvd+rw`.
+    pub fn is_rewritable(self) -> bool {
+        matches!(
+            self,
+            MediaType::Cdrw74 | MediaType::Cdrw80 | MediaType::DvdPlusRw
+        )
+    }
+
+    /// A DVD type.
+    pub fn is_dvd(self) -> bool {
+        matches!(self, MediaType::DvdPlusR | MediaType::DvdPlusRw)
+    }
+}
+
+/// `<device_type>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeviceType {
+    /// CD writer (the default).
+    Cdwriter,
+    /// DVD writer.
+    Dvdwriter,
+}
+
+/// `<blank_behavior>` mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BlankMode {
+    /// Consider a new disc every day.
+    Daily,
+    /// Consider a new disc on the starting day only.
+    Weekly,
+}
+
+/// `<blank_behavior>`: start a new disc when `available / (1 + required) <= factor`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BlankBehavior {
+    /// When the ratio is looked at.
+    pub mode: BlankMode,
+    /// The threshold.
+    pub factor: f64,
+}
+
+/// `<store>`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Store {
+    /// Staging root the daily directories are written from.
+    pub source_dir: PathBuf,
+    /// The media in use.
+    pub media_type: MediaType,
+    /// CD or DVD writer.
+    pub device_type: DeviceType,
+    /// The drive: an absolute device path or `mock:/abs/dir`.
+    pub target_device: String,
+    /// cdrecord's address; spindle addresses the drive by `target_device` and ignores it.
+    pub target_scsi_id: Option<String>,
+    /// Write speed multiplier.
+    pub drive_speed: Option<u32>,
+    /// Compare the disc with the staging dirs after writing.
+    pub check_data: bool,
+    /// Refuse discs without a Cedar Backup label.
+    pub check_media: bool,
+    /// Warn when the staging dir taken is yesterday's or tomorrow's.
+    pub warn_midnite: bool,
+    /// Never open or close the tray.
+    pub no_eject: bool,
+    /// Seconds to wait after a media refresh.
+    pub refresh_media_delay: Option<u32>,
+    /// Seconds to wait with the tray open during a refresh.
+    pub eject_delay: Option<u32>,
+    /// Optimised blanking.
+    pub blank_behavior: Option<BlankBehavior>,
+}
+
+const KNOWN: [&str; 4] = ["options", "peers", "stage", "store"];
+
+impl Config {
+    /// Reads and validates `path`.
+    ///
+    /// # Errors
+    /// The file cannot be read, is not XML, or fails validation.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+            path: path.display().to_string(),
+            reason: format!("cannot read: {e}"),
+        })?;
+        Config::parse(&text).map_err(|e| {
+            if e.path.starts_with('/') {
+                e
+            } else {
+                ConfigError {
+                    path: format!("{}: {}", path.display(), e.path),
+                    reason: e.reason,
+                }
+            }
+        })
+    }
+
+    /// Parses and validates configuration text.
+    ///
+    /// # Errors
+    /// Not XML, a root other than `<cb_config>`, or a failed check (with the element path).
+    pub fn parse(text: &str) -> Result<Config, ConfigError> {
+        let doc = Document::parse(text).map_err(|e| ConfigError {
+            path: "XML".into(),
+            reason: e.to_string(),
+        })?;
+        let root = doc.root_element();
+        if root.tag_name().name() != "cb_config" {
+            return err(
+                &format!("/{}", root.tag_name().name()),
+                "the root element must be <cb_config>",
+            );
+        }
+        let mut ignored = Vec::new();
+        for c in elements(root) {
+            let n = c.tag_name().name();
+            if !KNOWN.contains(&n) && !ignored.iter().any(|i| i == n) {
+                ignored.push(n.to_owned());
+            }
+        }
+        let Some(options) = child(root, "options") else {
+            return err("/cb_config/options", "missing (required)");
+        };
+        let options = parse_options(options)?;
+        let peers = match child(root, "peers") {
+            Some(p) => {
+                let list = parse_peers(p, "/cb_config/peers")?;
+                if list.is_empty() {
+                    return err("/cb_config/peers", "at least one <peer> is required");
+                }
+                Some(list)
+            }
+            None => None,
+        };
+        let stage = match child(root, "stage") {
+            Some(s) => Some(parse_stage(s)?),
+            None => None,
+        };
+        if let (Some(s), None) = (&stage, &peers) {
+            if s.peers.is_empty() {
+                return err(
+                    "/cb_config/stage",
+                    "at least one <peer> is required here when there is no <peers> section",
+                );
+            }
+        }
+        for (list, at) in [
+            (peers.as_deref(), "/cb_config/peers"),
+            (
+                stage.as_ref().map(|s| s.peers.as_slice()),
+                "/cb_config/stage",
+            ),
+        ] {
+            for p in list.unwrap_or(&[]) {
+                check_managed(p, &options, at)?;
+            }
+        }
+        let store = match child(root, "store") {
+            Some(s) => Some(parse_store(s)?),
+            None => None,
+        };
+        Ok(Config {
+            options,
+            peers,
+            stage,
+            store,
+            ignored,
+        })
+    }
+
+    /// The peers stage works on: `<stage>`'s when it lists any, else `<peers>`'s.
+    pub fn staging_peers(&self) -> &[Peer] {
+        match &self.stage {
+            Some(s) if !s.peers.is_empty() => &s.peers,
+            _ => self.peers.as_deref().unwrap_or(&[]),
+        }
+    }
+}
+
+fn elements<'a, 'i>(n: Node<'a, 'i>) -> impl Iterator<Item = Node<'a, 'i>> {
+    n.children().filter(Node::is_element)
+}
+
+fn child<'a, 'i>(n: Node<'a, 'i>, name: &str) -> Option<Node<'a, 'i>> {
+    elements(n).find(|c| c.tag_name().name() == name)
+}
+
+fn text(n: Node<'_, '_>) -> String {
+    n.children()
+        .filter(|c| c.is_text())
+        .filter_map(|c| c.text())
+        .collect::<String>()
+        .trim()
+        .to_owned()
+}
+
+/// One section's reader: tracks which children were used, so the rest can be reported.
+struct Section<'a, 'i> {
+    node: Node<'a, 'i>,
+    path: String,
+}
+
+impl<'a, 'i> Section<'a, 'i> {
+    fn new(node: Node<'a, 'i>, path: impl Into<String>) -> Self {
+        Section {
+            node,
+            path: path.into(),
+        }
+    }
+
+    fn at(&self, name: &str) -> String {
+        format!("{}/{name}", self.path)
+    }
+
+    /// Warns about children nobody reads (a typo, or a newer Cedar's element).
+    fn unknown(&self, known: &[&str]) {
+        for c in elements(self.node) {
+            let n = c.tag_name().name();
+            if !known.contains(&n) {
+                log::warn!("{}: unknown element, ignored", self.at(n));
+            }
+        }
+    }
+
+    fn opt_string(&self, name: &str) -> Result<Option<String>, ConfigError> {
+        match child(self.node, name) {
+            None => Ok(None),
+            Some(n) => {
+                let t = text(n);
+                if t.is_empty() {
+                    return err(&self.at(name), "must not be empty");
+                }
+                Ok(Some(t))
+            }
+        }
+    }
+
+    fn string(&self, name: &str) -> Result<String, ConfigError> {
+        self.opt_string(name)?
+            .map_or_else(|| err(&self.at(name), "missing (required)"), Ok)
+    }
+
+    fn abs_path(&self, name: &str) -> Result<PathBuf, ConfigError> {
+        let s = self.string(name)?;
+        absolute(&self.at(name), &s)
+    }
+
+    fn flag(&self, name: &str) -> Result<bool, ConfigError> {
+        match child(self.node, name) {
+            None => Ok(false),
+            Some(n) => match text(n).as_str() {
+                "Y" | "y" => Ok(true),
+                "N" | "n" => Ok(false),
+                t => err(&self.at(name), format!("'{t}' is not a boolean (Y or N)")),
+            },
+        }
+    }
+
+    fn int(&self, name: &str, min: u32) -> Result<Option<u32>, ConfigError> {
+        let Some(t) = self.opt_string(name)? else {
+            return Ok(None);
+        };
+        match t.parse::<i64>() {
+            Ok(v) if v >= i64::from(min) && v <= i64::from(u32::MAX) => Ok(Some(v as u32)),
+            Ok(_) => err(&self.at(name), format!("'{t}' must be at least {min}")),
+            Err(_) => err(&self.at(name), format!("'{t}' is not an integer")),
+        }
+    }
+
+    fn one_of<T: Copy>(&self, name: &str, choices: &[(&str, T)]) -> Result<Option<T>, ConfigError> {
+        let Some(t) = self.opt_string(name)? else {
+            return Ok(None);
+        };
+        match choices.iter().find(|(n, _)| *n == t) {
+            Some((_, v)) => Ok(Some(*v)),
+            None => {
+                let names: Vec<&str> = choices.iter().map(|(n, _)| *n).collect();
+                err(
+                    &self.at(name),
+                    format!("'{t}' is not one of {}", names.join(", ")),
+                )
+            }
+        }
+    }
+
+    fn action_list(&self, name: &str) -> Result<Option<Vec<String>>, ConfigError> {
+        let Some(t) = self.opt_string(name)? else {
+            return Ok(None);
+        };
+        let list: Vec<String> = t.split(',').map(|a| a.trim().to_owned()).collect();
+        for a in &list {
+            if a.is_empty()
+                || !a
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            {
+                return err(
+                    &self.at(name),
+                    format!("'{a}' is not an action name (lowercase letters and digits)"),
+                );
+            }
+        }
+        Ok(Some(list))
+    }
+}
+
+fn absolute(at: &str, s: &str) -> Result<PathBuf, ConfigError> {
+    let p = PathBuf::from(s);
+    if !p.is_absolute() {
+        return err(at, format!("'{s}' is not an absolute path"));
+    }
+    Ok(p)
+}
+
+const WEEKDAYS: [(&str, Weekday); 7] = [
+    ("monday", Weekday::Mon),
+    ("tuesday", Weekday::Tue),
+    ("wednesday", Weekday::Wed),
+    ("thursday", Weekday::Thu),
+    ("friday", Weekday::Fri),
+    ("saturday", Weekday::Sat),
+    ("sunday", Weekday::Sun),
+];
+
+fn parse_options(n: Node<'_, '_>) -> Result<Options, ConfigError> {
+    let s = Section::new(n, "/cb_config/options");
+    s.unknown(&[
+        "starting_day",
+        "working_dir",
+        "backup_user",
+        "backup_group",
+        "rcp_command",
+        "rsh_command",
+        "cback_command",
+        "managed_actions",
+        "override",
+        "pre_action_hook",
+        "post_action_hook",
+    ]);
+    let starting_day = s
+        .one_of("starting_day", &WEEKDAYS)?
+        .map_or_else(|| err(&s.at("starting_day"), "missing (required)"), Ok)?;
+    let mut overrides = Vec::new();
+    let mut pre = Vec::new();
+    let mut post = Vec::new();
+    for c in elements(n) {
+        match c.tag_name().name() {
+            "override" => {
+                let o = Section::new(c, s.at("override"));
+                overrides.push(CommandOverride {
+                    command: o.string("command")?,
+                    abs_path: o.abs_path("abs_path")?,
+                });
+            }
+            name @ ("pre_action_hook" | "post_action_hook") => {
+                let h = Section::new(c, s.at(name));
+                let hook = Hook {
+                    action: h.string("action")?,
+                    command: h.string("command")?,
+                };
+                if name == "pre_action_hook" {
+                    pre.push(hook);
+                } else {
+                    post.push(hook);
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(Options {
+        starting_day,
+        working_dir: s.abs_path("working_dir")?,
+        backup_user: s.string("backup_user")?,
+        backup_group: s.string("backup_group")?,
+        rcp_command: s.string("rcp_command")?,
+        rsh_command: s.opt_string("rsh_command")?,
+        cback_command: s.opt_string("cback_command")?,
+        managed_actions: s.action_list("managed_actions")?,
+        overrides,
+        pre_action_hooks: pre,
+        post_action_hooks: post,
+    })
+}
+
+fn parse_peers(n: Node<'_, '_>, at: &str) -> Result<Vec<Peer>, ConfigError> {
+    let mut out: Vec<Peer> = Vec::new();
+    for (i, c) in elements(n)
+        .filter(|c| c.tag_name().name() == "peer")
+        .enumerate()
+    {
+        let s = Section::new(c, format!("{at}/peer[{}]", i + 1));
+        let kind = s
+            .one_of(
+                "type",
+                &[("local", PeerKind::Local), ("remote", PeerKind::Remote)],
+            )?
+            .map_or_else(|| err(&s.at("type"), "missing (required)"), Ok)?;
+        let known_remote = [
+            "backup_user",
+            "rcp_command",
+            "rsh_command",
+            "cback_command",
+            "managed",
+            "managed_actions",
+        ];
+        let mut known = vec!["name", "type", "collect_dir", "ignore_failures"];
+        if kind == PeerKind::Remote {
+            known.extend(known_remote);
+        }
+        s.unknown(&known);
+        let name = s.string("name")?;
+        if out.iter().any(|p| p.name == name) {
+            return err(
+                &s.at("name"),
+                format!("'{name}' names two peers (peer names must be unique)"),
+            );
+        }
+        if name.contains('/') || name == "." || name == ".." {
+            return err(
+                &s.at("name"),
+                format!("'{name}' cannot be a staging directory name"),
+            );
+        }
+        let remote = kind == PeerKind::Remote;
+        out.push(Peer {
+            name,
+            kind,
+            collect_dir: s.abs_path("collect_dir")?,
+            ignore_failures: s
+                .one_of(
+                    "ignore_failures",
+                    &[
+                        ("none", IgnoreFailures::None),
+                        ("all", IgnoreFailures::All),
+                        ("daily", IgnoreFailures::Daily),
+                        ("weekly", IgnoreFailures::Weekly),
+                    ],
+                )?
+                .unwrap_or(IgnoreFailures::None),
+            backup_user: if remote {
+                s.opt_string("backup_user")?
+            } else {
+                None
+            },
+            rcp_command: if remote {
+                s.opt_string("rcp_command")?
+            } else {
+                None
+            },
+            rsh_command: if remote {
+                s.opt_string("rsh_command")?
+            } else {
+                None
+            },
+            cback_command: if remote {
+                s.opt_string("cback_command")?
+            } else {
+                None
+            },
+            managed: remote && s.flag("managed")?,
+            managed_actions: if remote {
+                s.action_list("managed_actions")?
+            } else {
+                None
+            },
+        });
+    }
+    Ok(out)
+}
+
+fn check_managed(p: &Peer, o: &Options, at: &str) -> Result<(), ConfigError> {
+    if !p.managed {
+        return Ok(());
+    }
+    let at = format!("{at}/peer[name={}]", p.name);
+    if p.rsh_command.is_none() && o.rsh_command.is_none() {
+        return err(
+            &at,
+            "a managed peer needs rsh_command (in the peer or in <options>)",
+        );
+    }
+    if p.cback_command.is_none() && o.cback_command.is_none() {
+        return err(
+            &at,
+            "a managed peer needs cback_command (in the peer or in <options>)",
+        );
+    }
+    let actions = p.managed_actions.as_ref().or(o.managed_actions.as_ref());
+    if !matches!(actions, Some(v) if !v.is_empty()) {
+        return err(
+            &at,
+            "a managed peer needs managed_actions (in the peer or in <options>)",
+        );
+    }
+    Ok(())
+}
+
+fn parse_stage(n: Node<'_, '_>) -> Result<Stage, ConfigError> {
+    let s = Section::new(n, "/cb_config/stage");
+    s.unknown(&["staging_dir", "peer"]);
+    Ok(Stage {
+        staging_dir: s.abs_path("staging_dir")?,
+        peers: parse_peers(n, "/cb_config/stage")?,
+    })
+}
+
+fn parse_store(n: Node<'_, '_>) -> Result<Store, ConfigError> {
+    let s = Section::new(n, "/cb_config/store");
+    s.unknown(&[
+        "source_dir",
+        "media_type",
+        "device_type",
+        "target_device",
+        "target_scsi_id",
+        "drive_speed",
+        "check_data",
+        "check_media",
+        "warn_midnite",
+        "no_eject",
+        "refresh_media_delay",
+        "eject_delay",
+        "blank_behavior",
+    ]);
+    let media_type = s
+        .one_of("media_type", &MediaType::ALL)?
+        .map_or_else(|| err(&s.at("media_type"), "missing (required)"), Ok)?;
+    let device_type = s
+        .one_of(
+            "device_type",
+            &[
+                ("cdwriter", DeviceType::Cdwriter),
+                ("dvdwriter", DeviceType::Dvdwriter),
+            ],
+        )?
+        .unwrap_or(DeviceType::Cdwriter);
+    if media_type.is_dvd() != (device_type == DeviceType::Dvdwriter) {
+        return err(
+            &s.at("media_type"),
+            format!(
+                "'{}' does not go with device_type {} ({})",
+                media_type.name(),
+                if device_type == DeviceType::Dvdwriter {
+                    "dvdwriter"
+                } else {
+                    "cdwriter (the default)"
+                },
+                if device_type == DeviceType::Dvdwriter {
+                    "use dvd+r or dvd+rw"
+                } else {
+                    "use cdr-74, cdrw-74, cdr-80 or cdrw-80, or set device_type dvdwriter"
+                }
+            ),
+        );
+    }
+    let target_device = s.string("target_device")?;
+    match target_device.strip_prefix("mock:") {
+        Some(dir) => {
+            absolute(&s.at("target_device"), dir)?;
+        }
+        None => {
+            absolute(&s.at("target_device"), &target_device)?;
+        }
+    }
+    let target_scsi_id = s.opt_string("target_scsi_id")?;
+    if let Some(id) = &target_scsi_id {
+        if !valid_scsi_id(id) {
+            return err(
+                &s.at("target_scsi_id"),
+                format!("'{id}' is not a SCSI address ([method:]bus,target,lun)"),
+            );
+        }
+    }
+    let blank_behavior = match child(n, "blank_behavior") {
+        None => None,
+        Some(b) => Some(parse_blank(b)?),
+    };
+    Ok(Store {
+        source_dir: s.abs_path("source_dir")?,
+        media_type,
+        device_type,
+        target_device,
+        target_scsi_id,
+        drive_speed: s.int("drive_speed", 1)?,
+        check_data: s.flag("check_data")?,
+        check_media: s.flag("check_media")?,
+        warn_midnite: s.flag("warn_midnite")?,
+        no_eject: s.flag("no_eject")?,
+        refresh_media_delay: s.int("refresh_media_delay", 0)?.filter(|&d| d > 0),
+        eject_delay: s.int("eject_delay", 0)?.filter(|&d| d > 0),
+        blank_behavior,
+    })
+}
+
+/// Cedar's pattern: `[method:]bus,target,lun`, or a macOS `IO…Services[/N]` id.
+fn valid_scsi_id(id: &str) -> bool {
+    let addr = id
+        .rsplit_once(':')
+        .map_or(id, |(m, a)| if m.is_empty() { "x" } else { a });
+    let parts: Vec<&str> = addr.split(',').map(str::trim).collect();
+    let numeric = parts.len() == 3
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    let mac = id.starts_with("IO") && id.contains("Services");
+    numeric || mac
+}
+
+fn parse_blank(n: Node<'_, '_>) -> Result<BlankBehavior, ConfigError> {
+    let s = Section::new(n, "/cb_config/store/blank_behavior");
+    s.unknown(&["mode", "factor", "blank_mode", "blank_factor"]);
+    let pick = |a: &str, b: &str| -> Result<(String, Option<String>), ConfigError> {
+        match (s.opt_string(a)?, s.opt_string(b)?) {
+            (Some(_), Some(_)) => err(&s.at(a), format!("give <{a}> or <{b}>, not both")),
+            (Some(v), None) => Ok((a.to_owned(), Some(v))),
+            (None, v) => Ok((b.to_owned(), v)),
+        }
+    };
+    let (mode_name, mode) = pick("mode", "blank_mode")?;
+    let (factor_name, factor) = pick("factor", "blank_factor")?;
+    let mode = match mode.as_deref() {
+        None => {
+            return err(
+                &s.at("mode"),
+                "missing (required when blank_behavior is set)",
+            )
+        }
+        Some("daily") => BlankMode::Daily,
+        Some("weekly") => BlankMode::Weekly,
+        Some(t) => {
+            return err(
+                &s.at(&mode_name),
+                format!("'{t}' is not one of daily, weekly"),
+            )
+        }
+    };
+    let Some(factor_text) = factor else {
+        return err(
+            &s.at("factor"),
+            "missing (required when blank_behavior is set)",
+        );
+    };
+    let factor = match factor_text.parse::<f64>() {
+        Ok(f) if f.is_finite() && f >= 0.0 => f,
+        _ => {
+            return err(
+                &s.at(&factor_name),
+                format!("'{factor_text}' is not a number >= 0"),
+            )
+        }
+    };
+    Ok(BlankBehavior { mode, factor })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MIN: &str = "<cb_config><options><starting_day>monday</starting_day>\
+        <working_dir>/tmp/w</working_dir><backup_user>b</backup_user>\
+        <backup_group>g</backup_group><rcp_command>/usr/bin/scp -B</rcp_command></options>\
+        <stage><staging_dir>/s</staging_dir><peer><name>p</name><type>local</type>\
+        <collect_dir>/c</collect_dir></peer></stage>STORE</cb_config>";
+
+    fn with_store(store: &str) -> Result<Config, ConfigError> {
+        Config::parse(&MIN.replace("STORE", store))
+    }
+
+    fn store(inner: &str) -> String {
+        format!(
+            "<store><source_dir>/s</source_dir><media_type>dvd+rw</media_type>\
+             <device_type>dvdwriter</device_type><target_device>/dev/sr0</target_device>\
+             {inner}</store>"
+        )
+    }
+
+    #[test]
+    fn minimal_defaults() {
+        let c = with_store(&store("")).unwrap();
+        let s = c.store.unwrap();
+        assert!(!s.check_data && !s.check_media && !s.warn_midnite && !s.no_eject);
+        assert_eq!(s.blank_behavior, None);
+        assert_eq!(s.drive_speed, None);
+        assert_eq!(c.options.starting_day, Weekday::Mon);
+    }
+
+    #[test]
+    fn refusals_name_the_element() {
+        let e = with_store(&store("").replace("dvd+rw", "dvd-r")).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "/cb_config/store/media_type: 'dvd-r' is not one of cdr-74, cdrw-74, cdr-80, cdrw-80, dvd+r, dvd+rw"
+        );
+        let e = with_store(&store("<check_data>yes</check_data>")).unwrap_err();
+        assert_eq!(e.path, "/cb_config/store/check_data");
+        let e = with_store(&store("<drive_speed>0</drive_speed>")).unwrap_err();
+        assert_eq!(e.path, "/cb_config/store/drive_speed");
+        let e = with_store(&store("").replace("/dev/sr0", "sr0")).unwrap_err();
+        assert_eq!(e.path, "/cb_config/store/target_device");
+        let e = with_store(&store("").replace("dvdwriter", "cdwriter")).unwrap_err();
+        assert!(e.reason.contains("does not go with"), "{e}");
+        let e = Config::parse(&MIN.replace("monday", "Monday")).unwrap_err();
+        assert_eq!(e.path, "/cb_config/options/starting_day");
+        let e = Config::parse("<cb_config/>").unwrap_err();
+        assert_eq!(e.path, "/cb_config/options");
+    }
+
+    #[test]
+    fn blank_behavior_both_spellings_and_both_required() {
+        let c = with_store(&store(
+            "<blank_behavior><blank_mode>daily</blank_mode><blank_factor>1.5</blank_factor></blank_behavior>",
+        ))
+        .unwrap();
+        assert_eq!(
+            c.store.unwrap().blank_behavior,
+            Some(BlankBehavior {
+                mode: BlankMode::Daily,
+                factor: 1.5
+            })
+        );
+        let e = with_store(&store(
+            "<blank_behavior><mode>daily</mode></blank_behavior>",
+        ))
+        .unwrap_err();
+        assert_eq!(e.path, "/cb_config/store/blank_behavior/factor");
+    }
+
+    #[test]
+    fn mock_devices_and_delays() {
+        let c = with_store(&store(
+            "<refresh_media_delay>0</refresh_media_delay><eject_delay>3</eject_delay>",
+        ))
+        .unwrap();
+        let s = c.store.unwrap();
+        assert_eq!((s.refresh_media_delay, s.eject_delay), (None, Some(3)));
+        assert!(with_store(&store("").replace("/dev/sr0", "mock:/tmp/d")).is_ok());
+        assert!(with_store(&store("").replace("/dev/sr0", "mock:d")).is_err());
+    }
+
+    #[test]
+    fn scsi_ids() {
+        for ok in [
+            "0,0,0",
+            "ATA:1,0,0",
+            "ATAPI:0,1,0",
+            "IOCompactDiscServices/2",
+        ] {
+            assert!(valid_scsi_id(ok), "{ok}");
+        }
+        for bad in ["0,0", "a,b,c", ":0,0,0"] {
+            assert!(!valid_scsi_id(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn managed_peer_needs_commands() {
+        let text = MIN.replace(
+            "<stage>",
+            "<peers><peer><name>h</name><type>remote</type><collect_dir>/c</collect_dir>\
+             <managed>Y</managed></peer></peers><stage>",
+        );
+        let e = Config::parse(&text.replace("STORE", "")).unwrap_err();
+        assert!(e.reason.contains("rsh_command"), "{e}");
+    }
+}

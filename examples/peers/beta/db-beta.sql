@@ -1,0 +1,1 @@
+beta's database dump

@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# Benchmarks streaming a tree onto a disc: `spindle burn mock:DIR --tree` (iso9660 plan
+# streamed through the burner and the mock drive's MMC emulation into media.img on disk)
+# against `xorriso -dev stdio:FILE -map TREE /` (xorriso's own image writer into a file),
+# same trees, same run. Then appends sessions 1..4 of equal new data to show that session k
+# costs time in proportion to the new data, not to what is already on the disc.
+#   usage: scripts/bench-burn.sh [RUNS]
+#   env: BENCH_DIR (default target/burn-bench), LARGE_MIB (default 1536), SESSION_MIB (256)
+# Prints Markdown tables; BENCHMARKS.md records a run.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+runs=${1:-3}
+dir=${BENCH_DIR:-$root/target/burn-bench}
+large_mib=${LARGE_MIB:-1536}
+session_mib=${SESSION_MIB:-256}
+mkdir -p "$dir"
+(cd "$root" && cargo build --quiet --release -p cli --bin spindle)
+spindle="${CARGO_TARGET_DIR:-$root/target}/release/spindle"
+command -v xorriso > /dev/null || { echo "xorriso is missing (scripts/install-deps.sh)" >&2; exit 1; }
+
+# Trees, built once: small = 20,000 files of 1-16 KiB in 10x10x10 dirs; large = files of
+# 256 MiB of random bytes, LARGE_MIB in all; s1..s4 = SESSION_MIB of random bytes each.
+if [[ ! -f $dir/small/.done ]]; then
+    rm -rf "$dir/small"
+    python3 - "$dir/small" <<'PY'
+import os, random, sys
+root = sys.argv[1]
+rng = random.Random(20000)
+for i in range(20000):
+    d = os.path.join(root, "d%d/d%d/d%d" % (i % 10, i // 10 % 10, i // 100 % 10))
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "file_%06d.dat" % i), "wb") as f:
+        f.write(rng.randbytes(1024 + rng.randrange(15 * 1024)))
+PY
+    touch "$dir/small/.done"
+fi
+if [[ ! -f $dir/large/.done-$large_mib ]]; then
+    rm -rf "$dir/large"; mkdir -p "$dir/large"
+    for i in $(seq 0 $((large_mib / 256 - 1))); do
+        head -c 256M /dev/urandom > "$dir/large/file$i.bin"
+    done
+    touch "$dir/large/.done-$large_mib"
+fi
+for k in 1 2 3 4; do
+    if [[ ! -f $dir/s$k/.done-$session_mib ]]; then
+        rm -rf "$dir/s$k"; mkdir -p "$dir/s$k"
+        for i in $(seq 0 $((session_mib / 64 - 1))); do
+            head -c 64M /dev/urandom > "$dir/s$k/part$i.bin"
+        done
+        touch "$dir/s$k/.done-$session_mib"
+    fi
+done
+
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+now() { date +%s.%N; }
+# timed CMD...: runs CMD (output discarded) and prints its wall time in seconds
+timed() {
+    local t0 t1
+    t0=$(now)
+    "$@" > /dev/null 2>&1 || { echo "failed: $*" >&2; "$@" >&2; exit 1; }
+    t1=$(now)
+    echo "$t1 - $t0" | bc
+}
+
+mock=$dir/mock
+img=$dir/xorriso.iso
+ours_new() {   # ours_new MEDIA TREE
+    rm -rf "$mock"
+    "$spindle" mock new "$mock" --media "$1" > /dev/null 2>&1
+    timed "$spindle" burn "mock:$mock" --new-disc -V BENCH --tree "$2"
+}
+xorriso_new() {   # xorriso_new TREE
+    rm -f "$img"
+    timed xorriso -abort_on FAILURE -joliet on -dev "stdio:$img" -volid BENCH -map "$1" /
+}
+
+results=$dir/results.txt
+: > "$results"
+for tree in small large; do
+    src=$dir/$tree
+    tar cf - "$src" | cat > /dev/null   # warm the page cache
+    ours=() theirs=()
+    for _ in $(seq "$runs"); do   # interleaved, so both see the same machine
+        theirs+=("$(xorriso_new "$src")")
+        ours+=("$(ours_new dvd+r "$src")")
+    done
+    o=$(printf '%s\n' "${ours[@]}" | median)
+    x=$(printf '%s\n' "${theirs[@]}" | median)
+    # The exact size, from a dry run (an image-file target: nothing is created).
+    sectors=$("$spindle" burn "$dir/dry-run.iso" --new-disc --dry-run --tree "$src" | awk '/^sectors:/ {print $2}')
+    echo "$tree $o $x $sectors" | tee -a "$results" >&2
+done
+
+bytes() { du -sb --apparent-size "$dir/$1" | cut -f1; }
+echo "| tree | files | bytes | spindle burn mock:DIR --tree (s, median of $runs) | MB/s | xorriso -dev stdio: -map (s) | MB/s | speed-up |"
+echo "|---|---|---|---|---|---|---|---|"
+while read -r tree o x sectors; do
+    b=$(bytes "$tree"); n=$(find "$dir/$tree" -type f | wc -l)
+    printf '| %s | %d | %d | %.3f | %.0f | %.3f | %.0f | %.2fx |\n' "$tree" "$n" "$b" \
+        "$o" "$(echo "$sectors * 2048 / $o / 1000000" | bc -l)" \
+        "$x" "$(echo "$sectors * 2048 / $x / 1000000" | bc -l)" "$(echo "$x / $o" | bc -l)"
+done < "$results"
+
+# Appends: sessions 1..4 of SESSION_MIB each, on a write-once medium (real sessions), an
+# overwritable one (growisofs method) and xorriso on a file. Session 1 is a new disc.
+echo
+echo "| session k | spindle, DVD+R (s) | spindle, BD-RE (s) | xorriso stdio: (s) |"
+echo "|---|---|---|---|"
+declare -A t
+for media in dvd+r bd-re; do
+    m=$dir/mock-$media
+    rm -rf "$m"
+    "$spindle" mock new "$m" --media "$media" > /dev/null 2>&1
+    for k in 1 2 3 4; do
+        new=()
+        [[ $k == 1 ]] && new=(--new-disc)
+        t[$media,$k]=$(timed "$spindle" burn "mock:$m" "${new[@]}" -V BENCH --tree "s$k=$dir/s$k")
+    done
+done
+rm -f "$img"
+for k in 1 2 3 4; do
+    t[xorriso,$k]=$(timed xorriso -abort_on FAILURE -joliet on -dev "stdio:$img" -volid BENCH -map "$dir/s$k" "/s$k")
+done
+for k in 1 2 3 4; do
+    printf '| %d | %.3f | %.3f | %.3f |\n' "$k" "${t[dvd+r,$k]}" "${t[bd-re,$k]}" "${t[xorriso,$k]}"
+done
