@@ -151,6 +151,9 @@ impl Messenger {
         }
     }
 
+    /// How long an aborting run stays alive after its last message.
+    const ABORT_LINGER: std::time::Duration = std::time::Duration::from_millis(300);
+
     /// Ends a command: checks its worst severity against `-abort_on` (`default_abort` when
     /// not set explicitly) and says so either way, as xorriso does.
     ///
@@ -165,6 +168,11 @@ impl Messenger {
                 threshold.name(),
                 worst.name()
             ));
+            // A dialog client such as duplicity stops reading when it sees the process gone;
+            // staying a moment lets it read the FAILURE first (under load it otherwise sees
+            // only the exit, and then a broken pipe instead of the reason).
+            let _ = self.out.flush();
+            std::thread::sleep(Self::ABORT_LINGER);
             return Err(Aborted);
         }
         if worst >= Severity::Sorry {
