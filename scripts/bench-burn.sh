@@ -69,6 +69,10 @@ ours_new() {   # ours_new MEDIA TREE
     "$spindle" mock new "$mock" --media "$1" > /dev/null 2>&1
     timed "$spindle" burn "mock:$mock" --new-disc -V BENCH --tree "$2"
 }
+ours_file() {   # ours_file TREE: the same pipeline's image writer into a file, no drive
+    rm -f "$dir/ours.iso"
+    timed "$spindle" burn "$dir/ours.iso" --new-disc -V BENCH --tree "$1"
+}
 xorriso_new() {   # xorriso_new TREE
     rm -f "$img"
     timed xorriso -abort_on FAILURE -joliet on -dev "stdio:$img" -volid BENCH -map "$1" /
@@ -79,26 +83,28 @@ results=$dir/results.txt
 for tree in small large; do
     src=$dir/$tree
     tar cf - "$src" | cat > /dev/null   # warm the page cache
-    ours=() theirs=()
-    for _ in $(seq "$runs"); do   # interleaved, so both see the same machine
+    ours=() theirs=() file=()
+    for _ in $(seq "$runs"); do   # interleaved, so all see the same machine
         theirs+=("$(xorriso_new "$src")")
         ours+=("$(ours_new dvd+r "$src")")
+        file+=("$(ours_file "$src")")
     done
     o=$(printf '%s\n' "${ours[@]}" | median)
     x=$(printf '%s\n' "${theirs[@]}" | median)
+    f=$(printf '%s\n' "${file[@]}" | median)
     # The exact size, from a dry run (an image-file target: nothing is created).
     sectors=$("$spindle" burn "$dir/dry-run.iso" --new-disc --dry-run --tree "$src" | awk '/^sectors:/ {print $2}')
-    echo "$tree $o $x $sectors" | tee -a "$results" >&2
+    echo "$tree $o $x $sectors $f" | tee -a "$results" >&2
 done
 
-bytes() { du -sb --apparent-size "$dir/$1" | cut -f1; }
-echo "| tree | files | bytes | spindle burn mock:DIR --tree (s, median of $runs) | MB/s | xorriso -dev stdio: -map (s) | MB/s | speed-up |"
-echo "|---|---|---|---|---|---|---|---|"
-while read -r tree o x sectors; do
-    b=$(bytes "$tree"); n=$(find "$dir/$tree" -type f | wc -l)
-    printf '| %s | %d | %d | %.3f | %.0f | %.3f | %.0f | %.2fx |\n' "$tree" "$n" "$b" \
-        "$o" "$(echo "$sectors * 2048 / $o / 1000000" | bc -l)" \
-        "$x" "$(echo "$sectors * 2048 / $x / 1000000" | bc -l)" "$(echo "$x / $o" | bc -l)"
+echo "| tree | files | image MB | spindle burn mock:DIR --tree (s, median of $runs) | MB/s | xorriso -dev stdio:FILE -map (s) | MB/s | speed-up (mock) | spindle burn FILE --tree (s) | speed-up (file) |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
+while read -r tree o x sectors f; do
+    n=$(find "$dir/$tree" -type f ! -name '.done*' | wc -l)
+    mb=$(echo "$sectors * 2048 / 1000000" | bc -l)
+    printf '| %s | %d | %.0f | %.3f | %.0f | %.3f | %.0f | %.2fx | %.3f | %.2fx |\n' "$tree" "$n" "$mb" \
+        "$o" "$(echo "$mb / $o" | bc -l)" "$x" "$(echo "$mb / $x" | bc -l)" "$(echo "$x / $o" | bc -l)" \
+        "$f" "$(echo "$x / $f" | bc -l)"
 done < "$results"
 
 # Appends: sessions 1..4 of SESSION_MIB each, on a write-once medium (real sessions), an
