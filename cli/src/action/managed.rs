@@ -1,13 +1,15 @@
 //! Managed actions (`--managed`, `--managed-only`): run an action on managed remote peers
-//! with `<rsh_command> <user>@<host> <cback_command> [--full] <action>`.
+//! with `<rsh_command> <user>@<host> '<cback_command> [--full] <action>'`.
 //!
 //! Cedar runs this through `su <backup_user> -c` and so needs root (quirk Q9). spindle uses
 //! `su` only when it runs as root; otherwise it runs the remote shell as the current user.
-//! The remote command is one word per argument, quoted for the remote shell.
+//! The remote command string is Cedar's, byte for byte, so forced-command scripts that
+//! whitelist it keep working; locally every word (the peer name included) is quoted for the
+//! `su` shell.
 
 use std::process::Command;
 
-use super::stage::shell_quote;
+use super::stage::{sanitize_env, shell_quote};
 use super::{split_command, ActionContext};
 use crate::config::PeerKind;
 
@@ -38,16 +40,14 @@ pub fn run(ctx: &ActionContext<'_>, action: &str) {
             .as_deref()
             .or(o.cback_command.as_deref())
             .unwrap_or("/usr/bin/cback3");
-        let mut remote: Vec<String> = split_command(cback);
-        if ctx.full {
-            remote.push("--full".into());
-        }
-        remote.push(action.to_owned());
-        let remote_cmd = remote
-            .iter()
-            .map(|w| shell_quote(w))
-            .collect::<Vec<_>>()
-            .join(" ");
+        // Cedar's remote command string, byte for byte (forced-command scripts match it):
+        // `<cback_command> [--full] <action>`. The cback command is the admin's shell text;
+        // the action is validated (`[a-z0-9]*`).
+        let remote_cmd = if ctx.full {
+            format!("{cback} --full {action}")
+        } else {
+            format!("{cback} {action}")
+        };
         let target = format!("{}@{}", p.remote_user(o), p.name);
         let mut argv = split_command(rsh);
         argv.push(target);
@@ -66,7 +66,9 @@ pub fn run(ctx: &ActionContext<'_>, action: &str) {
             c.args(&argv);
             c
         };
+        sanitize_env(&mut cmd);
         log::info!("managed peer [{}]: running {action}", p.name);
+        log::debug!("running {cmd:?}");
         match cmd.output() {
             Ok(out) if out.status.success() => {
                 log::info!("managed peer [{}]: {action} done", p.name);

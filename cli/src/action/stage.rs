@@ -180,14 +180,19 @@ fn stage_local(ctx: &ActionContext<'_>, peer: &Peer, target: &Path) -> anyhow::R
 }
 
 /// Escapes a remote path for the remote shell: Cedar escapes spaces as `\ `; every other
-/// character a shell treats specially is escaped the same way. `keep_glob` leaves `*` live.
-pub fn remote_escape(path: &str, keep_glob: bool) -> String {
+/// character a shell treats specially is escaped the same way (a newline, which a backslash
+/// cannot escape, is single-quoted). A path without such characters is unchanged, so the
+/// remote command is byte for byte Cedar's.
+pub fn remote_escape(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     for c in path.chars() {
         let plain = c.is_ascii_alphanumeric()
             || matches!(c, '/' | '.' | '_' | '-' | '+' | ',' | ':' | '@' | '%' | '=')
-            || (keep_glob && c == '*')
             || !c.is_ascii();
+        if c == '\n' {
+            out.push_str("'\n'");
+            continue;
+        }
         if !plain {
             out.push('\\');
         }
@@ -240,17 +245,16 @@ fn run_copy(ctx: &ActionContext<'_>, peer: &Peer, src: &str, dst: &str) -> anyho
     log::debug!("running {cmd:?}");
     let out = cmd.output().with_context(|| format!("running {rcp}"))?;
     if !out.status.success() {
-        bail!(
-            "{rcp} {src} {dst} failed ({}): {}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr).trim()
-        );
+        let why = String::from_utf8_lossy(&out.stderr);
+        let why = why.trim();
+        let sep = if why.is_empty() { "" } else { ": " };
+        bail!("{rcp} {src} {dst} failed ({}){sep}{why}", out.status);
     }
     Ok(())
 }
 
 /// Cedar's environment for outside commands: no `LC_*`, `LANG=C` when it was set.
-fn sanitize_env(cmd: &mut Command) {
+pub(crate) fn sanitize_env(cmd: &mut Command) {
     for (k, _) in std::env::vars_os() {
         if k.to_string_lossy().starts_with("LC_") {
             cmd.env_remove(&k);
@@ -268,13 +272,17 @@ fn remote_ready(ctx: &ActionContext<'_>, peer: &Peer) -> bool {
     let src = remote_spec(
         peer.remote_user(ctx.options()),
         &peer.name,
-        &remote_escape(&remote, false),
+        &remote_escape(&remote),
     );
     let r = run_copy(ctx, peer, &src, &local.to_string_lossy());
-    if let Err(e) = &r {
-        log::debug!("peer [{}]: collect indicator: {e:#}", peer.name);
-    }
     let ready = local.is_file();
+    if let (Err(e), false) = (&r, ready) {
+        // Why: no indicator on the peer, or the peer, ssh or working_dir is the problem.
+        log::info!(
+            "peer [{}]: fetching {COLLECT_INDICATOR} failed: {e:#}",
+            peer.name
+        );
+    }
     let _ = std::fs::remove_file(&local);
     ready
 }
@@ -289,12 +297,12 @@ fn list_files(dir: &Path) -> anyhow::Result<BTreeSet<PathBuf>> {
 
 fn stage_remote(ctx: &ActionContext<'_>, peer: &Peer, target: &Path) -> anyhow::Result<usize> {
     let before = list_files(target)?;
-    let remote = format!("{}/*", peer.collect_dir.display());
-    let src = remote_spec(
-        peer.remote_user(ctx.options()),
-        &peer.name,
-        &remote_escape(&remote, true),
+    // Only the final `*` is left for the remote shell to expand.
+    let remote = format!(
+        "{}/*",
+        remote_escape(&peer.collect_dir.display().to_string())
     );
+    let src = remote_spec(peer.remote_user(ctx.options()), &peer.name, &remote);
     run_copy(ctx, peer, &src, &target.to_string_lossy())?;
     let after = list_files(target)?;
     if after.is_empty() {
@@ -318,7 +326,7 @@ fn remote_stage_indicator(ctx: &ActionContext<'_>, peer: &Peer) -> anyhow::Resul
     let dst = remote_spec(
         peer.remote_user(ctx.options()),
         &peer.name,
-        &remote_escape(&remote, false),
+        &remote_escape(&remote),
     );
     let r = run_copy(ctx, peer, &local.to_string_lossy(), &dst);
     let _ = std::fs::remove_file(&local);
@@ -332,11 +340,14 @@ mod tests {
     #[test]
     fn escaping() {
         assert_eq!(
-            remote_escape("/opt/backup/collect/*", true),
-            "/opt/backup/collect/*"
+            remote_escape("/opt/backup/collect/cback.collect"),
+            "/opt/backup/collect/cback.collect"
         );
-        assert_eq!(remote_escape("/a b/*", true), r"/a\ b/*");
-        assert_eq!(remote_escape("/a;rm -rf x", false), r"/a\;rm\ -rf\ x");
+        assert_eq!(remote_escape("/a b/c"), r"/a\ b/c");
+        assert_eq!(remote_escape("/a*b"), r"/a\*b");
+        assert_eq!(remote_escape("/a;rm -rf x"), r"/a\;rm\ -rf\ x");
+        assert_eq!(remote_escape("/a$(x)'`"), r"/a\$\(x\)\'\`");
+        assert_eq!(remote_escape("/a\nb"), "/a'\n'b");
         assert_eq!(shell_quote("/usr/bin/scp"), "/usr/bin/scp");
         assert_eq!(shell_quote(r"b@h:/a\ b/*"), r"'b@h:/a\ b/*'");
         assert_eq!(shell_quote("it's"), r"'it'\''s'");
