@@ -481,9 +481,9 @@ impl Engine<'_> {
         if fill + len > cap {
             self.flush_oldest(fill + len - cap)?;
         }
-        let offset = self.st.buffer.file_len;
+        let offset = self.buffer_slot(len);
         self.store.write_at(BUFFER_FILE, offset, data)?;
-        self.st.buffer.file_len += len;
+        self.st.buffer.file_len = self.st.buffer.file_len.max(offset + len);
         let blocks = u32::try_from(data.len() / BLOCK).unwrap_or(u32::MAX);
         if let Some(last) = self.st.buffer.extents.last_mut() {
             if u64::from(last.lba) + u64::from(last.blocks) == u64::from(lba)
@@ -501,10 +501,39 @@ impl Engine<'_> {
         Ok(())
     }
 
+    /// Where in `buffer.bin` to put `len` new bytes: right after the newest extent, else at
+    /// the start, wherever that overlaps no unflushed extent and stays within twice the
+    /// buffer size (so the file is used as a ring and needs no compaction while streaming);
+    /// else at the end of the file.
+    fn buffer_slot(&self, len: u64) -> u64 {
+        let b = &self.st.buffer;
+        let ring = 2 * u64::from(self.st.config.buffer_bytes);
+        let free = |at: u64| {
+            at + len <= ring
+                && b.extents
+                    .iter()
+                    .all(|e| at + len <= e.offset || e.offset + e.bytes() <= at)
+        };
+        let after_newest = b.extents.last().map(|e| e.offset + e.bytes());
+        match after_newest {
+            None => 0,
+            Some(at) if free(at) => at,
+            Some(_) if free(0) => 0,
+            Some(_) => b.file_len,
+        }
+    }
+
     fn flush_extent(&self, e: &Extent) -> Result<()> {
+        let done = self.store.copy_range(
+            BUFFER_FILE,
+            e.offset,
+            MEDIA_FILE,
+            lba_offset(e.lba),
+            e.bytes(),
+        )?;
         const CHUNK: u64 = 1 << 20;
-        let mut done = 0;
-        let mut chunk = vec![0u8; CHUNK.min(e.bytes()) as usize];
+        let mut done = done;
+        let mut chunk = vec![0u8; CHUNK.min(e.bytes() - done) as usize];
         while done < e.bytes() {
             let n = CHUNK.min(e.bytes() - done) as usize;
             let Some(part) = chunk.get_mut(..n) else {
@@ -561,15 +590,16 @@ impl Engine<'_> {
             };
             self.flush_extent(&part)?;
             flushed += part.bytes();
-            self.st.buffer.dead += part.bytes();
         }
-        if self.st.buffer.extents.is_empty() {
+        let b = &mut self.st.buffer;
+        b.dead = b.file_len - b.fill();
+        if b.extents.is_empty() {
             self.store.truncate(BUFFER_FILE)?;
             self.st.buffer.file_len = 0;
             self.st.buffer.dead = 0;
-        } else if self.st.buffer.dead >= u64::from(self.st.config.buffer_bytes) {
-            // Reclaim flushed space once it reaches the buffer size: amortised, each byte is
-            // copied at most once more.
+        } else if b.dead >= 2 * u64::from(self.st.config.buffer_bytes) {
+            // Reclaim flushed space if the ring could not be used (rare: writes that fit
+            // no gap): amortised, each byte is copied at most once more.
             self.compact()?;
         }
         Ok(())

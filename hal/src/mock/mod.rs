@@ -13,10 +13,10 @@
 //! # The directory
 //! | file | content |
 //! |---|---|
-//! | `state.json` | everything but sector data, JSON with a `version` field (currently 1): config, tray, prevent states, the medium's state machine (tracks, sessions, format state), queued unit attentions and media events, a pending Immed operation, page 05, speeds, the buffer index and the fault plan. Rewritten atomically after every command. |
+//! | `state.json` | everything but sector data, JSON with a `version` field (currently 1): config, tray, prevent states, the medium's state machine (tracks, sessions, format state), queued unit attentions and media events, a pending Immed operation, page 05, speeds, the buffer index and the fault plan. Rewritten in place after every command that changes it, with one `pwrite` padded with spaces, so it always holds one complete state. |
 //! | `lock` | empty; every operation holds an exclusive `flock(2)` on it from loading the state to saving it. |
 //! | `media.img` | the medium's user data, byte offset = LBA × 2048, sparse. For ROM media a copy of the `--image` file (`std::fs::copy`, which reflinks where the filesystem can), so the original is never touched. Outside tools (`isoinfo`, `xorriso -indev`) can read it as an image. BLANK empties it; insert replaces it; eject leaves it for inspection. |
-//! | `buffer.bin` | WRITE data acknowledged but not yet on the medium, appended in arrival order; the index (LBA, blocks, offset) is in `state.json`. |
+//! | `buffer.bin` | WRITE data acknowledged but not yet on the medium, in arrival order in a ring of twice the buffer size; the index (LBA, blocks, offset) is in `state.json`. |
 //! | `transcript.log` | one line per command in [`format_exchange`] format, appended (unless `config.transcript` is off). |
 //!
 //! # Behaviour in brief

@@ -76,8 +76,9 @@ impl Action {
     }
 }
 
-/// WRITE data acknowledged but not yet on the medium, stored in `buffer.bin` in arrival
-/// order. `dead` bytes at the front of the file belong to extents already flushed.
+/// WRITE data acknowledged but not yet on the medium, stored in `buffer.bin`; `extents` are
+/// in arrival order, each at its own offset (the file is used as a ring of twice the
+/// buffer size). `dead` bytes of the file belong to extents already flushed.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub(crate) struct BufferIndex {
     pub extents: Vec<Extent>,

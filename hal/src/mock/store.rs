@@ -2,9 +2,10 @@
 //! the sector image and the buffer file.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{ErrorKind as IoKind, Write};
+use std::io::{ErrorKind as IoKind, Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use nix::fcntl::{Flock, FlockArg};
 
@@ -21,7 +22,21 @@ pub(crate) const TRANSCRIPT_FILE: &str = "transcript.log";
 #[derive(Debug, Clone)]
 pub(crate) struct Store {
     pub dir: PathBuf,
+    /// The last `state.json` this process read or wrote, and its parsed form. A load whose
+    /// bytes equal `text` reuses `state` instead of parsing; any change by another process
+    /// changes the bytes (at least the command counter), so the comparison is exact.
+    cache: Arc<Mutex<Option<Cached>>>,
 }
+
+#[derive(Debug)]
+struct Cached {
+    text: Vec<u8>,
+    state: DriveState,
+}
+
+/// Padding left after a shrinking rewrite of `state.json` beyond which the file is
+/// truncated to its content.
+const MAX_PADDING: usize = 4096;
 
 /// Held while a process works on the drive; dropping it releases the `flock`.
 pub(crate) type Lock = Flock<File>;
@@ -30,6 +45,7 @@ impl Store {
     pub(crate) fn new(dir: &Path) -> Store {
         Store {
             dir: dir.to_path_buf(),
+            cache: Arc::default(),
         }
     }
 
@@ -115,6 +131,17 @@ impl Store {
                 )))
             }
         };
+        let cached = {
+            let cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
+            cache
+                .as_ref()
+                .filter(|c| c.text == text)
+                .map(|c| c.state.clone())
+        };
+        if let Some(st) = cached {
+            self.validate(&st)?;
+            return Ok(st);
+        }
         // Check the version first so an old or future layout gets a clear message rather
         // than a field-level parse error.
         let value: serde_json::Value = serde_json::from_slice(&text).map_err(|e| {
@@ -145,6 +172,10 @@ impl Store {
             ))
         })?;
         self.validate(&st)?;
+        *self.cache.lock().unwrap_or_else(PoisonError::into_inner) = Some(Cached {
+            text,
+            state: st.clone(),
+        });
         Ok(st)
     }
 
@@ -176,16 +207,43 @@ impl Store {
         Ok(())
     }
 
-    /// Writes `state.json` atomically (temporary file + rename). Must be called with the lock.
+    /// Writes `state.json` in place with a single `pwrite`, padded with spaces (JSON
+    /// whitespace) to the old length, so that at every moment the file holds one complete
+    /// state even if the process dies; skipped when the content is unchanged. Not durable
+    /// across a real crash of the machine, which the mock does not model. Must be called
+    /// with the lock.
     pub(crate) fn save(&self, st: &DriveState) -> Result<()> {
-        let path = self.path(STATE_FILE);
-        let tmp = self.path("state.json.tmp");
         let text = serde_json::to_vec_pretty(st)
             .map_err(|e| Error::io("cannot encode mock state", std::io::Error::other(e)))?;
-        fs::write(&tmp, text)
-            .map_err(|e| Error::io(format!("cannot write {}", tmp.display()), e))?;
-        fs::rename(&tmp, &path)
-            .map_err(|e| Error::io(format!("cannot replace {}", path.display()), e))
+        let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
+        if cache.as_ref().is_some_and(|c| holds(&c.text, &text)) {
+            return Ok(());
+        }
+        // Invalidate first: if the write fails, the next load parses the file.
+        *cache = None;
+        let path = self.path(STATE_FILE);
+        let wrap = |e| Error::io(format!("cannot write {}", path.display()), e);
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(wrap)?;
+        let old = usize::try_from(file.metadata().map_err(wrap)?.len()).unwrap_or(usize::MAX);
+        let mut padded = text.clone();
+        if padded.len() < old {
+            padded.resize(old, b' ');
+        }
+        file.write_all_at(&padded, 0).map_err(wrap)?;
+        if padded.len() - text.len() > MAX_PADDING {
+            file.set_len(text.len() as u64).map_err(wrap)?;
+            padded = text;
+        }
+        *cache = Some(Cached {
+            text: padded,
+            state: st.clone(),
+        });
+        Ok(())
     }
 
     /// Locks, loads, applies `f`, saves.
@@ -240,6 +298,44 @@ impl Store {
             .map_err(|e| Error::io(format!("cannot open {}", path.display()), e))?;
         file.write_all_at(data, offset)
             .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))
+    }
+
+    /// Copies `len` bytes from `from` at `from_offset` to `to` at `to_offset`. `std::io::copy`
+    /// between files uses `copy_file_range`, so the data stays in the kernel (and may share
+    /// extents). Returns how many bytes were copied: fewer if the source ends early.
+    pub(crate) fn copy_range(
+        &self,
+        from: &str,
+        from_offset: u64,
+        to: &str,
+        to_offset: u64,
+        len: u64,
+    ) -> Result<u64> {
+        let (src_path, dst_path) = (self.path(from), self.path(to));
+        let mut src = match File::open(&src_path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == IoKind::NotFound => return Ok(0),
+            Err(e) => return Err(Error::io(format!("cannot open {}", src_path.display()), e)),
+        };
+        let mut dst = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&dst_path)
+            .map_err(|e| Error::io(format!("cannot open {}", dst_path.display()), e))?;
+        src.seek(SeekFrom::Start(from_offset))
+            .and_then(|_| dst.seek(SeekFrom::Start(to_offset)))
+            .and_then(|_| std::io::copy(&mut (&mut src).take(len), &mut dst))
+            .map_err(|e| {
+                Error::io(
+                    format!(
+                        "cannot copy {} to {}",
+                        src_path.display(),
+                        dst_path.display()
+                    ),
+                    e,
+                )
+            })
     }
 
     /// Empties a data file (creating it if needed).
@@ -301,6 +397,14 @@ impl Store {
         }
         Ok(())
     }
+}
+
+/// `file` is `json` followed by nothing but padding spaces.
+fn holds(file: &[u8], json: &[u8]) -> bool {
+    file.get(..json.len()) == Some(json)
+        && file
+            .get(json.len()..)
+            .is_some_and(|rest| rest.iter().all(|&b| b == b' '))
 }
 
 fn file_len(path: &Path) -> Result<u64> {

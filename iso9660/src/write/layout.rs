@@ -708,6 +708,19 @@ impl Layout {
     /// As [`Layout::write_to`].
     pub fn write_to_file(&self, out: &std::fs::File) -> Result<WriteSummary> {
         let direct = out.try_clone().map_err(Error::Output)?;
+        // A pipe's default 64 KiB ring makes every sendfile a context switch with the reader;
+        // a larger one lets each call move a megabyte. Best effort: unprivileged users may be
+        // capped by /proc/sys/fs/pipe-max-size, and then the default stays.
+        if out
+            .metadata()
+            .map(|m| std::os::unix::fs::FileTypeExt::is_fifo(&m.file_type()))
+            .unwrap_or(false)
+        {
+            let _ = nix::fcntl::fcntl(
+                std::os::fd::AsRawFd::as_raw_fd(out),
+                nix::fcntl::FcntlArg::F_SETPIPE_SZ(1 << 20),
+            );
+        }
         self.write_sink(Sink::new(out, self.start).with_direct(direct))
     }
 

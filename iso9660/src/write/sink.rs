@@ -197,16 +197,17 @@ impl<W: Write> Sink<W> {
             // Everything buffered must reach the output before the kernel appends to it.
             self.flush_buf()?;
             self.out.flush().map_err(Error::Output)?;
-            if let Some(direct) = self.direct.as_mut() {
-                let copied = std::io::copy(&mut (&*f).take(len), direct).map_err(|e| {
+            if let Some(direct) = self.direct.as_ref() {
+                if let Some(copied) = kernel_copy(f, direct, len).map_err(|e| {
                     // A failed read and a failed write look alike here; name both ends.
                     Error::source_io(
                         path,
                         std::io::Error::new(e.kind(), format!("copying to the output: {e}")),
                     )
-                })?;
-                self.pos += copied;
-                return Ok(copied);
+                })? {
+                    self.pos += copied;
+                    return Ok(copied);
+                }
             }
         }
         let mut done = 0u64;
@@ -254,6 +255,32 @@ impl<W: Write> Sink<W> {
         f.seek(SeekFrom::Start(len)).map_err(io)?;
         Ok(pos)
     }
+}
+
+/// Copies `len` bytes from `src`'s current position to `dst` with sendfile(2), so the data
+/// never enters user space. `Ok(None)` when the kernel cannot do it for this pair of
+/// descriptors (then nothing was copied and the caller uses its buffer); the source position
+/// is left after the copied bytes either way.
+fn kernel_copy(src: &mut File, dst: &File, len: u64) -> std::io::Result<Option<u64>> {
+    use std::os::fd::AsFd;
+    let start = src.stream_position()?;
+    let mut offset = i64::try_from(start).map_err(std::io::Error::other)?;
+    let mut done = 0u64;
+    while done < len {
+        // sendfile moves at most about 2 GiB per call.
+        let chunk = usize::try_from((len - done).min(1 << 30)).unwrap_or(1 << 30);
+        match nix::sys::sendfile::sendfile64(dst.as_fd(), src.as_fd(), Some(&mut offset), chunk) {
+            Ok(0) => break,
+            Ok(n) => done += n as u64,
+            Err(nix::errno::Errno::EINTR) | Err(nix::errno::Errno::EAGAIN) => continue,
+            Err(nix::errno::Errno::EINVAL) | Err(nix::errno::Errno::ENOSYS) if done == 0 => {
+                return Ok(None)
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    src.seek(SeekFrom::Start(start + done))?;
+    Ok(Some(done))
 }
 
 /// A `Write` for image files that turns runs of zero sectors into holes, so sparse sources and
