@@ -783,11 +783,10 @@ mod tests {
         pad(vec![0x00, 0x20, 0x0e, 0x01, 0x01, 0x01, 0x01, 0x20], 34)
     }
 
-    #[test]
-    fn scsi_cd_dvd_1gib() {
-        // The exchange of observed/scsi-cd-dvd-1GiB.txt, in probe order.
+    // The exchange of observed/scsi-cd-dvd-1GiB.txt, in probe order.
+    fn qemu_dvd_exchange() -> Vec<(Vec<u8>, Reply)> {
         let config = qemu_config(true);
-        let (mut d, _) = drive(vec![
+        vec![
             (INQUIRY.to_vec(), Reply::Data(qemu_inquiry())),
             (CONFIG_HEADER.to_vec(), Reply::Data(config[..8].to_vec())),
             (config_all(40), Reply::Data(config)),
@@ -810,7 +809,13 @@ mod tests {
                     0x16, 0xaa, 0x00, 0x00, 0x08, 0x00, 0x00,
                 ]),
             ),
-        ]);
+        ]
+    }
+
+    #[test]
+    fn scsi_cd_dvd_1gib() {
+        // The exchange of observed/scsi-cd-dvd-1GiB.txt, in probe order.
+        let (mut d, _) = drive(qemu_dvd_exchange());
         let r = d.probe().unwrap();
         assert!(d.transport().script.is_empty());
         let dvd = ProfileInfo {
@@ -884,30 +889,7 @@ mod tests {
 
     #[test]
     fn json_field_names() {
-        let config = qemu_config(true);
-        let (mut d, _) = drive(vec![
-            (INQUIRY.to_vec(), Reply::Data(qemu_inquiry())),
-            (CONFIG_HEADER.to_vec(), Reply::Data(config[..8].to_vec())),
-            (config_all(40), Reply::Data(config)),
-            (
-                GESN.to_vec(),
-                Reply::Data(vec![0x00, 0x04, 0x04, 0x10, 0x00, 0x02, 0x00, 0x00]),
-            ),
-            (TUR.to_vec(), Reply::Good),
-            (MODE_2A.to_vec(), Reply::Data(qemu_page_2a())),
-            (PERF_1.to_vec(), Reply::Sense(sense(5, 0x20, 0))),
-            (DISC_INFO.to_vec(), Reply::Data(qemu_disc_info())),
-            (
-                READ_CAP.to_vec(),
-                Reply::Data(vec![0x00, 0x07, 0xff, 0xff, 0x00, 0x00, 0x08, 0x00]),
-            ),
-            (
-                TOC.to_vec(),
-                Reply::Data(vec![
-                    0, 0x12, 1, 1, 0, 0x14, 1, 0, 0, 0, 0, 0, 0, 0x16, 0xaa, 0, 0, 8, 0, 0,
-                ]),
-            ),
-        ]);
+        let (mut d, _) = drive(qemu_dvd_exchange());
         let v = serde_json::to_value(d.probe().unwrap()).unwrap();
         let keys = |v: &serde_json::Value| -> Vec<String> {
             let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
