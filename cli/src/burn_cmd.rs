@@ -81,12 +81,18 @@ pub struct PrepareArgs {
 pub struct VerifyArgs {
     /// The drive: /dev/srN, /dev/sgN or mock:DIR.
     pub device: String,
-    /// The image that was written.
-    pub image: PathBuf,
+    /// The image that was written (block by block from its start LBA).
+    #[arg(required_unless_present = "tree")]
+    pub image: Option<PathBuf>,
     /// Where the image starts on the disc (default: the last session on write-once media,
     /// 0 on overwritable media).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "tree")]
     pub lba: Option<u32>,
+    /// Instead of an image: check that these sources (DEST=SRC or PATH, as given to
+    /// `burn --tree`) are in the disc's last session with identical contents (SHA-1 of every
+    /// regular file, read through the drive).
+    #[arg(long, value_name = "DEST=SRC", num_args = 1.., conflicts_with = "image")]
+    pub tree: Vec<std::ffi::OsString>,
 }
 
 /// Opens a drive; mock drives finish Immed operations after a count of polls, not after
@@ -340,10 +346,13 @@ pub fn format(a: &PrepareArgs) -> anyhow::Result<()> {
 /// # Errors
 /// The first block that differs (with its LBA), read errors, drive errors.
 pub fn verify_cmd(a: &VerifyArgs, out: &mut dyn Write) -> anyhow::Result<()> {
-    let file = File::open(&a.image).with_context(|| format!("{}", a.image.display()))?;
+    let Some(image) = &a.image else {
+        return verify_tree(a, out);
+    };
+    let file = File::open(image).with_context(|| format!("{}", image.display()))?;
     let len = file
         .metadata()
-        .with_context(|| format!("{}", a.image.display()))?
+        .with_context(|| format!("{}", image.display()))?
         .len();
     let mut drive = open(&a.device)?;
     let start = match a.lba {
@@ -371,7 +380,80 @@ pub fn verify_cmd(a: &VerifyArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let mut bar = Bar::new();
     let r = verify(&mut drive, start, BufReader::new(file), len, &mut bar);
     bar.finish();
-    r.with_context(|| format!("{}: {}", a.device, a.image.display()))?;
+    r.with_context(|| format!("{}: {}", a.device, image.display()))?;
     writeln!(out, "verified {} bytes at LBA {start}: identical", len)?;
+    Ok(())
+}
+
+/// `spindle verify DEVICE --tree …`: every regular file of the sources must be in the last
+/// session with the same SHA-1. Files on the disc that the sources do not have (earlier
+/// days, other grafts) are listed but are not a failure.
+fn verify_tree(a: &VerifyArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    use crate::action::consistency_check::{compare, file_digest, image_digests, local_digests};
+    let mut image = crate::disc_reader::open_last_session(&a.device)
+        .with_context(|| format!("{}: reading the last session", a.device))?;
+    let mut bad = Vec::new();
+    let mut files = 0usize;
+    for spec in &a.tree {
+        let g = iso9660::GraftPoint::parse(spec)
+            .with_context(|| format!("--tree '{}'", spec.to_string_lossy()))?;
+        let dest = g.dest.to_string_lossy().trim_matches('/').to_string();
+        let meta =
+            std::fs::metadata(&g.source).with_context(|| format!("{}", g.source.display()))?;
+        let (dir, local) = if meta.is_dir() {
+            (dest.clone(), local_digests(&g.source)?)
+        } else {
+            // A file goes to DEST itself, or DEST/NAME when DEST names a directory
+            // (ends in '/', or is the root).
+            let name = g.source.file_name().map(PathBuf::from).unwrap_or_default();
+            let on_disc = if g.dest.to_string_lossy().ends_with('/') || dest.is_empty() {
+                PathBuf::from(&dest).join(&name)
+            } else {
+                PathBuf::from(&dest)
+            };
+            let parent = on_disc
+                .parent()
+                .map(|p| p.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let leaf = on_disc.file_name().map(PathBuf::from).unwrap_or_default();
+            let mut one = std::collections::BTreeMap::new();
+            one.insert(leaf, file_digest(&g.source)?);
+            (parent, one)
+        };
+        let lookup = if dir.is_empty() {
+            "/".to_string()
+        } else {
+            dir.clone()
+        };
+        files += local.len();
+        let m = match image_digests(&mut image, &lookup)? {
+            Some(disc) => {
+                let mut m = compare(&dir, &local, &disc);
+                for extra in std::mem::take(&mut m.only_on_disc) {
+                    log::info!(
+                        "{}: /{dir}/{} is on the disc but not in the sources",
+                        a.device,
+                        extra.display()
+                    );
+                }
+                m
+            }
+            None => {
+                let mut m = compare(&dir, &local, &Default::default());
+                m.only_on_disc.clear();
+                m
+            }
+        };
+        if !(m.missing_on_disc.is_empty() && m.differ.is_empty()) {
+            bad.push(m.to_string());
+        }
+    }
+    if !bad.is_empty() {
+        anyhow::bail!("{}: verify failed: {}", a.device, bad.join(" | "));
+    }
+    writeln!(
+        out,
+        "verified {files} files against the last session: identical"
+    )?;
     Ok(())
 }

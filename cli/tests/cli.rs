@@ -151,3 +151,60 @@ fn image_print_size_is_what_gets_written() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("/no/such/source"), "{}", stderr(&o));
 }
+
+#[test]
+fn verify_tree_reads_the_disc_and_names_what_differs() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    std::fs::create_dir_all(src.join("sub")).unwrap();
+    std::fs::write(src.join("a.txt"), b"alpha\n").unwrap();
+    std::fs::write(src.join("sub/b.bin"), vec![0x5au8; 300_000]).unwrap();
+    let single = dir.path().join("one.txt");
+    std::fs::write(&single, b"single file\n").unwrap();
+    let d = dir.path().join("drive");
+    let dev = format!("mock:{}", d.display());
+    assert!(
+        spindle(&["mock", "new", d.to_str().unwrap(), "--media", "dvd+r"])
+            .status
+            .success()
+    );
+    let day = format!("day1/={}", src.display());
+    let one = format!("extra/one.txt={}", single.display());
+    let o = spindle(&["burn", &dev, "--tree", &day, &one, "-V", "VERIFY"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = spindle(&["verify", &dev, "--tree", &day, &one]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("verified 3 files"),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    // A source that changed after the burn is named.
+    std::fs::write(src.join("a.txt"), b"ALPHA\n").unwrap();
+    let o = spindle(&["verify", &dev, "--tree", &day]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("file contents vary for [a.txt]"),
+        "{}",
+        stderr(&o)
+    );
+    std::fs::write(src.join("a.txt"), b"alpha\n").unwrap();
+    // A flipped byte on the medium is found through the drive.
+    let img = d.join("media.img");
+    let mut bytes = std::fs::read(&img).unwrap();
+    let at = bytes.windows(6).position(|w| w == &[0x5a; 6]).unwrap() + 1000;
+    bytes[at] ^= 0xff;
+    std::fs::write(&img, bytes).unwrap();
+    let o = spindle(&["verify", &dev, "--tree", &day]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("[sub/b.bin]"), "{}", stderr(&o));
+    // Sources that are not on the disc at all.
+    let o = spindle(&[
+        "verify",
+        &dev,
+        "--tree",
+        &format!("elsewhere/={}", src.display()),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("not on the disc"), "{}", stderr(&o));
+}

@@ -91,6 +91,15 @@ fn sha1_of(mut r: impl Read) -> std::io::Result<[u8; 20]> {
     }
 }
 
+/// SHA-1 of one local file.
+///
+/// # Errors
+/// The file cannot be read.
+pub fn file_digest(path: &Path) -> anyhow::Result<[u8; 20]> {
+    let f = std::fs::File::open(path).with_context(|| format!("{}", path.display()))?;
+    sha1_of(f).with_context(|| format!("{}", path.display()))
+}
+
 /// SHA-1 of every regular file below `root`, keyed by the path relative to it.
 ///
 /// # Errors
