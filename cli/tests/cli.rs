@@ -192,7 +192,7 @@ fn verify_tree_reads_the_disc_and_names_what_differs() {
     // A flipped byte on the medium is found through the drive.
     let img = d.join("media.img");
     let mut bytes = std::fs::read(&img).unwrap();
-    let at = bytes.windows(6).position(|w| w == &[0x5a; 6]).unwrap() + 1000;
+    let at = bytes.windows(6).position(|w| w == [0x5a; 6]).unwrap() + 1000;
     bytes[at] ^= 0xff;
     std::fs::write(&img, bytes).unwrap();
     let o = spindle(&["verify", &dev, "--tree", &day]);
