@@ -328,8 +328,9 @@ fn verify_and_read_a_pressed_disc() {
     std::fs::write(&other, &bytes).unwrap();
     let a = cli::burn_cmd::VerifyArgs {
         device: dev.clone(),
-        image: other,
+        image: Some(other),
         lba: None,
+        tree: Vec::new(),
     };
     let err = cli::burn_cmd::verify_cmd(&a, &mut Vec::new()).unwrap_err();
     let msg = format!("{err:#}");
