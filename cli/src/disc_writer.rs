@@ -161,7 +161,8 @@ pub struct BurnedTree {
 
 /// Where a tree goes.
 enum Target {
-    Drive(Box<AnyDrive>),
+    /// The open drive and the survey the plan was made from.
+    Drive(Box<AnyDrive>, Box<mmc::burn::MediumStatus>),
     File,
 }
 
@@ -286,6 +287,7 @@ fn prepare_drive(req: &TreeBurn) -> anyhow::Result<Prepared> {
         None => (build::<DiscSectors>(req, None, start.start_lba)?, drive),
     };
     let burner = Burner::new(&mut drive).with_context(|| dev.clone())?;
+    let status = burner.status().clone();
     let capacity = burner.capacity(req.new_disc);
     let medium = burner.status().profile.name().to_owned();
     let (fits, write_blocks, burn_plan) = match burner.plan(layout.size_bytes(), &burn_options(req))
@@ -315,7 +317,7 @@ fn prepare_drive(req: &TreeBurn) -> anyhow::Result<Prepared> {
     };
     Ok(Prepared {
         layout,
-        target: Target::Drive(Box::new(drive)),
+        target: Target::Drive(Box::new(drive), Box::new(status)),
         plan,
     })
 }
@@ -412,7 +414,9 @@ pub fn burn_tree(req: &TreeBurn, progress: &mut dyn BurnProgress) -> anyhow::Res
         );
     }
     match target {
-        Target::Drive(mut drive) => burn_to_drive(req, plan, &layout, &mut drive, progress),
+        Target::Drive(mut drive, status) => {
+            burn_to_drive(req, plan, &layout, &mut drive, *status, progress)
+        }
         Target::File => burn_to_file(req, plan, &layout, progress),
     }
 }
@@ -422,10 +426,13 @@ fn burn_to_drive(
     plan: TreePlan,
     layout: &Layout,
     drive: &mut AnyDrive,
+    status: mmc::burn::MediumStatus,
     progress: &mut dyn BurnProgress,
 ) -> anyhow::Result<BurnedTree> {
     let dev = &req.device;
-    let mut burner = Burner::new(drive).with_context(|| dev.clone())?;
+    // The plan's survey is from this same open drive a moment ago (planning only read the
+    // previous session), so it is not repeated.
+    let mut burner = Burner::with_status(drive, status);
     let burn_plan = burner
         .plan(layout.size_bytes(), &burn_options(req))
         .with_context(|| dev.clone())?;

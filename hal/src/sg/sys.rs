@@ -124,10 +124,10 @@ pub(super) fn execute(
         duration: 0,
         info: 0,
     };
-    // SAFETY: every pointer in `hdr` comes from a slice borrowed for the whole call (cdb,
-    // the data buffer with its exact length in dxfer_len, the 64-byte sense buffer with
-    // mx_sb_len = 64), `hdr` itself is a live, correctly laid out sg_io_hdr (asserted above),
-    // and the fd is borrowed so it stays open until the ioctl returns.
+    // Every pointer in `hdr` comes from a slice borrowed for the whole call: the CDB, the
+    // data buffer with its exact length in dxfer_len, the 64-byte sense buffer with
+    // mx_sb_len = 64. `hdr` is a live sg_io_hdr whose layout is asserted above.
+    // SAFETY: pointers and lengths as above; the fd is borrowed, so open until the ioctl returns.
     unsafe { sg_io_ioctl(fd.as_raw_fd(), &mut hdr) }?;
     // The kernel's counts are clamped before use so a misbehaving driver cannot make us
     // slice out of bounds.
@@ -144,8 +144,7 @@ pub(super) fn execute(
 /// a SCSI block or sg device.
 pub(super) fn version_num(fd: BorrowedFd<'_>) -> nix::Result<i32> {
     let mut v: libc::c_int = 0;
-    // SAFETY: the ioctl writes one c_int into `v`, which lives across the call; the fd is
-    // borrowed and open.
+    // SAFETY: the ioctl writes one c_int into `v`, which outlives the call; the fd is open.
     unsafe { sg_get_version_num(fd.as_raw_fd(), &mut v) }?;
     Ok(v)
 }

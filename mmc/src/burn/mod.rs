@@ -268,6 +268,13 @@ impl<'d, T: Transport> Burner<'d, T> {
         Ok(Burner { drive, status })
     }
 
+    /// A burner for a medium surveyed moments ago on the same open drive (for example by a
+    /// planning step), without asking the drive again. Only for when nothing can have
+    /// happened in between; otherwise use [`Burner::new`].
+    pub fn with_status(drive: &'d mut Drive<T>, status: MediumStatus) -> Self {
+        Burner { drive, status }
+    }
+
     /// What the burner knows about the medium.
     pub fn status(&self) -> &MediumStatus {
         &self.status
