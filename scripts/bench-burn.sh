@@ -4,12 +4,12 @@
 # against `xorriso -dev stdio:FILE -map TREE /` (xorriso's own image writer into a file),
 # same trees, same run. Then appends sessions 1..4 of equal new data to show that session k
 # costs time in proportion to the new data, not to what is already on the disc.
-#   usage: scripts/bench-burn.sh [RUNS]
+#   usage: scripts/bench-burn.sh [RUNS]   (default 5)
 #   env: BENCH_DIR (default target/burn-bench), LARGE_MIB (default 1536), SESSION_MIB (256)
 # Prints Markdown tables; BENCHMARKS.md records a run.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-runs=${1:-3}
+runs=${1:-5}
 dir=${BENCH_DIR:-$root/target/burn-bench}
 large_mib=${LARGE_MIB:-1536}
 session_mib=${SESSION_MIB:-256}
@@ -52,10 +52,23 @@ for k in 1 2 3 4; do
 done
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+# settle: run (untimed) before every timed run, so each starts from the same machine state.
+# `sync` writes back what the previous run left dirty. Then 2.2 GB are written to and deleted
+# from tmpfs: on a VM whose balloon reports free pages to the host, memory freed a few
+# seconds earlier costs a host fault per page when touched again, which made the same
+# command vary 1.5-4x between runs; this hands every run the same warm free memory.
+settle() {
+    sync
+    local shm=/dev/shm
+    [[ -d $shm && -w $shm ]] || shm=$dir
+    head -c 2200M /dev/zero > "$shm/spindle-bench-settle" 2> /dev/null || true
+    rm -f "$shm/spindle-bench-settle"
+}
 now() { date +%s.%N; }
 # timed CMD...: runs CMD (output discarded) and prints its wall time in seconds
 timed() {
     local t0 t1
+    settle
     t0=$(now)
     "$@" > /dev/null 2>&1 || { echo "failed: $*" >&2; "$@" >&2; exit 1; }
     t1=$(now)
@@ -73,9 +86,11 @@ ours_file() {   # ours_file TREE: the same pipeline's image writer into a file, 
     rm -f "$dir/ours.iso"
     timed "$spindle" burn "$dir/ours.iso" --new-disc -V BENCH --tree "$1"
 }
-xorriso_new() {   # xorriso_new TREE
+xorriso_new() {   # xorriso_new TREE [OPTION...]: xorriso's defaults, or with options
+    local tree=$1
+    shift
     rm -f "$img"
-    timed xorriso -abort_on FAILURE -joliet on -dev "stdio:$img" -volid BENCH -map "$1" /
+    timed xorriso -abort_on FAILURE "$@" -joliet on -dev "stdio:$img" -volid BENCH -map "$tree" /
 }
 
 results=$dir/results.txt
@@ -83,28 +98,32 @@ results=$dir/results.txt
 for tree in small large; do
     src=$dir/$tree
     tar cf - "$src" | cat > /dev/null   # warm the page cache
-    ours=() theirs=() file=()
+    ours=() theirs=() nosync=() file=()
     for _ in $(seq "$runs"); do   # interleaved, so all see the same machine
         theirs+=("$(xorriso_new "$src")")
         ours+=("$(ours_new dvd+r "$src")")
+        # xorriso fsyncs its stdio: target every 16 MiB by default; this run does not.
+        nosync+=("$(xorriso_new "$src" -stdio_sync off)")
         file+=("$(ours_file "$src")")
     done
     o=$(printf '%s\n' "${ours[@]}" | median)
     x=$(printf '%s\n' "${theirs[@]}" | median)
+    n=$(printf '%s\n' "${nosync[@]}" | median)
     f=$(printf '%s\n' "${file[@]}" | median)
     # The exact size, from a dry run (an image-file target: nothing is created).
     sectors=$("$spindle" burn "$dir/dry-run.iso" --new-disc --dry-run --tree "$src" | awk '/^sectors:/ {print $2}')
-    echo "$tree $o $x $sectors $f" | tee -a "$results" >&2
+    echo "$tree $o $x $sectors $f $n" | tee -a "$results" >&2
+    echo "$tree runs: mock ${ours[*]} | xorriso ${theirs[*]} | xorriso -stdio_sync off ${nosync[*]} | file ${file[*]}" >&2
 done
 
-echo "| tree | files | image MB | spindle burn mock:DIR --tree (s, median of $runs) | MB/s | xorriso -dev stdio:FILE -map (s) | MB/s | speed-up (mock) | spindle burn FILE --tree (s) | speed-up (file) |"
-echo "|---|---|---|---|---|---|---|---|---|---|"
-while read -r tree o x sectors f; do
-    n=$(find "$dir/$tree" -type f ! -name '.done*' | wc -l)
+echo "| tree | files | image MB | mock (s, median of $runs) | MB/s | xorriso (s) | xorriso / mock | xorriso -stdio_sync off (s) | that / mock | file (s) | xorriso / file |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
+while read -r tree o x sectors f n; do
+    files=$(find "$dir/$tree" -type f ! -name '.done*' | wc -l)
     mb=$(echo "$sectors * 2048 / 1000000" | bc -l)
-    printf '| %s | %d | %.0f | %.3f | %.0f | %.3f | %.0f | %.2fx | %.3f | %.2fx |\n' "$tree" "$n" "$mb" \
-        "$o" "$(echo "$mb / $o" | bc -l)" "$x" "$(echo "$mb / $x" | bc -l)" "$(echo "$x / $o" | bc -l)" \
-        "$f" "$(echo "$x / $f" | bc -l)"
+    printf '| %s | %d | %.0f | %.3f | %.0f | %.3f | **%.2fx** | %.3f | %.2fx | %.3f | %.2fx |\n' "$tree" "$files" "$mb" \
+        "$o" "$(echo "$mb / $o" | bc -l)" "$x" "$(echo "$x / $o" | bc -l)" \
+        "$n" "$(echo "$n / $o" | bc -l)" "$f" "$(echo "$x / $f" | bc -l)"
 done < "$results"
 
 # Appends: sessions 1..4 of SESSION_MIB each, on a write-once medium (real sessions), an

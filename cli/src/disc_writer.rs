@@ -44,7 +44,6 @@ use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::os::unix::fs::FileExt;
 use std::path::Path;
-use std::sync::mpsc;
 
 use anyhow::{bail, Context};
 use iso9660::{GraftPoint, Image, ImageBuilder, Layout, Lba, Options, Ownership, WriteSummary};
@@ -54,9 +53,9 @@ use crate::disc_reader::{AnyDrive, DiscSectors};
 
 /// Bytes per sector.
 const BLOCK: u64 = 2048;
-/// The channel between the image writer and the burner: chunks of this size…
-const PIPE_CHUNK: usize = 256 * 1024;
-/// …at most this many in flight (4 MiB, on top of the burner's own 4 MiB queue).
+/// The pipe between the image writer and the burner: buffers of this many WRITE commands…
+const PIPE_WRITES: usize = 4;
+/// …at most this many in flight (4 MiB with 64 KiB WRITEs).
 const PIPE_DEPTH: usize = 16;
 
 /// What to burn where.
@@ -439,22 +438,20 @@ fn burn_to_drive(
     if Some(&burn_plan) != plan.burn_plan.as_ref() {
         bail!("{dev}: the medium changed while the image was planned; nothing was written");
     }
-    let (tx, rx) = mpsc::sync_channel::<Vec<u8>>(PIPE_DEPTH);
+    // The image writer fills the pipe's buffers; the burner writes them to the drive as
+    // they are, so the image is copied once on its way from the source files.
+    let (mut w, stream) =
+        mmc::burn::chunk_pipe(burner.write_bytes(&burn_plan) * PIPE_WRITES, PIPE_DEPTH);
     let (written, burned) = std::thread::scope(|scope| {
-        let writer = scope.spawn(move || {
-            let mut w = ChunkWriter {
-                tx,
-                buf: Vec::with_capacity(PIPE_CHUNK),
-            };
-            let r = layout.write_to(&mut w);
-            r.and_then(|s| w.flush().map(|()| s).map_err(iso9660::Error::Output))
+        let writer = scope.spawn(move || match layout.write_to(&mut w) {
+            Ok(summary) => w.finish().map(|()| summary).map_err(iso9660::Error::Output),
+            Err(e) => {
+                // The burner stops at the offset it reached; the cause is reported below.
+                w.fail(io::Error::other("the image writer stopped"));
+                Err(e)
+            }
         });
-        let reader = ChunkReader {
-            rx,
-            cur: Vec::new(),
-            off: 0,
-        };
-        let burned = burner.burn(&burn_plan, reader, progress);
+        let burned = burner.burn_stream(&burn_plan, stream, progress);
         let written = writer.join().unwrap_or_else(|_| {
             Err(iso9660::Error::Output(io::Error::other(
                 "the image writer panicked",
@@ -545,58 +542,6 @@ fn link_descriptors(file: &File, start: u32, sectors: u32) -> io::Result<()> {
     iso::patch_volume_space_size(&mut set, start + sectors);
     file.write_all_at(&set, u64::from(iso::DESCRIPTOR_START) * BLOCK)?;
     file.sync_data()
-}
-
-/// The writing end of the pipe between `Layout::write_to` and the burner.
-struct ChunkWriter {
-    tx: mpsc::SyncSender<Vec<u8>>,
-    buf: Vec<u8>,
-}
-
-impl Write for ChunkWriter {
-    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        let n = data.len().min(PIPE_CHUNK - self.buf.len());
-        self.buf.extend_from_slice(&data[..n]);
-        if self.buf.len() == PIPE_CHUNK {
-            self.flush()?;
-        }
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        if self.buf.is_empty() {
-            return Ok(());
-        }
-        let chunk = std::mem::replace(&mut self.buf, Vec::with_capacity(PIPE_CHUNK));
-        self.tx
-            .send(chunk)
-            .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "the burner stopped reading"))
-    }
-}
-
-/// The reading end: the burner's source. End of file when the writer is done (or gone).
-struct ChunkReader {
-    rx: mpsc::Receiver<Vec<u8>>,
-    cur: Vec<u8>,
-    off: usize,
-}
-
-impl Read for ChunkReader {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        while self.off == self.cur.len() {
-            match self.rx.recv() {
-                Ok(v) => {
-                    self.cur = v;
-                    self.off = 0;
-                }
-                Err(_) => return Ok(0),
-            }
-        }
-        let n = buf.len().min(self.cur.len() - self.off);
-        buf[..n].copy_from_slice(&self.cur[self.off..self.off + n]);
-        self.off += n;
-        Ok(n)
-    }
 }
 
 /// Progress for image-file targets.

@@ -13,7 +13,7 @@ use super::sense::{
     MEDIUM_NOT_PRESENT_TRAY_OPEN, NO_SENSE, UA_POWER_ON_RESET,
 };
 use super::state::{Action, DriveState, Extent, PendingOp, BLOCK};
-use super::store::{Store, BUFFER_FILE, MEDIA_FILE};
+use super::store::{Store, MEDIA_FILE, UNDO_FILE};
 use crate::{Completion, DataPhase, Error, Result, ScsiStatus, SenseBytes};
 
 /// What a handler produced.
@@ -457,7 +457,7 @@ impl Engine<'_> {
             Action::Blank { minimal } => {
                 // The data is gone: drop what was buffered and empty the image so outside
                 // tools see a blank disc too.
-                self.drop_buffer()?;
+                self.drop_buffer(false)?;
                 self.media_mut()?.blank(*minimal, &ctx)?;
                 self.store.truncate(MEDIA_FILE)?;
             }
@@ -468,27 +468,47 @@ impl Engine<'_> {
 
     // ---- drive buffer ------------------------------------------------------------------
 
-    /// Acknowledges WRITE data into the buffer, flushing the oldest data to make room.
+    /// Acknowledges WRITE data into the buffer, flushing the oldest data to make room. The
+    /// bytes go to `media.img` at once; the buffer index records how to undo them (the
+    /// previous bytes, saved only where something was recorded there).
     pub(crate) fn buffer_write(&mut self, lba: u32, data: &[u8]) -> Result<()> {
         let cap = u64::from(self.st.config.buffer_bytes);
         let len = data.len() as u64;
+        let at = lba_offset(lba);
         if len > cap {
             // Larger than the whole buffer: it streams through.
             self.flush_all()?;
-            return self.store.write_at(MEDIA_FILE, lba_offset(lba), data);
+            return self.store.write_at(MEDIA_FILE, at, data);
         }
         let fill = self.st.buffer.fill();
         if fill + len > cap {
             self.flush_oldest(fill + len - cap)?;
         }
-        let offset = self.buffer_slot(len);
-        self.store.write_at(BUFFER_FILE, offset, data)?;
-        self.st.buffer.file_len = self.st.buffer.file_len.max(offset + len);
+        let media_len = self.store.len(MEDIA_FILE)?;
+        let undo = if at < media_len {
+            let mut old = vec![0u8; data.len()];
+            self.store.read_at(MEDIA_FILE, at, &mut old)?;
+            if old.iter().all(|&b| b == 0) {
+                None
+            } else {
+                let offset = self.undo_slot(len);
+                self.store.write_at(UNDO_FILE, offset, &old)?;
+                self.st.buffer.file_len = self.st.buffer.file_len.max(offset + len);
+                Some(offset)
+            }
+        } else {
+            None
+        };
+        self.store.write_at(MEDIA_FILE, at, data)?;
         let blocks = u32::try_from(data.len() / BLOCK).unwrap_or(u32::MAX);
         if let Some(last) = self.st.buffer.extents.last_mut() {
-            if u64::from(last.lba) + u64::from(last.blocks) == u64::from(lba)
-                && last.offset + last.bytes() == offset
-            {
+            let follows = u64::from(last.lba) + u64::from(last.blocks) == u64::from(lba);
+            let undo_follows = match (last.undo, undo) {
+                (None, None) => true,
+                (Some(a), Some(b)) => a + last.bytes() == b,
+                _ => false,
+            };
+            if follows && undo_follows {
                 last.blocks = last.blocks.saturating_add(blocks);
                 return Ok(());
             }
@@ -496,26 +516,26 @@ impl Engine<'_> {
         self.st.buffer.extents.push(Extent {
             lba,
             blocks,
-            offset,
+            undo,
+            media_len,
         });
         Ok(())
     }
 
-    /// Where in `buffer.bin` to put `len` new bytes: right after the newest extent, else at
-    /// the start, wherever that overlaps no unflushed extent and stays within twice the
-    /// buffer size (so the file is used as a ring and needs no compaction while streaming);
-    /// else at the end of the file.
-    fn buffer_slot(&self, len: u64) -> u64 {
+    /// Where in `undo.bin` to save `len` bytes: right after the newest saved extent, else at
+    /// the start, wherever that overlaps no unflushed saved extent and stays within twice
+    /// the buffer size (so the file is used as a ring and needs no compaction while
+    /// streaming); else at the end of the file.
+    fn undo_slot(&self, len: u64) -> u64 {
         let b = &self.st.buffer;
         let ring = 2 * u64::from(self.st.config.buffer_bytes);
-        let free = |at: u64| {
-            at + len <= ring
-                && b.extents
-                    .iter()
-                    .all(|e| at + len <= e.offset || e.offset + e.bytes() <= at)
+        let saved = || {
+            b.extents
+                .iter()
+                .filter_map(|e| e.undo.map(|o| (o, o + e.bytes())))
         };
-        let after_newest = b.extents.last().map(|e| e.offset + e.bytes());
-        match after_newest {
+        let free = |at: u64| at + len <= ring && saved().all(|(s, t)| at + len <= s || t <= at);
+        match saved().next_back().map(|(_, t)| t) {
             None => 0,
             Some(at) if free(at) => at,
             Some(_) if free(0) => 0,
@@ -523,47 +543,25 @@ impl Engine<'_> {
         }
     }
 
-    fn flush_extent(&self, e: &Extent) -> Result<()> {
-        let done = self.store.copy_range(
-            BUFFER_FILE,
-            e.offset,
-            MEDIA_FILE,
-            lba_offset(e.lba),
-            e.bytes(),
-        )?;
-        const CHUNK: u64 = 1 << 20;
-        let mut done = done;
-        let mut chunk = vec![0u8; CHUNK.min(e.bytes() - done) as usize];
-        while done < e.bytes() {
-            let n = CHUNK.min(e.bytes() - done) as usize;
-            let Some(part) = chunk.get_mut(..n) else {
-                break;
-            };
-            self.store.read_at(BUFFER_FILE, e.offset + done, part)?;
-            self.store
-                .write_at(MEDIA_FILE, lba_offset(e.lba) + done, part)?;
-            done += n as u64;
-        }
-        Ok(())
-    }
-
-    /// Writes everything buffered to the medium.
+    /// The buffer is on the medium: forget how to undo it.
     pub(crate) fn flush_all(&mut self) -> Result<()> {
         let extents = std::mem::take(&mut self.st.buffer.extents);
-        for e in &extents {
-            self.flush_extent(e)?;
-        }
-        if !extents.is_empty() || self.st.buffer.file_len > 0 {
-            self.store.truncate(BUFFER_FILE)?;
-        }
-        self.st.buffer.file_len = 0;
-        self.st.buffer.dead = 0;
+        self.clear_undo()?;
         if !extents.is_empty() {
             let ctx = self.ctx();
             if let Some(m) = self.st.medium.as_mut() {
                 m.get_mut().after_flush(&ctx);
             }
         }
+        Ok(())
+    }
+
+    fn clear_undo(&mut self) -> Result<()> {
+        if self.st.buffer.file_len > 0 {
+            self.store.truncate(UNDO_FILE)?;
+        }
+        self.st.buffer.file_len = 0;
+        self.st.buffer.dead = 0;
         Ok(())
     }
 
@@ -577,26 +575,30 @@ impl Engine<'_> {
             };
             let want = need - flushed;
             let blocks = u32::try_from(want.div_ceil(BLOCK as u64)).unwrap_or(u32::MAX);
-            let part = if blocks >= first.blocks {
+            if blocks >= first.blocks {
                 self.st.buffer.extents.remove(0);
-                first
-            } else {
-                if let Some(rest) = self.st.buffer.extents.first_mut() {
-                    rest.lba = rest.lba.saturating_add(blocks);
-                    rest.blocks -= blocks;
-                    rest.offset += u64::from(blocks) * BLOCK as u64;
-                }
-                Extent { blocks, ..first }
-            };
-            self.flush_extent(&part)?;
-            flushed += part.bytes();
+                flushed += first.bytes();
+                continue;
+            }
+            if let Some(rest) = self.st.buffer.extents.first_mut() {
+                rest.lba = rest.lba.saturating_add(blocks);
+                rest.blocks -= blocks;
+                rest.undo = rest.undo.map(|o| o + u64::from(blocks) * BLOCK as u64);
+                // The flushed front stays on the medium even if the rest is undone.
+                rest.media_len = rest.media_len.max(lba_offset(rest.lba));
+            }
+            flushed += u64::from(blocks) * BLOCK as u64;
         }
         let b = &mut self.st.buffer;
-        b.dead = b.file_len - b.fill();
-        if b.extents.is_empty() {
-            self.store.truncate(BUFFER_FILE)?;
-            self.st.buffer.file_len = 0;
-            self.st.buffer.dead = 0;
+        let saved: u64 = b
+            .extents
+            .iter()
+            .filter(|e| e.undo.is_some())
+            .map(Extent::bytes)
+            .sum();
+        b.dead = b.file_len - saved;
+        if saved == 0 {
+            self.clear_undo()?;
         } else if b.dead >= 2 * u64::from(self.st.config.buffer_bytes) {
             // Reclaim flushed space if the ring could not be used (rare: writes that fit
             // no gap): amortised, each byte is copied at most once more.
@@ -606,18 +608,21 @@ impl Engine<'_> {
     }
 
     fn compact(&mut self) -> Result<()> {
-        const TMP: &str = "buffer.bin.tmp";
+        const TMP: &str = "undo.bin.tmp";
         self.store.truncate(TMP)?;
         let mut offset = 0u64;
         let mut extents = std::mem::take(&mut self.st.buffer.extents);
         for e in &mut extents {
+            let Some(from) = e.undo else {
+                continue;
+            };
             let mut data = vec![0u8; e.bytes() as usize];
-            self.store.read_at(BUFFER_FILE, e.offset, &mut data)?;
+            self.store.read_at(UNDO_FILE, from, &mut data)?;
             self.store.write_at(TMP, offset, &data)?;
-            e.offset = offset;
+            e.undo = Some(offset);
             offset += e.bytes();
         }
-        self.store.rename(TMP, BUFFER_FILE)?;
+        self.store.rename(TMP, UNDO_FILE)?;
         self.st.buffer = super::state::BufferIndex {
             extents,
             file_len: offset,
@@ -626,36 +631,43 @@ impl Engine<'_> {
         Ok(())
     }
 
-    /// Discards the buffer and returns what was in it.
-    pub(crate) fn drop_buffer(&mut self) -> Result<Vec<Extent>> {
+    /// Discards the buffer and returns what was in it. With `restore`, `media.img` gets back
+    /// what it held before the lost writes, newest first so that overlapping writes unwind
+    /// to the flushed contents; without, the caller replaces the medium's data anyway.
+    pub(crate) fn drop_buffer(&mut self, restore: bool) -> Result<Vec<Extent>> {
         let lost = std::mem::take(&mut self.st.buffer.extents);
-        if self.st.buffer.file_len > 0 {
-            self.store.truncate(BUFFER_FILE)?;
+        if restore {
+            for e in lost.iter().rev() {
+                self.undo_extent(e)?;
+            }
         }
-        self.st.buffer.file_len = 0;
-        self.st.buffer.dead = 0;
+        self.clear_undo()?;
         Ok(lost)
     }
 
-    /// Reads blocks as the drive sees them: the medium, overlaid with buffered writes
-    /// (the drive's cache is coherent).
-    pub(crate) fn read_blocks(&self, lba: u32, buf: &mut [u8]) -> Result<()> {
-        self.store.read_at(MEDIA_FILE, lba_offset(lba), buf)?;
-        let first = u64::from(lba);
-        let last = first + (buf.len() / BLOCK) as u64;
-        for e in &self.st.buffer.extents {
-            let (es, ee) = (u64::from(e.lba), u64::from(e.lba) + u64::from(e.blocks));
-            let (s, t) = (es.max(first), ee.min(last));
-            if s >= t {
-                continue;
-            }
-            let dst = ((s - first) as usize * BLOCK)..((t - first) as usize * BLOCK);
-            if let Some(part) = buf.get_mut(dst) {
-                self.store
-                    .read_at(BUFFER_FILE, e.offset + (s - es) * BLOCK as u64, part)?;
+    fn undo_extent(&self, e: &Extent) -> Result<()> {
+        let at = lba_offset(e.lba);
+        let mut old = vec![0u8; e.bytes() as usize];
+        if let Some(from) = e.undo {
+            self.store.read_at(UNDO_FILE, from, &mut old)?;
+        }
+        // Only the part below the old length needs its bytes back; the rest is cut off.
+        let keep = e.media_len.saturating_sub(at).min(e.bytes()) as usize;
+        if let Some(part) = old.get(..keep) {
+            if !part.is_empty() {
+                self.store.write_at(MEDIA_FILE, at, part)?;
             }
         }
+        if self.store.len(MEDIA_FILE)? > e.media_len {
+            self.store.set_len(MEDIA_FILE, e.media_len)?;
+        }
         Ok(())
+    }
+
+    /// Reads blocks as the drive sees them; its cache is coherent, and buffered writes are
+    /// already in `media.img`.
+    pub(crate) fn read_blocks(&self, lba: u32, buf: &mut [u8]) -> Result<()> {
+        self.store.read_at(MEDIA_FILE, lba_offset(lba), buf)
     }
 
     // ---- power and reset -----------------------------------------------------------
@@ -663,7 +675,7 @@ impl Engine<'_> {
     /// Power fails: buffered data is lost (and the medium forgets it was recorded), a long
     /// operation is abandoned, the drive resets.
     pub(crate) fn power_loss(&mut self) -> Result<()> {
-        let lost = self.drop_buffer()?;
+        let lost = self.drop_buffer(true)?;
         if let Some(m) = self.st.medium.as_mut() {
             let m = m.get_mut();
             for e in &lost {

@@ -13,10 +13,10 @@
 //! # The directory
 //! | file | content |
 //! |---|---|
-//! | `state.json` | everything but sector data, JSON with a `version` field (currently 1): config, tray, prevent states, the medium's state machine (tracks, sessions, format state), queued unit attentions and media events, a pending Immed operation, page 05, speeds, the buffer index and the fault plan. Rewritten in place after every command that changes it, with one `pwrite` padded with spaces, so it always holds one complete state. |
+//! | `state.json` | everything but sector data, JSON with a `version` field (currently 2): config, tray, prevent states, the medium's state machine (tracks, sessions, format state), queued unit attentions and media events, a pending Immed operation, page 05, speeds, the buffer index and the fault plan. Rewritten in place after every command that changes it, with one `pwrite` padded with spaces, so it always holds one complete state. |
 //! | `lock` | empty; every operation holds an exclusive `flock(2)` on it from loading the state to saving it. |
 //! | `media.img` | the medium's user data, byte offset = LBA × 2048, sparse. For ROM media a copy of the `--image` file (`std::fs::copy`, which reflinks where the filesystem can), so the original is never touched. Outside tools (`isoinfo`, `xorriso -indev`) can read it as an image. BLANK empties it; insert replaces it; eject leaves it for inspection. |
-//! | `buffer.bin` | WRITE data acknowledged but not yet on the medium, in arrival order in a ring of twice the buffer size; the index (LBA, blocks, offset) is in `state.json`. |
+//! | `undo.bin` | for WRITE data acknowledged but not yet flushed, the bytes it replaced in `media.img` where those were not zeros, in arrival order in a ring of twice the buffer size; the index (LBA, blocks, undo offset, previous `media.img` length) is in `state.json`. Empty while streaming onto new media. |
 //! | `transcript.log` | one line per command in [`format_exchange`] format, appended (unless `config.transcript` is off). |
 //!
 //! # Behaviour in brief
@@ -28,9 +28,17 @@
 //!   length fields describing the full data; the residual is what did not move.
 //! - Long operations with Immed take effect after `immed_polls` polls (count-based, no
 //!   clock); without Immed at once. A power loss in between abandons them.
-//! - WRITE data goes to the drive buffer and reaches `media.img` on SYNCHRONIZE CACHE,
-//!   CLOSE TRACK/SESSION, FORMAT UNIT, eject, FUA, or when the buffer overflows (oldest
-//!   first). READ sees buffered data. A power loss drops it and rolls the NWA back.
+//! - WRITE data goes to the drive buffer and is flushed on SYNCHRONIZE CACHE, CLOSE
+//!   TRACK/SESSION, FORMAT UNIT, eject, FUA, or when the buffer overflows (oldest first).
+//!   READ sees buffered data. A power loss drops it and rolls the NWA back. The buffer is
+//!   write-through to `media.img` with an undo record (so a streamed burn copies each byte
+//!   once, not twice): a power loss puts back the bytes the lost writes replaced, newest
+//!   first, and cuts `media.img` to its earlier length, so afterwards the file holds
+//!   exactly the flushed data. Between a WRITE and its flush an outside reader of
+//!   `media.img` sees the buffered data, as the drive's own READ does. If the process
+//!   dies between writing `media.img` and saving `state.json`, the write counts as
+//!   flushed; on write-once media the medium still holds it unrecorded (the NWA did not
+//!   move), so the next WRITE covers it.
 //! - Malformed requests (CDB shorter than its opcode needs, wrong data direction, data
 //!   phase shorter than the transfer length, larger than `max_transfer`) are
 //!   [`Error::InvalidRequest`], not sense data: they are host bugs a real transport would
@@ -367,7 +375,7 @@ impl MockDrive {
                 ));
             }
             e.finish_pending().map_err(host_error)?;
-            e.drop_buffer()?;
+            e.drop_buffer(false)?;
             match image {
                 Some(path) if kind.is_rom() => {
                     e.store.install_image(path)?;

@@ -10,10 +10,10 @@ use super::media::{FormatRequest, Medium};
 use super::sense::Sense;
 
 /// Bumped whenever the layout changes incompatibly.
-pub(crate) const STATE_VERSION: u32 = 1;
+pub(crate) const STATE_VERSION: u32 = 2;
 
-/// Everything about the drive except sector data (which lives in `media.img` and
-/// `buffer.bin`).
+/// Everything about the drive except sector data (which lives in `media.img`, with what a
+/// power loss must put back in `undo.bin`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct DriveState {
     pub version: u32,
@@ -76,9 +76,11 @@ impl Action {
     }
 }
 
-/// WRITE data acknowledged but not yet on the medium, stored in `buffer.bin`; `extents` are
-/// in arrival order, each at its own offset (the file is used as a ring of twice the
-/// buffer size). `dead` bytes of the file belong to extents already flushed.
+/// WRITE data acknowledged but not yet on the medium. The data itself goes straight to
+/// `media.img`, so a streamed burn copies each block once; what the index keeps is how to
+/// take it back out when the power fails. `extents` are in arrival order; those that
+/// covered recorded bytes saved them in `undo.bin`, used as a ring of twice the buffer size
+/// (`file_len` its length, `dead` bytes of it belonging to extents already flushed).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub(crate) struct BufferIndex {
     pub extents: Vec<Extent>,
@@ -92,12 +94,17 @@ impl BufferIndex {
     }
 }
 
-/// `blocks` blocks for `lba` on, at byte `offset` of `buffer.bin`.
+/// `blocks` blocks for `lba` on, written to `media.img` but not yet flushed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Extent {
     pub lba: u32,
     pub blocks: u32,
-    pub offset: u64,
+    /// Where in `undo.bin` the blocks' previous contents are saved; `None` when they were
+    /// all zeros (never recorded), which is the whole of a streamed burn onto new media.
+    pub undo: Option<u64>,
+    /// The length of `media.img` before this write, restored on undo so a lost write
+    /// leaves no trailing zeros behind.
+    pub media_len: u64,
 }
 
 impl Extent {

@@ -1,9 +1,10 @@
 //! The mock's directory: one exclusive `flock` around every load-execute-save, the state file,
-//! the sector image and the buffer file.
+//! the sector image and the undo file of the drive buffer.
 
+use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
-use std::io::{ErrorKind as IoKind, Read, Seek, SeekFrom, Write};
-use std::os::unix::fs::FileExt;
+use std::io::{ErrorKind as IoKind, Write};
+use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -15,7 +16,7 @@ use crate::{Error, ErrorKind, Result};
 pub(crate) const STATE_FILE: &str = "state.json";
 pub(crate) const LOCK_FILE: &str = "lock";
 pub(crate) const MEDIA_FILE: &str = "media.img";
-pub(crate) const BUFFER_FILE: &str = "buffer.bin";
+pub(crate) const UNDO_FILE: &str = "undo.bin";
 pub(crate) const TRANSCRIPT_FILE: &str = "transcript.log";
 
 /// Paths and file operations of one mock directory.
@@ -26,6 +27,17 @@ pub(crate) struct Store {
     /// bytes equal `text` reuses `state` instead of parsing; any change by another process
     /// changes the bytes (at least the command counter), so the comparison is exact.
     cache: Arc<Mutex<Option<Cached>>>,
+    /// Data files kept open between commands: opening by path costs more than a small
+    /// command. See [`Store::file`].
+    files: Arc<Mutex<Files>>,
+}
+
+#[derive(Debug, Default)]
+struct Files {
+    /// Counts [`Store::lock`] calls: a handle is checked once per lock.
+    epoch: u64,
+    /// Open handle and the epoch it was last checked in.
+    open: HashMap<&'static str, (Arc<File>, u64)>,
 }
 
 #[derive(Debug)]
@@ -46,6 +58,7 @@ impl Store {
         Store {
             dir: dir.to_path_buf(),
             cache: Arc::default(),
+            files: Arc::default(),
         }
     }
 
@@ -106,22 +119,66 @@ impl Store {
             .write(true)
             .open(&path)
             .map_err(|e| Error::io(format!("cannot open {}", path.display()), e))?;
-        Flock::lock(file, FlockArg::LockExclusive).map_err(|(_, errno)| {
+        let lock = Flock::lock(file, FlockArg::LockExclusive).map_err(|(_, errno)| {
             Error::io(format!("cannot lock {}", path.display()), errno.into())
-        })
+        })?;
+        self.files
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .epoch += 1;
+        Ok(lock)
+    }
+
+    /// An open handle on data file `name` (read-write; created if `create`, else `None`
+    /// when it does not exist). Handles are kept between commands; the first use after
+    /// each [`Store::lock`] checks that the file is still linked into the directory,
+    /// because another process may have removed or replaced it (`spindle mock new`,
+    /// compaction of `undo.bin`), and reopens it if not. Must be called with the lock.
+    fn file(&self, name: &'static str, create: bool) -> Result<Option<Arc<File>>> {
+        let mut files = self.files.lock().unwrap_or_else(PoisonError::into_inner);
+        let epoch = files.epoch;
+        if let Some((f, checked)) = files.open.get_mut(name) {
+            if *checked == epoch || f.metadata().is_ok_and(|m| m.nlink() > 0) {
+                *checked = epoch;
+                return Ok(Some(Arc::clone(f)));
+            }
+        }
+        files.open.remove(name);
+        let path = self.path(name);
+        // The transcript is only ever appended to; O_APPEND saves asking for its length.
+        let append = name == TRANSCRIPT_FILE;
+        let file = match OpenOptions::new()
+            .read(true)
+            .write(!append)
+            .append(append)
+            .create(create)
+            .truncate(false)
+            .open(&path)
+        {
+            Ok(f) => Arc::new(f),
+            Err(e) if e.kind() == IoKind::NotFound && !create => return Ok(None),
+            Err(e) => return Err(Error::io(format!("cannot open {}", path.display()), e)),
+        };
+        files.open.insert(name, (Arc::clone(&file), epoch));
+        Ok(Some(file))
+    }
+
+    /// Forgets the handles on files that were renamed or removed by path.
+    fn forget_files(&self, names: &[&str]) {
+        let mut files = self.files.lock().unwrap_or_else(PoisonError::into_inner);
+        files.open.retain(|name, _| !names.contains(name));
     }
 
     /// Reads and checks `state.json`. Must be called with the lock held.
     pub(crate) fn load(&self) -> Result<DriveState> {
-        let path = self.path(STATE_FILE);
-        let text = match fs::read(&path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == IoKind::NotFound => {
+        let text = match self.read_all(STATE_FILE) {
+            Ok(Some(t)) => t,
+            Ok(None) => {
                 return Err(Error::Open {
                     path: self.dir.clone(),
                     kind: ErrorKind::NotFound,
                     reason: format!("no mock drive here ({STATE_FILE} is missing)"),
-                    source: Some(e),
+                    source: None,
                 })
             }
             Err(e) => {
@@ -181,22 +238,26 @@ impl Store {
 
     /// Cross-checks the state against the data files.
     fn validate(&self, st: &DriveState) -> Result<()> {
-        let buffer_len = file_len(&self.path(BUFFER_FILE))?;
-        if let Some(e) = st
+        let undo_len = if st.buffer.extents.iter().any(|e| e.undo.is_some()) {
+            self.len(UNDO_FILE)?
+        } else {
+            0
+        };
+        if let Some((e, end)) = st
             .buffer
             .extents
             .iter()
-            .find(|e| e.offset + e.bytes() > buffer_len)
+            .filter_map(|e| e.undo.map(|o| (e, o + e.bytes())))
+            .find(|&(_, end)| end > undo_len)
         {
             return Err(self.corrupt(format!(
-                "{BUFFER_FILE} is {buffer_len} bytes but the state expects buffered data for LBA {} up to byte {}; {}",
+                "{UNDO_FILE} is {undo_len} bytes but the state expects the previous contents of LBA {} up to byte {end}; {}",
                 e.lba,
-                e.offset + e.bytes(),
                 self.recreate_hint()
             )));
         }
         if let Some(blocks) = st.medium.as_ref().and_then(|m| m.rom_blocks()) {
-            let have = file_len(&self.path(MEDIA_FILE))?;
+            let have = self.len(MEDIA_FILE)?;
             if have < u64::from(blocks) * BLOCK as u64 {
                 return Err(self.corrupt(format!(
                     "{MEDIA_FILE} holds {have} bytes but the loaded ROM image has {blocks} blocks; re-insert it with `spindle mock insert {} --media … --image FILE`",
@@ -219,17 +280,19 @@ impl Store {
         if cache.as_ref().is_some_and(|c| holds(&c.text, &text)) {
             return Ok(());
         }
-        // Invalidate first: if the write fails, the next load parses the file.
-        *cache = None;
         let path = self.path(STATE_FILE);
         let wrap = |e| Error::io(format!("cannot write {}", path.display()), e);
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(wrap)?;
-        let old = usize::try_from(file.metadata().map_err(wrap)?.len()).unwrap_or(usize::MAX);
+        let old_len = cache.as_ref().map(|c| c.text.len());
+        // Invalidate first: if the write fails, the next load parses the file.
+        *cache = None;
+        let Some(file) = self.file(STATE_FILE, true)? else {
+            return Err(wrap(IoKind::NotFound.into()));
+        };
+        // The cache holds what the file holds (load refreshed it under this lock).
+        let old = match old_len {
+            Some(n) => n,
+            None => usize::try_from(file.metadata().map_err(wrap)?.len()).unwrap_or(usize::MAX),
+        };
         let mut padded = text.clone();
         if padded.len() < old {
             padded.resize(old, b' ');
@@ -265,13 +328,10 @@ impl Store {
 
     /// Reads `buf.len()` bytes of `name` at `offset`; bytes past the end of the file read as
     /// zero (the image is sparse).
-    pub(crate) fn read_at(&self, name: &str, offset: u64, buf: &mut [u8]) -> Result<()> {
+    pub(crate) fn read_at(&self, name: &'static str, offset: u64, buf: &mut [u8]) -> Result<()> {
         buf.fill(0);
-        let path = self.path(name);
-        let file = match File::open(&path) {
-            Ok(f) => f,
-            Err(e) if e.kind() == IoKind::NotFound => return Ok(()),
-            Err(e) => return Err(Error::io(format!("cannot open {}", path.display()), e)),
+        let Some(file) = self.file(name, false)? else {
+            return Ok(());
         };
         let mut done = 0;
         while done < buf.len() {
@@ -282,74 +342,69 @@ impl Store {
                 Ok(0) => break,
                 Ok(n) => done += n,
                 Err(e) if e.kind() == IoKind::Interrupted => {}
-                Err(e) => return Err(Error::io(format!("cannot read {}", path.display()), e)),
+                Err(e) => {
+                    return Err(Error::io(
+                        format!("cannot read {}", self.path(name).display()),
+                        e,
+                    ))
+                }
             }
         }
         Ok(())
     }
 
-    pub(crate) fn write_at(&self, name: &str, offset: u64, data: &[u8]) -> Result<()> {
-        let path = self.path(name);
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(|e| Error::io(format!("cannot open {}", path.display()), e))?;
-        file.write_all_at(data, offset)
-            .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))
+    /// The whole of a file, `None` if it does not exist.
+    fn read_all(&self, name: &'static str) -> Result<Option<Vec<u8>>> {
+        let Some(file) = self.file(name, false)? else {
+            return Ok(None);
+        };
+        let len = file
+            .metadata()
+            .map_err(|e| Error::io(format!("cannot stat {}", self.path(name).display()), e))?
+            .len();
+        let mut text = vec![0u8; usize::try_from(len).unwrap_or(0)];
+        self.read_at(name, 0, &mut text)?;
+        Ok(Some(text))
     }
 
-    /// Copies `len` bytes from `from` at `from_offset` to `to` at `to_offset`. `std::io::copy`
-    /// between files uses `copy_file_range`, so the data stays in the kernel (and may share
-    /// extents). Returns how many bytes were copied: fewer if the source ends early.
-    pub(crate) fn copy_range(
-        &self,
-        from: &str,
-        from_offset: u64,
-        to: &str,
-        to_offset: u64,
-        len: u64,
-    ) -> Result<u64> {
-        let (src_path, dst_path) = (self.path(from), self.path(to));
-        let mut src = match File::open(&src_path) {
-            Ok(f) => f,
-            Err(e) if e.kind() == IoKind::NotFound => return Ok(0),
-            Err(e) => return Err(Error::io(format!("cannot open {}", src_path.display()), e)),
+    pub(crate) fn write_at(&self, name: &'static str, offset: u64, data: &[u8]) -> Result<()> {
+        let wrap = |e| Error::io(format!("cannot write {}", self.path(name).display()), e);
+        let Some(file) = self.file(name, true)? else {
+            return Err(wrap(IoKind::NotFound.into()));
         };
-        let mut dst = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&dst_path)
-            .map_err(|e| Error::io(format!("cannot open {}", dst_path.display()), e))?;
-        src.seek(SeekFrom::Start(from_offset))
-            .and_then(|_| dst.seek(SeekFrom::Start(to_offset)))
-            .and_then(|_| std::io::copy(&mut (&mut src).take(len), &mut dst))
-            .map_err(|e| {
-                Error::io(
-                    format!(
-                        "cannot copy {} to {}",
-                        src_path.display(),
-                        dst_path.display()
-                    ),
-                    e,
-                )
-            })
+        file.write_all_at(data, offset).map_err(wrap)
+    }
+
+    /// The length of a data file (0 if it does not exist).
+    pub(crate) fn len(&self, name: &'static str) -> Result<u64> {
+        match self.file(name, false)? {
+            Some(f) => f
+                .metadata()
+                .map(|m| m.len())
+                .map_err(|e| Error::io(format!("cannot stat {}", self.path(name).display()), e)),
+            None => Ok(0),
+        }
+    }
+
+    /// Cuts a data file to `len` bytes (or extends it with a hole), creating it if needed.
+    pub(crate) fn set_len(&self, name: &'static str, len: u64) -> Result<()> {
+        let wrap = |e| Error::io(format!("cannot resize {}", self.path(name).display()), e);
+        let Some(file) = self.file(name, true)? else {
+            return Err(wrap(IoKind::NotFound.into()));
+        };
+        file.set_len(len).map_err(wrap)
     }
 
     /// Empties a data file (creating it if needed).
-    pub(crate) fn truncate(&self, name: &str) -> Result<()> {
-        let path = self.path(name);
-        File::create(&path)
-            .map(drop)
-            .map_err(|e| Error::io(format!("cannot truncate {}", path.display()), e))
+    pub(crate) fn truncate(&self, name: &'static str) -> Result<()> {
+        self.set_len(name, 0)
     }
 
     /// Replaces `media.img` with a copy of a ROM image. `std::fs::copy` uses
     /// `copy_file_range`, which shares extents on filesystems that support reflinks.
     pub(crate) fn install_image(&self, image: &Path) -> Result<u64> {
         let dst = self.path(MEDIA_FILE);
+        self.forget_files(&[MEDIA_FILE]);
         fs::copy(image, &dst).map_err(|e| {
             Error::io(
                 format!("cannot copy image {} to {}", image.display(), dst.display()),
@@ -359,6 +414,7 @@ impl Store {
     }
 
     pub(crate) fn rename(&self, from: &str, to: &str) -> Result<()> {
+        self.forget_files(&[from, to]);
         let (a, b) = (self.path(from), self.path(to));
         fs::rename(&a, &b).map_err(|e| {
             Error::io(
@@ -368,25 +424,35 @@ impl Store {
         })
     }
 
+    /// Appends one line to `transcript.log`, with a single write.
     pub(crate) fn append_transcript(&self, line: &str) -> Result<()> {
-        let path = self.path(TRANSCRIPT_FILE);
-        let mut f = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&path)
-            .map_err(|e| Error::io(format!("cannot open {}", path.display()), e))?;
-        writeln!(f, "{line}")
-            .map_err(|e| Error::io(format!("cannot append to {}", path.display()), e))
+        let mut text = String::with_capacity(line.len() + 1);
+        text.push_str(line);
+        text.push('\n');
+        let wrap = |e| {
+            Error::io(
+                format!("cannot append to {}", self.path(TRANSCRIPT_FILE).display()),
+                e,
+            )
+        };
+        let Some(file) = self.file(TRANSCRIPT_FILE, true)? else {
+            return Err(wrap(IoKind::NotFound.into()));
+        };
+        (&*file).write_all(text.as_bytes()).map_err(wrap)
     }
 
     /// Removes the data files of a previous drive in this directory.
     pub(crate) fn remove_data(&self) -> Result<()> {
+        self.forget_files(&[MEDIA_FILE, UNDO_FILE, TRANSCRIPT_FILE]);
         for name in [
             MEDIA_FILE,
-            BUFFER_FILE,
+            UNDO_FILE,
             TRANSCRIPT_FILE,
-            "buffer.bin.tmp",
+            "undo.bin.tmp",
             "state.json.tmp",
+            // Names used by earlier layouts.
+            "buffer.bin",
+            "buffer.bin.tmp",
         ] {
             let path = self.path(name);
             match fs::remove_file(&path) {
@@ -405,12 +471,4 @@ fn holds(file: &[u8], json: &[u8]) -> bool {
         && file
             .get(json.len()..)
             .is_some_and(|rest| rest.iter().all(|&b| b == b' '))
-}
-
-fn file_len(path: &Path) -> Result<u64> {
-    match fs::metadata(path) {
-        Ok(m) => Ok(m.len()),
-        Err(e) if e.kind() == IoKind::NotFound => Ok(0),
-        Err(e) => Err(Error::io(format!("cannot stat {}", path.display()), e)),
-    }
 }

@@ -402,7 +402,7 @@ fn corrupt_state_is_reported_with_advice_and_never_panics() {
         "not json".into(),
         "{}".into(),
         r#"{"version": 99}"#.into(),
-        good_text.replace("\"version\": 1", "\"version\": 2"),
+        good_text.replace("\"version\": 2", "\"version\": 1"),
         good_text.replace("\"tray_open\": false", "\"tray_open\": 7"),
         good_text[..good_text.len() / 2].to_string(),
         String::from_utf8_lossy(&[0xff, 0xfe, 0x00, 0x7b]).into_owned(),
@@ -425,13 +425,16 @@ fn corrupt_state_is_reported_with_advice_and_never_panics() {
 }
 
 #[test]
-fn buffer_file_shorter_than_its_index_is_corrupt() {
-    let (dir, mut d) = with_media(MediaKind::DvdPlusR);
+fn undo_file_shorter_than_its_index_is_corrupt() {
+    let (dir, mut d) = with_media_cfg(MediaKind::DvdPlusRw, MockConfig::default(), false);
     good(write(&mut d, 0, 16, 1));
-    std::fs::write(dir.path().join("buffer.bin"), b"short").unwrap();
+    good(sync(&mut d, false));
+    // Overwriting recorded blocks saves their old contents for a power loss.
+    good(write(&mut d, 0, 16, 2));
+    std::fs::write(dir.path().join("undo.bin"), b"short").unwrap();
     let e = MockDrive::open(dir.path()).unwrap_err();
     assert!(matches!(e, Error::CorruptMock { .. }), "{e}");
-    assert!(e.to_string().contains("buffer.bin"), "{e}");
+    assert!(e.to_string().contains("undo.bin"), "{e}");
 }
 
 #[test]
@@ -1895,11 +1898,15 @@ fn power_loss_loses_exactly_the_unsynced_data() {
     good(c);
     assert_eq!(data, blocks(0, 32, 1));
     let img = std::fs::read(dir.path().join("media.img")).unwrap();
-    assert_eq!(img, blocks(0, 32, 1));
     assert_eq!(
-        std::fs::metadata(dir.path().join("buffer.bin"))
-            .unwrap()
-            .len(),
+        img,
+        blocks(0, 32, 1),
+        "media.img holds exactly the synced data"
+    );
+    assert_eq!(
+        std::fs::metadata(dir.path().join("undo.bin"))
+            .map(|m| m.len())
+            .unwrap_or(0),
         0
     );
     // The drive carries on from the NWA.
@@ -1930,8 +1937,6 @@ fn buffer_overflow_flushes_oldest_first() {
     }
     // 160 KiB written into a 64 KiB buffer: the oldest 96 KiB are on the medium.
     assert_eq!(d.state().unwrap().buffer_fill, 64 * 1024);
-    let img = std::fs::read(dir.path().join("media.img")).unwrap();
-    assert_eq!(img, blocks(0, 48, 1));
     // Overwrite buffered data; reads see the newest.
     good(write(&mut d, 64, 16, 9));
     let (_, data) = read(&mut d, 48, 32);
@@ -1945,14 +1950,24 @@ fn buffer_overflow_flushes_oldest_first() {
     good(c);
     assert_eq!(data[..32 * 2048], blocks(32, 32, 1)[..]);
     assert!(data[32 * 2048..].iter().all(|&b| b == 0));
-    // Many small writes: the buffer file stays bounded (compaction).
+    let img = std::fs::read(dir.path().join("media.img")).unwrap();
+    assert_eq!(
+        img,
+        blocks(0, 64, 1),
+        "media.img holds exactly the flushed data"
+    );
+    // Many small writes over recorded data: each saves what it replaces, and the undo
+    // file stays bounded (ring and compaction).
+    good(write(&mut d, 1000, 200, 1));
+    good(sync(&mut d, false));
     for i in 0..200u32 {
         good(write(&mut d, 1000 + i, 1, 2));
     }
-    let len = std::fs::metadata(dir.path().join("buffer.bin"))
+    let len = std::fs::metadata(dir.path().join("undo.bin"))
         .unwrap()
         .len();
-    assert!(len <= 2 * 64 * 1024, "buffer.bin is {len} bytes");
+    assert!(len > 0, "old contents saved");
+    assert!(len <= 2 * 64 * 1024, "undo.bin is {len} bytes");
     good(sync(&mut d, false));
     assert_eq!(read(&mut d, 1000, 200).1, blocks(1000, 200, 2));
     // A single write larger than the buffer streams through.
@@ -1967,6 +1982,43 @@ fn buffer_overflow_flushes_oldest_first() {
     good(write(&mut d2, 0, 32, 4));
     assert_eq!(d2.state().unwrap().buffer_fill, 0);
     assert_eq!(read(&mut d2, 0, 32).1, blocks(0, 32, 4));
+}
+
+#[test]
+fn power_loss_puts_back_overwritten_data() {
+    let cfg = MockConfig {
+        buffer_bytes: 64 * 1024,
+        ..MockConfig::default()
+    };
+    let (dir, mut d) = with_media_cfg(MediaKind::DvdPlusRw, cfg, false);
+    good(write(&mut d, 0, 64, 1));
+    good(sync(&mut d, false));
+    // Two unsynced writes over the same recorded blocks, and one past the end.
+    good(write(&mut d, 8, 8, 2));
+    good(write(&mut d, 4, 8, 3));
+    good(write(&mut d, 60, 8, 4));
+    assert_eq!(read(&mut d, 4, 4).1, blocks(4, 4, 3));
+    assert_eq!(read(&mut d, 12, 4).1, blocks(12, 4, 2));
+    d.power_loss().unwrap();
+    settle(&mut d);
+    let img = std::fs::read(dir.path().join("media.img")).unwrap();
+    assert_eq!(
+        img,
+        blocks(0, 64, 1),
+        "unwound newest first to the synced data"
+    );
+    // A buffer overflow flushes the front of a write; losing the rest keeps that front.
+    good(write(&mut d, 64, 16, 5));
+    good(write(&mut d, 80, 32, 5));
+    good(write(&mut d, 112, 8, 5));
+    // 56 blocks into a 32-block buffer: 64-87 flushed, 88-119 lost.
+    assert_eq!(d.state().unwrap().buffer_fill, 64 * 1024);
+    d.power_loss().unwrap();
+    settle(&mut d);
+    let img = std::fs::read(dir.path().join("media.img")).unwrap();
+    assert_eq!(img.len(), 88 * 2048);
+    assert_eq!(img[..64 * 2048], blocks(0, 64, 1)[..]);
+    assert_eq!(img[64 * 2048..], blocks(64, 24, 5)[..]);
 }
 
 #[test]

@@ -16,7 +16,6 @@
 
 use std::fmt;
 use std::io::Read;
-use std::sync::mpsc;
 use std::time::Duration;
 
 use hal::Transport;
@@ -36,10 +35,12 @@ use crate::{Drive, Error, Result};
 pub mod capacity;
 pub mod iso;
 mod recipe;
+mod stream;
 mod verify;
 
 pub use capacity::MediaCapacity;
 pub use recipe::{AppendMethod, BurnPlan, Preparation, Recipe, SessionStart, Step};
+pub use stream::{chunk_pipe, ChunkStream, ChunkWriter};
 pub use verify::verify;
 
 const BLOCK: usize = 2048;
@@ -246,6 +247,59 @@ impl<T: Transport> fmt::Debug for Burner<'_, T> {
             .field("drive", &self.drive)
             .field("status", &self.status)
             .finish()
+    }
+}
+
+/// The image as the burner consumes it: buffers from the stream, and the bytes received but
+/// not yet written.
+struct Feed {
+    stream: ChunkStream,
+    pending: Vec<u8>,
+    received: u64,
+    total: u64,
+}
+
+impl Feed {
+    /// The next buffer of the image (cut to the planned size); `None` after the last.
+    fn next(&mut self) -> Result<Option<Vec<u8>>> {
+        if self.received >= self.total {
+            return Ok(None);
+        }
+        let offset = self.received;
+        match self.stream.next() {
+            Some(Ok(mut buf)) => {
+                let left = usize::try_from(self.total - self.received).unwrap_or(usize::MAX);
+                buf.truncate(left);
+                self.received += buf.len() as u64;
+                Ok(Some(buf))
+            }
+            Some(Err(source)) => Err(Error::Source { offset, source }),
+            None => Err(Error::Source {
+                offset,
+                source: std::io::ErrorKind::UnexpectedEof.into(),
+            }),
+        }
+    }
+
+    /// Fills `pending` to at least `n` bytes; past the end of the image with zeros when
+    /// `pad`, else the image must hold them.
+    fn gather(&mut self, n: usize, pad: bool) -> Result<()> {
+        while self.pending.len() < n {
+            match self.next()? {
+                Some(buf) => {
+                    self.pending.extend_from_slice(&buf);
+                    self.stream.recycle(buf);
+                }
+                None if pad => self.pending.resize(n, 0),
+                None => {
+                    return Err(Error::Source {
+                        offset: self.received,
+                        source: std::io::ErrorKind::UnexpectedEof.into(),
+                    })
+                }
+            }
+        }
+        Ok(())
     }
 }
 
@@ -689,14 +743,50 @@ impl<'d, T: Transport> Burner<'d, T> {
         mut source: R,
         progress: &mut dyn BurnProgress,
     ) -> Result<BurnReport> {
-        // The head: up to 32 blocks, enough for the system area and the descriptor set.
+        let (mut w, stream) = chunk_pipe(self.write_bytes(plan), QUEUE_CHUNKS);
+        let total = plan.image_bytes;
+        std::thread::scope(|scope| {
+            scope.spawn(move || match w.copy_from(&mut source, total) {
+                Ok(()) => {
+                    // The burner may have stopped early: nothing to report then.
+                    let _ = w.finish();
+                }
+                Err(e) => w.fail(e),
+            });
+            // Returning drops the stream, which stops the reader if the burn failed.
+            self.burn_stream(plan, stream, progress)
+        })
+    }
+
+    /// The bytes of one WRITE command for `plan`: the transport's maximum, at most 32
+    /// blocks, in whole units of the medium's ECC block.
+    pub fn write_bytes(&self, plan: &BurnPlan) -> usize {
+        chunk_blocks(self.drive.transport().max_transfer(), plan.recipe.unit()) as usize * BLOCK
+    }
+
+    /// As [`Burner::burn`], with the image coming from a producer thread through a
+    /// [`chunk_pipe`] (exactly `plan.image_bytes` in all): the producer's buffers go to WRITE
+    /// without another copy.
+    ///
+    /// # Errors
+    /// As [`Burner::burn`].
+    pub fn burn_stream(
+        &mut self,
+        plan: &BurnPlan,
+        stream: ChunkStream,
+        progress: &mut dyn BurnProgress,
+    ) -> Result<BurnReport> {
+        let mut feed = Feed {
+            stream,
+            pending: Vec::new(),
+            received: 0,
+            total: plan.image_bytes,
+        };
+        // The head: up to 32 blocks, enough for the system area and the descriptor set. It
+        // stays queued in the feed to be written first.
         let head_len = usize::try_from(plan.image_bytes.min(32 * BLOCK as u64)).unwrap_or(0);
-        let mut head = vec![0u8; head_len];
-        source.read_exact(&mut head).map_err(|e| Error::Source {
-            offset: 0,
-            source: e,
-        })?;
-        let descriptors = check_head(plan, &head)?;
+        feed.gather(head_len, false)?;
+        let descriptors = check_head(plan, feed.pending.get(..head_len).unwrap_or(&[]))?;
 
         let mut run = Run {
             plan,
@@ -725,7 +815,7 @@ impl<'d, T: Transport> Burner<'d, T> {
                         (true, _) => DiscLeft::Overwritten,
                     };
                     progress.phase(Phase::Writing);
-                    self.write_image(*start, *blocks, &head, &mut source, &mut run, progress)
+                    self.write_image(*start, *blocks, &mut feed, &mut run, progress)
                 }
                 Step::SyncCache => {
                     progress.phase(Phase::Flushing);
@@ -795,96 +885,72 @@ impl<'d, T: Transport> Burner<'d, T> {
         })
     }
 
-    /// Streams the image: `head` first, then the rest of `source` through a bounded queue,
-    /// zero padded to `blocks`.
-    fn write_image<R: Read + Send>(
+    /// Writes the image from `feed`, zero padded to `blocks`. Buffers that start on a WRITE
+    /// boundary go to the drive slice by slice without a copy; bytes that straddle buffers
+    /// (the head, a producer's odd-sized buffer, the padded tail) are gathered first.
+    fn write_image(
         &mut self,
         start: u32,
         blocks: u32,
-        head: &[u8],
-        source: &mut R,
+        feed: &mut Feed,
         run: &mut Run<'_>,
         progress: &mut dyn BurnProgress,
     ) -> Result<()> {
-        let unit = run.plan.recipe.unit();
-        let chunk = chunk_blocks(self.drive.transport().max_transfer(), unit);
-        let chunk_bytes = chunk as usize * BLOCK;
+        let chunk = chunk_blocks(
+            self.drive.transport().max_transfer(),
+            run.plan.recipe.unit(),
+        );
         let total = run.plan.image_bytes;
-        let rest = total - head.len() as u64;
-        let drive = &mut *self.drive;
-        std::thread::scope(|scope| -> Result<()> {
-            let (tx, rx) = mpsc::sync_channel::<std::io::Result<Vec<u8>>>(QUEUE_CHUNKS);
-            let head_len = head.len() as u64;
-            scope.spawn(move || {
-                let mut left = rest;
-                while left > 0 {
-                    let n = usize::try_from(left.min(chunk_bytes as u64)).unwrap_or(chunk_bytes);
-                    let mut buf = vec![0u8; n];
-                    let r = source.read_exact(&mut buf).map(|()| buf);
-                    let failed = r.is_err();
-                    if tx.send(r).is_err() || failed {
-                        return;
-                    }
-                    left -= n as u64;
-                }
-            });
-            let mut pending: Vec<u8> = head.to_vec();
-            let mut consumed = head_len;
-            let mut lba = start;
-            let end = start + blocks;
-            let mut writes = 0u32;
-            while lba < end {
-                // Fill one chunk (or the padded tail).
-                while pending.len() < chunk_bytes && consumed < total {
-                    match rx.recv() {
-                        Ok(Ok(buf)) => {
-                            consumed += buf.len() as u64;
-                            pending.extend_from_slice(&buf);
-                        }
-                        Ok(Err(e)) => {
-                            return Err(Error::Source {
-                                offset: consumed,
-                                source: e,
-                            })
-                        }
-                        Err(_) => {
-                            return Err(Error::Source {
-                                offset: consumed,
-                                source: std::io::ErrorKind::UnexpectedEof.into(),
-                            })
+        let end = start + blocks;
+        let mut lba = start;
+        let mut writes = 0u32;
+        let mut write = |drive: &mut Drive<T>, lba: u32, data: &[u8]| -> Result<()> {
+            let cmd = Write10::new(lba, data).ok_or(Error::Unsupported {
+                feature: "WRITE(10) of this size",
+            })?;
+            drive.run(&cmd)?;
+            run.written += u32::try_from(data.len() / BLOCK).unwrap_or(0);
+            writes += 1;
+            progress.bytes((u64::from(run.written) * BLOCK as u64).min(total), total);
+            if progress.wants_buffer_fill() && writes.is_multiple_of(BUFFER_POLL_EVERY) {
+                match drive.run(&ReadBufferCapacity::default()) {
+                    Ok(b) => {
+                        if let Some(size) = b.buffer_length {
+                            progress.buffer(BufferFill {
+                                used: size.saturating_sub(b.available),
+                                size,
+                            });
                         }
                     }
-                }
-                let n_blocks = chunk.min(end - lba);
-                let n = n_blocks as usize * BLOCK;
-                if pending.len() < n {
-                    pending.resize(n, 0);
-                }
-                let data: Vec<u8> = pending.drain(..n).collect();
-                let cmd = Write10::new(lba, &data).ok_or(Error::Unsupported {
-                    feature: "WRITE(10) of this size",
-                })?;
-                drive.run(&cmd)?;
-                lba += n_blocks;
-                run.written += n_blocks;
-                writes += 1;
-                progress.bytes((u64::from(run.written) * BLOCK as u64).min(total), total);
-                if progress.wants_buffer_fill() && writes.is_multiple_of(BUFFER_POLL_EVERY) {
-                    match drive.run(&ReadBufferCapacity::default()) {
-                        Ok(b) => {
-                            if let Some(size) = b.buffer_length {
-                                progress.buffer(BufferFill {
-                                    used: size.saturating_sub(b.available),
-                                    size,
-                                });
-                            }
-                        }
-                        Err(e) => debug!("READ BUFFER CAPACITY: {e}"),
-                    }
+                    Err(e) => debug!("READ BUFFER CAPACITY: {e}"),
                 }
             }
             Ok(())
-        })
+        };
+        let n_at = |lba: u32| chunk.min(end - lba) as usize * BLOCK;
+        while lba < end {
+            if feed.pending.is_empty() {
+                if let Some(buf) = feed.next()? {
+                    let mut off = 0;
+                    while lba < end && buf.len() - off >= n_at(lba) {
+                        let n = n_at(lba);
+                        write(self.drive, lba, buf.get(off..off + n).unwrap_or(&[]))?;
+                        off += n;
+                        lba += (n / BLOCK) as u32;
+                    }
+                    feed.pending
+                        .extend_from_slice(buf.get(off..).unwrap_or(&[]));
+                    feed.stream.recycle(buf);
+                    continue;
+                }
+            }
+            let n = n_at(lba);
+            feed.gather(n, true)?;
+            let data: Vec<u8> = feed.pending.drain(..n).collect();
+            write(self.drive, lba, &data)?;
+            lba += (n / BLOCK) as u32;
+        }
+        Ok(())
     }
 
     /// The growisofs method's last step: read the unit holding LBA 16.., put the new
