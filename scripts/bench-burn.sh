@@ -127,25 +127,30 @@ while read -r tree o x sectors f n; do
 done < "$results"
 
 # Appends: sessions 1..4 of SESSION_MIB each, on a write-once medium (real sessions), an
-# overwritable one (growisofs method) and xorriso on a file. Session 1 is a new disc.
+# overwritable one (growisofs method) and xorriso on a file. Session 1 is a new disc. The
+# sequence is repeated RUNS times, interleaved; the table gives the median per session.
 echo
-echo "| session k | spindle, DVD+R (s) | spindle, BD-RE (s) | xorriso stdio: (s) |"
+echo "| session k | spindle, DVD+R (s, median of $runs) | spindle, BD-RE (s) | xorriso stdio: (s) |"
 echo "|---|---|---|---|"
 declare -A t
-for media in dvd+r bd-re; do
-    m=$dir/mock-$media
-    rm -rf "$m"
-    "$spindle" mock new "$m" --media "$media" > /dev/null 2>&1
+for _ in $(seq "$runs"); do
+    for media in dvd+r bd-re; do
+        m=$dir/mock-$media
+        rm -rf "$m"
+        "$spindle" mock new "$m" --media "$media" > /dev/null 2>&1
+    done
+    rm -f "$img"
     for k in 1 2 3 4; do
         new=()
         [[ $k == 1 ]] && new=(--new-disc)
-        t[$media,$k]=$(timed "$spindle" burn "mock:$m" "${new[@]}" -V BENCH --tree "s$k=$dir/s$k")
+        for media in dvd+r bd-re; do
+            t[$media,$k]+="$(timed "$spindle" burn "mock:$dir/mock-$media" "${new[@]}" -V BENCH --tree "s$k=$dir/s$k") "
+        done
+        t[xorriso,$k]+="$(timed xorriso -abort_on FAILURE -joliet on -dev "stdio:$img" -volid BENCH -map "$dir/s$k" "/s$k") "
     done
 done
-rm -f "$img"
+med() { tr ' ' '\n' <<< "$1" | grep . | median; }
 for k in 1 2 3 4; do
-    t[xorriso,$k]=$(timed xorriso -abort_on FAILURE -joliet on -dev "stdio:$img" -volid BENCH -map "$dir/s$k" "/s$k")
-done
-for k in 1 2 3 4; do
-    printf '| %d | %.3f | %.3f | %.3f |\n' "$k" "${t[dvd+r,$k]}" "${t[bd-re,$k]}" "${t[xorriso,$k]}"
+    printf '| %d | %.3f | %.3f | %.3f |\n' "$k" "$(med "${t[dvd+r,$k]}")" "$(med "${t[bd-re,$k]}")" "$(med "${t[xorriso,$k]}")"
+    echo "session $k runs: dvd+r ${t[dvd+r,$k]}| bd-re ${t[bd-re,$k]}| xorriso ${t[xorriso,$k]}" >&2
 done

@@ -76,6 +76,32 @@ pub struct PrepareArgs {
     pub full: bool,
 }
 
+/// Arguments of `spindle close`.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+A burn that stops mid-way on write-once media (CD-R/RW, DVD-R/RW sequential, DVD+R, BD-R)
+leaves its session open, and no session can be appended until it is closed: burn says so.
+close sends SYNCHRONIZE CACHE, CLOSE TRACK for each open track holding data, then CLOSE
+SESSION. The blocks already written stay on the disc. If that session's image was cut off,
+the next burn builds on the session before it (its files, not the broken ones) and says so.
+Overwritable media (DVD+RW, DVD-RW restricted overwrite, BD-RE) have nothing to close: an
+interrupted burn leaves their previous session in place.
+
+Examples:
+  spindle close /dev/sr0
+  spindle close --finalize --json mock:/tmp/drive")]
+pub struct CloseArgs {
+    /// The drive: /dev/srN, /dev/sgN or mock:DIR.
+    pub device: String,
+    /// Finalize the disc instead (no session can be added afterwards).
+    #[arg(long)]
+    pub finalize: bool,
+    /// Print what was done as JSON (closed_tracks, closed_session, finalized,
+    /// incomplete_sessions, and the disc state after).
+    #[arg(long)]
+    pub json: bool,
+}
+
 /// Arguments of `spindle verify`.
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
@@ -339,6 +365,68 @@ pub fn blank(a: &PrepareArgs) -> anyhow::Result<()> {
 /// Media that cannot be formatted; drive errors.
 pub fn format(a: &PrepareArgs) -> anyhow::Result<()> {
     prepare(a, Preparation::Format { full: a.full })
+}
+
+/// `spindle close`.
+///
+/// # Errors
+/// Overwritable media; drive errors.
+pub fn close_cmd(a: &CloseArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    let mut drive = open(&a.device)?;
+    let mut burner = Burner::new(&mut drive).with_context(|| a.device.clone())?;
+    let mut bar = Bar::new();
+    let r = burner.close_open_session(a.finalize, &mut bar);
+    bar.finish();
+    let report = r.with_context(|| a.device.clone())?;
+    let s = burner.status();
+    let state = format!(
+        "{}, last session {}, {} session(s), next writable address {}",
+        s.disc_status.as_str(),
+        s.last_session.as_str(),
+        s.sessions,
+        s.next_writable
+            .map_or_else(|| "none".to_string(), |n| n.to_string())
+    );
+    if a.json {
+        let v = serde_json::json!({
+            "device": a.device,
+            "closed_tracks": report.closed_tracks,
+            "closed_session": report.closed_session,
+            "finalized": report.finalized,
+            "incomplete_sessions": report.incomplete_sessions,
+            "disc_status": s.disc_status.as_str(),
+            "last_session": s.last_session.as_str(),
+            "sessions": s.sessions,
+            "next_writable_address": s.next_writable,
+            "last_session_start": s.last_session_start,
+        });
+        writeln!(out, "{v:#}")?;
+        return Ok(());
+    }
+    if !report.closed_session {
+        writeln!(out, "{}: nothing was open ({state})", a.device)?;
+        return Ok(());
+    }
+    let tracks = if report.closed_tracks.is_empty() {
+        String::new()
+    } else {
+        let list: Vec<String> = report.closed_tracks.iter().map(u16::to_string).collect();
+        format!("closed track(s) {}, ", list.join(", "))
+    };
+    let what = if report.finalized {
+        "finalized the disc"
+    } else {
+        "closed the session"
+    };
+    writeln!(out, "{}: {tracks}{what}; now {state}", a.device)?;
+    for k in &report.incomplete_sessions {
+        writeln!(
+            out,
+            "{}: session {k} holds an image that was cut off; the next burn builds on the session before it",
+            a.device
+        )?;
+    }
+    Ok(())
 }
 
 /// `spindle verify`.

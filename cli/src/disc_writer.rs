@@ -262,6 +262,13 @@ fn prepare_drive(req: &TreeBurn) -> anyhow::Result<Prepared> {
             .next_session_start(req.new_disc)
             .with_context(|| dev.clone())?;
         let s = b.status();
+        if start.previous_session_lba.is_some() {
+            for k in &s.incomplete_sessions {
+                log::warn!(
+                    "{dev}: session {k} holds an image that was cut off (an interrupted burn); the new session builds on the session before it, so files only in session {k} are not carried over"
+                );
+            }
+        }
         // Everything recorded lies below the NWA on write-once media.
         let readable = if s.recipe.is_overwritable() {
             s.total_blocks
@@ -465,6 +472,10 @@ fn burn_to_drive(
             report,
             summary,
         }),
+        // The writer only saw the burner go away: the burner's error is the whole story.
+        (Err(iso9660::Error::Output(e)), Err(b)) if e.kind() == io::ErrorKind::BrokenPipe => {
+            Err(anyhow::Error::new(b).context(dev.clone()))
+        }
         (Err(w), Err(b)) => Err(anyhow::Error::new(b).context(format!(
             "{dev}: reading the tree failed ({:#}), so the burn stopped",
             anyhow::Error::new(w)

@@ -80,6 +80,9 @@ pub enum Command {
     Format(crate::burn_cmd::PrepareArgs),
     /// Read an image back from the disc (READ(10), not the page cache) and compare.
     Verify(crate::burn_cmd::VerifyArgs),
+    /// Close the session an interrupted burn left open on write-once media, so the disc
+    /// takes sessions again (or --finalize it).
+    Close(crate::burn_cmd::CloseArgs),
     /// List the last session of a drive, mock drive or ISO image file (pending changes included).
     Ls(crate::files_cmd::LsArgs),
     /// As `ls`, in xorriso's `-lsl` long format.
@@ -192,6 +195,7 @@ where
         Command::Blank(a) => crate::burn_cmd::blank(a),
         Command::Format(a) => crate::burn_cmd::format(a),
         Command::Verify(a) => crate::burn_cmd::verify_cmd(a, &mut std::io::stdout()),
+        Command::Close(a) => crate::burn_cmd::close_cmd(a, &mut std::io::stdout()),
         Command::Ls(a) => crate::files_cmd::ls(a, false, &mut std::io::stdout()),
         Command::Lsl(a) => crate::files_cmd::ls(a, true, &mut std::io::stdout()),
         Command::Put(a) => crate::files_cmd::put(a, &mut std::io::stdout()),

@@ -132,10 +132,10 @@ impl fmt::Display for DiscLeft {
                 "blanking/formatting was cut off: blank or format the disc again"
             }
             DiscLeft::SessionOpen => {
-                "the new session is left open; earlier sessions are intact and readable"
+                "the new session is left open; earlier sessions are intact and readable; `spindle close DEVICE` closes it so sessions can be added again"
             }
             DiscLeft::TrackClosedSessionOpen => {
-                "the track is closed but its session is open; earlier sessions are intact"
+                "the track is closed but its session is open; earlier sessions are intact; `spindle close DEVICE` closes it"
             }
             DiscLeft::NotFinalized => {
                 "the session is complete but the disc is not finalized (it stays appendable)"
@@ -195,10 +195,27 @@ pub struct MediumStatus {
     pub total_blocks: u64,
     /// Write-once: free blocks from the NWA.
     pub free_blocks: u64,
-    /// Write-once: first block of the last complete session.
+    /// Write-once: first block of the last complete session whose image is whole (the one
+    /// an appended session imports).
     pub last_session_start: Option<u32>,
+    /// Write-once: complete sessions passed over for import because their image was cut off
+    /// (session numbers, newest first).
+    pub incomplete_sessions: Vec<u16>,
     /// Overwritable: the volume space size of the ISO 9660 filesystem at LBA 16, if any.
     pub iso_volume_blocks: Option<u32>,
+}
+
+/// What [`Burner::close_open_session`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct CloseReport {
+    /// Tracks that held data and were still open, now closed.
+    pub closed_tracks: Vec<u16>,
+    /// A session was closed (false: nothing was open).
+    pub closed_session: bool,
+    /// The disc was finalized.
+    pub finalized: bool,
+    /// Sessions whose image was cut off, which the next append passes over (newest first).
+    pub incomplete_sessions: Vec<u16>,
 }
 
 /// How a `--speed` request was applied.
@@ -427,7 +444,7 @@ impl<'d, T: Transport> Burner<'d, T> {
         if s.last_session == SessionState::Incomplete {
             return Err(Error::NotWritable {
                 medium,
-                reason: "the last session is open (an earlier burn stopped); close it first",
+                reason: "the last session is open (an earlier burn stopped); close it with `spindle close DEVICE`, then burn again",
             });
         }
         let Some(nwa) = s.next_writable else {
@@ -723,6 +740,88 @@ impl<'d, T: Transport> Burner<'d, T> {
                 Ok(SpeedMethod::Refused)
             }
         }
+    }
+
+    /// Closes what an interrupted burn left open on write-once media, so sessions can be
+    /// appended again: SYNCHRONIZE CACHE, CLOSE TRACK for each track of the last session
+    /// that holds data and is still open, then CLOSE SESSION (or, with `finalize`, the
+    /// medium's finalize function). CD and DVD-R get page 05 again first (a power loss
+    /// resets it, and its multi-session field decides whether closing the session leaves
+    /// the disc appendable). The data already written stays where it is; if its image was
+    /// cut off, the next append builds on the session before it (see
+    /// [`MediumStatus::incomplete_sessions`]). Surveys the medium again afterwards.
+    ///
+    /// # Errors
+    /// [`Error::NotWritable`] for overwritable media (they have nothing to close); drive
+    /// errors, naming the command.
+    pub fn close_open_session(
+        &mut self,
+        finalize: bool,
+        progress: &mut dyn BurnProgress,
+    ) -> Result<CloseReport> {
+        let recipe = self.status.recipe;
+        if recipe.is_overwritable() {
+            return Err(Error::NotWritable {
+                medium: self.status.profile.name(),
+                reason: "overwritable media have no sessions to close (an interrupted burn leaves the previous session in place)",
+            });
+        }
+        let mut report = CloseReport::default();
+        if self.status.disc_status == DiscStatus::Complete
+            || (self.status.last_session != SessionState::Incomplete && !finalize)
+            || self.status.disc_status == DiscStatus::Blank
+        {
+            return Ok(report);
+        }
+        progress.phase(Phase::Flushing);
+        self.drive.run(&SynchronizeCache::immediate())?;
+        self.wait(progress)?;
+        let disc = self.drive.run(&ReadDiscInformation::default())?;
+        progress.phase(Phase::Closing);
+        if self.status.last_session == SessionState::Incomplete {
+            for track in disc.first_track_in_last_session..=disc.last_track_in_last_session {
+                let ti = self
+                    .drive
+                    .run(&ReadTrackInformation::track(u32::from(track)))?;
+                if ti.blank || ti.next_writable_address.is_none() {
+                    continue;
+                }
+                info!("{}: closing track {track}", self.drive.name());
+                self.drive.run(&CloseTrackSession::close_track(track))?;
+                self.wait(progress)?;
+                report.closed_tracks.push(track);
+            }
+        }
+        match recipe {
+            Recipe::CdTao => {
+                self.drive.run(&ModeSelect10::write_parameters(
+                    &WriteParametersPage::cd_tao(!finalize),
+                ))?;
+            }
+            Recipe::DvdMinusIncremental => {
+                self.drive.run(&ModeSelect10::write_parameters(
+                    &WriteParametersPage::dvd_incremental(!finalize, 16),
+                ))?;
+            }
+            _ => {}
+        }
+        let close = match (recipe, finalize) {
+            (Recipe::BdR, true) => {
+                CloseTrackSession::function(crate::command::CloseFunction::FINALIZE)
+            }
+            (Recipe::DvdPlusR, true) => {
+                CloseTrackSession::function(crate::command::CloseFunction::FINALIZE_MINIMAL_RADIUS)
+            }
+            // CD and DVD-R: page 05 decided above whether this finalizes.
+            _ => CloseTrackSession::close_session(),
+        };
+        self.drive.run(&close)?;
+        self.wait(progress)?;
+        report.closed_session = true;
+        report.finalized = finalize;
+        self.refresh()?;
+        report.incomplete_sessions = self.status.incomplete_sessions.clone();
+        Ok(report)
     }
 
     /// Runs `plan` with the image from `source` (exactly `plan.image_bytes` long), read by a
@@ -1065,6 +1164,7 @@ fn survey<T: Transport>(drive: &mut Drive<T>) -> Result<MediumStatus> {
         total_blocks: 0,
         free_blocks: 0,
         last_session_start: None,
+        incomplete_sessions: Vec::new(),
         iso_volume_blocks: None,
     };
     if recipe.is_overwritable() {
@@ -1129,9 +1229,31 @@ fn survey<T: Transport>(drive: &mut Drive<T>) -> Result<MediumStatus> {
     } else {
         disc.sessions.saturating_sub(1)
     };
-    if complete_sessions > 0 {
-        let first = drive.run(&ReadTrackInformation::session(u32::from(complete_sessions)))?;
-        status.last_session_start = Some(first.track_start);
+    // The session to import: the last complete one whose image was written whole. A burn
+    // cut off mid-write and then closed (`spindle close`) leaves a session whose volume
+    // descriptors promise more blocks than it holds; importing it would carry its missing
+    // files into every later session, so the one before it is used.
+    let mut k = complete_sessions;
+    while k > 0 {
+        let first = drive.run(&ReadTrackInformation::session(u32::from(k)))?;
+        let end = u64::from(first.track_start) + u64::from(first.track_size);
+        let whole = match drive.run(&Read10::new(first.track_start + iso::DESCRIPTOR_START, 1)) {
+            // Not ISO 9660 (or not ours): nothing to compare; the import will say.
+            Ok(block) => iso::volume_space_size(&block).is_none_or(|v| u64::from(v) <= end),
+            Err(e) if is_unrecorded(&e) => false,
+            Err(e) => return Err(e),
+        };
+        if whole {
+            status.last_session_start = Some(first.track_start);
+            break;
+        }
+        debug!(
+            "{}: session {k} (LBA {}) holds an incomplete image (a burn was cut off); the next session builds on the one before it",
+            drive.name(),
+            first.track_start
+        );
+        status.incomplete_sessions.push(k);
+        k -= 1;
     }
     Ok(status)
 }
