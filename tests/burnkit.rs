@@ -124,3 +124,32 @@ pub fn media_bytes(media: &Path, lba: u32, len: usize) -> Vec<u8> {
     v.resize(len, 0);
     v
 }
+
+/// `spindle burn DEVICE --tree TREE…` arguments: a new disc labelled `label`, or an append
+/// (no label), with `--dry-run` as asked.
+pub fn tree_burn_args(
+    device: &str,
+    tree: Vec<String>,
+    new_disc: bool,
+    dry_run: bool,
+    label: &str,
+) -> cli::burn_cmd::BurnArgs {
+    cli::burn_cmd::BurnArgs {
+        device: device.to_owned(),
+        image: None,
+        tree: tree.into_iter().map(Into::into).collect(),
+        volume_id: if new_disc {
+            label.to_owned()
+        } else {
+            String::new()
+        },
+        remove: Vec::new(),
+        exact: false,
+        new_disc,
+        finalize: false,
+        speed: None,
+        dry_run,
+        refresh: false,
+        tray: Default::default(),
+    }
+}

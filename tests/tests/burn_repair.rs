@@ -7,35 +7,14 @@
 use std::path::{Path, PathBuf};
 
 use hal::mock::{Fault, MediaKind};
-use tests::burnkit::{list_tree, require_xorriso};
+use tests::burnkit::{list_tree, require_xorriso, tree_burn_args};
 use tests::MockDisc;
-
-fn burn_args(device: &str, tree: &str, new_disc: bool) -> cli::burn_cmd::BurnArgs {
-    cli::burn_cmd::BurnArgs {
-        device: device.to_owned(),
-        image: None,
-        tree: vec![tree.into()],
-        volume_id: if new_disc {
-            "REPAIR".into()
-        } else {
-            String::new()
-        },
-        remove: Vec::new(),
-        exact: false,
-        new_disc,
-        finalize: false,
-        speed: None,
-        dry_run: false,
-        refresh: false,
-        tray: Default::default(),
-    }
-}
 
 /// The burn's output, or its error in full (`{:#}`).
 fn burn(device: &str, tree: &str, new_disc: bool) -> Result<String, String> {
     let mut out = Vec::new();
-    cli::burn_cmd::burn(&burn_args(device, tree, new_disc), &mut out)
-        .map_err(|e| format!("{e:#}"))?;
+    let a = tree_burn_args(device, vec![tree.to_owned()], new_disc, false, "REPAIR");
+    cli::burn_cmd::burn(&a, &mut out).map_err(|e| format!("{e:#}"))?;
     Ok(String::from_utf8(out).unwrap())
 }
 

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use hal::mock::MediaKind;
 use mmc::burn::{Burner, Preparation};
-use tests::burnkit::{fast, list_tree, require_xorriso};
+use tests::burnkit::{fast, list_tree, require_xorriso, tree_burn_args};
 use tests::MockDisc;
 
 fn burn_args(
@@ -18,24 +18,7 @@ fn burn_args(
     new_disc: bool,
     dry_run: bool,
 ) -> cli::burn_cmd::BurnArgs {
-    cli::burn_cmd::BurnArgs {
-        device: device.to_owned(),
-        image: None,
-        tree: tree.into_iter().map(Into::into).collect(),
-        volume_id: if new_disc {
-            "TREES".into()
-        } else {
-            String::new()
-        },
-        remove: Vec::new(),
-        exact: false,
-        new_disc,
-        finalize: false,
-        speed: None,
-        dry_run,
-        refresh: false,
-        tray: Default::default(),
-    }
+    tree_burn_args(device, tree, new_disc, dry_run, "TREES")
 }
 
 fn run(a: &cli::burn_cmd::BurnArgs) -> String {
