@@ -561,7 +561,6 @@ impl Engine<'_> {
             self.store.truncate(UNDO_FILE)?;
         }
         self.st.buffer.file_len = 0;
-        self.st.buffer.dead = 0;
         Ok(())
     }
 
@@ -589,17 +588,18 @@ impl Engine<'_> {
             }
             flushed += u64::from(blocks) * BLOCK as u64;
         }
-        let b = &mut self.st.buffer;
+        let b = &self.st.buffer;
         let saved: u64 = b
             .extents
             .iter()
             .filter(|e| e.undo.is_some())
             .map(Extent::bytes)
             .sum();
-        b.dead = b.file_len - saved;
+        // Bytes of undo.bin that belong to extents already flushed.
+        let dead = b.file_len - saved;
         if saved == 0 {
             self.clear_undo()?;
-        } else if b.dead >= 2 * u64::from(self.st.config.buffer_bytes) {
+        } else if dead >= 2 * u64::from(self.st.config.buffer_bytes) {
             // Reclaim flushed space if the ring could not be used (rare: writes that fit
             // no gap): amortised, each byte is copied at most once more.
             self.compact()?;
@@ -626,7 +626,6 @@ impl Engine<'_> {
         self.st.buffer = super::state::BufferIndex {
             extents,
             file_len: offset,
-            dead: 0,
         };
         Ok(())
     }

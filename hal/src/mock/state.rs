@@ -80,12 +80,11 @@ impl Action {
 /// `media.img`, so a streamed burn copies each block once; what the index keeps is how to
 /// take it back out when the power fails. `extents` are in arrival order; those that
 /// covered recorded bytes saved them in `undo.bin`, used as a ring of twice the buffer size
-/// (`file_len` its length, `dead` bytes of it belonging to extents already flushed).
+/// (`file_len` its length).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub(crate) struct BufferIndex {
     pub extents: Vec<Extent>,
     pub file_len: u64,
-    pub dead: u64,
 }
 
 impl BufferIndex {

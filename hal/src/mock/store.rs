@@ -28,7 +28,7 @@ pub(crate) struct Store {
     /// changes the bytes (at least the command counter), so the comparison is exact.
     cache: Arc<Mutex<Option<Cached>>>,
     /// Data files kept open between commands: opening by path costs more than a small
-    /// command. See [`Store::file`].
+    /// command. See [`Store::open_file`].
     files: Arc<Mutex<Files>>,
 }
 
@@ -134,7 +134,7 @@ impl Store {
     /// each [`Store::lock`] checks that the file is still linked into the directory,
     /// because another process may have removed or replaced it (`spindle mock new`,
     /// compaction of `undo.bin`), and reopens it if not. Must be called with the lock.
-    fn file(&self, name: &'static str, create: bool) -> Result<Option<Arc<File>>> {
+    fn open_file(&self, name: &'static str, create: bool) -> Result<Option<Arc<File>>> {
         let mut files = self.files.lock().unwrap_or_else(PoisonError::into_inner);
         let epoch = files.epoch;
         if let Some((f, checked)) = files.open.get_mut(name) {
@@ -161,6 +161,16 @@ impl Store {
         };
         files.open.insert(name, (Arc::clone(&file), epoch));
         Ok(Some(file))
+    }
+
+    /// As [`Store::open_file`], creating the file if it does not exist.
+    fn file(&self, name: &'static str) -> Result<Arc<File>> {
+        self.open_file(name, true)?.ok_or_else(|| {
+            Error::io(
+                format!("cannot create {}", self.path(name).display()),
+                IoKind::NotFound.into(),
+            )
+        })
     }
 
     /// Forgets the handles on files that were renamed or removed by path.
@@ -285,9 +295,7 @@ impl Store {
         let old_len = cache.as_ref().map(|c| c.text.len());
         // Invalidate first: if the write fails, the next load parses the file.
         *cache = None;
-        let Some(file) = self.file(STATE_FILE, true)? else {
-            return Err(wrap(IoKind::NotFound.into()));
-        };
+        let file = self.file(STATE_FILE)?;
         // The cache holds what the file holds (load refreshed it under this lock).
         let old = match old_len {
             Some(n) => n,
@@ -330,7 +338,7 @@ impl Store {
     /// zero (the image is sparse).
     pub(crate) fn read_at(&self, name: &'static str, offset: u64, buf: &mut [u8]) -> Result<()> {
         buf.fill(0);
-        let Some(file) = self.file(name, false)? else {
+        let Some(file) = self.open_file(name, false)? else {
             return Ok(());
         };
         let mut done = 0;
@@ -355,7 +363,7 @@ impl Store {
 
     /// The whole of a file, `None` if it does not exist.
     fn read_all(&self, name: &'static str) -> Result<Option<Vec<u8>>> {
-        let Some(file) = self.file(name, false)? else {
+        let Some(file) = self.open_file(name, false)? else {
             return Ok(None);
         };
         let len = file
@@ -369,15 +377,13 @@ impl Store {
 
     pub(crate) fn write_at(&self, name: &'static str, offset: u64, data: &[u8]) -> Result<()> {
         let wrap = |e| Error::io(format!("cannot write {}", self.path(name).display()), e);
-        let Some(file) = self.file(name, true)? else {
-            return Err(wrap(IoKind::NotFound.into()));
-        };
+        let file = self.file(name)?;
         file.write_all_at(data, offset).map_err(wrap)
     }
 
     /// The length of a data file (0 if it does not exist).
     pub(crate) fn len(&self, name: &'static str) -> Result<u64> {
-        match self.file(name, false)? {
+        match self.open_file(name, false)? {
             Some(f) => f
                 .metadata()
                 .map(|m| m.len())
@@ -389,9 +395,7 @@ impl Store {
     /// Cuts a data file to `len` bytes (or extends it with a hole), creating it if needed.
     pub(crate) fn set_len(&self, name: &'static str, len: u64) -> Result<()> {
         let wrap = |e| Error::io(format!("cannot resize {}", self.path(name).display()), e);
-        let Some(file) = self.file(name, true)? else {
-            return Err(wrap(IoKind::NotFound.into()));
-        };
+        let file = self.file(name)?;
         file.set_len(len).map_err(wrap)
     }
 
@@ -435,9 +439,7 @@ impl Store {
                 e,
             )
         };
-        let Some(file) = self.file(TRANSCRIPT_FILE, true)? else {
-            return Err(wrap(IoKind::NotFound.into()));
-        };
+        let file = self.file(TRANSCRIPT_FILE)?;
         (&*file).write_all(text.as_bytes()).map_err(wrap)
     }
 

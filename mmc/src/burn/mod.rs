@@ -291,10 +291,15 @@ impl Feed {
                 Ok(Some(buf))
             }
             Some(Err(source)) => Err(Error::Source { offset, source }),
-            None => Err(Error::Source {
-                offset,
-                source: std::io::ErrorKind::UnexpectedEof.into(),
-            }),
+            None => Err(self.short()),
+        }
+    }
+
+    /// The source ended before the planned size.
+    fn short(&self) -> Error {
+        Error::Source {
+            offset: self.received,
+            source: std::io::ErrorKind::UnexpectedEof.into(),
         }
     }
 
@@ -308,12 +313,7 @@ impl Feed {
                     self.stream.recycle(buf);
                 }
                 None if pad => self.pending.resize(n, 0),
-                None => {
-                    return Err(Error::Source {
-                        offset: self.received,
-                        source: std::io::ErrorKind::UnexpectedEof.into(),
-                    })
-                }
+                None => return Err(self.short()),
             }
         }
         Ok(())
@@ -995,10 +995,7 @@ impl<'d, T: Transport> Burner<'d, T> {
         run: &mut Run<'_>,
         progress: &mut dyn BurnProgress,
     ) -> Result<()> {
-        let chunk = chunk_blocks(
-            self.drive.transport().max_transfer(),
-            run.plan.recipe.unit(),
-        );
+        let chunk = u32::try_from(self.write_bytes(run.plan) / BLOCK).unwrap_or(1);
         let total = run.plan.image_bytes;
         let end = start + blocks;
         let mut lba = start;
