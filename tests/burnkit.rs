@@ -133,8 +133,8 @@ pub fn tree_burn_args(
     new_disc: bool,
     dry_run: bool,
     label: &str,
-) -> cli::burn_cmd::BurnArgs {
-    cli::burn_cmd::BurnArgs {
+) -> cli::cmd::burn::BurnArgs {
+    cli::cmd::burn::BurnArgs {
         device: device.to_owned(),
         image: None,
         tree: tree.into_iter().map(Into::into).collect(),

@@ -185,7 +185,7 @@ impl Setup {
 
 /// The files in the last session on `device`, and its label.
 pub fn last_session(device: &str) -> (Vec<String>, String) {
-    let mut image = cli::disc_reader::open_last_session(device).expect("open last session");
+    let mut image = cli::disc::session::open_last_session(device).expect("open last session");
     let label = image.volume_id().trim_end().to_owned();
     let mut files = Vec::new();
     image

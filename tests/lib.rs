@@ -260,9 +260,9 @@ pub fn pattern(lba: u32, n: u32) -> Vec<u8> {
 /// Runs `mmc-probe --json DEVICE` through the CLI's own entry point.
 pub fn probe_json(device: &str) -> (u8, Value) {
     use clap::Parser;
-    let args = cli::probe::Args::parse_from(["mmc-probe", "--json", device]);
+    let args = cli::cmd::probe::Args::parse_from(["mmc-probe", "--json", device]);
     let mut out = Vec::new();
-    let code = match cli::probe::run(&args, &mut out) {
+    let code = match cli::cmd::probe::run(&args, &mut out) {
         Ok(c) => c,
         Err(e) => cli::exit::probe_code(&e),
     };

@@ -31,7 +31,7 @@ pub struct Cli {
     pub verbose: u8,
     /// cback3's switches, for the Cedar Backup actions (store, stage, rebuild, …).
     #[command(flatten)]
-    pub cedar: crate::args::CedarArgs,
+    pub cedar: crate::cedar::args::CedarArgs,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -41,60 +41,60 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Cedar Backup: write today's staging dir to the disc (new disc or appended session).
-    Store(crate::args::MoreActions),
+    Store(crate::cedar::args::MoreActions),
     /// Cedar Backup: copy the peers' collected files into today's staging dir.
-    Stage(crate::args::MoreActions),
+    Stage(crate::cedar::args::MoreActions),
     /// Cedar Backup: write this week's staging dirs to a new disc.
-    Rebuild(crate::args::MoreActions),
+    Rebuild(crate::cedar::args::MoreActions),
     /// Cedar Backup: label a rewritable disc for check_media.
-    Initialize(crate::args::MoreActions),
+    Initialize(crate::cedar::args::MoreActions),
     /// Cedar Backup: check the configuration, users and directories.
-    Validate(crate::args::MoreActions),
+    Validate(crate::cedar::args::MoreActions),
     /// Cedar Backup's collect (not part of spindle: use cback3).
-    Collect(crate::args::MoreActions),
+    Collect(crate::cedar::args::MoreActions),
     /// Cedar Backup's purge (not part of spindle: use cback3).
-    Purge(crate::args::MoreActions),
+    Purge(crate::cedar::args::MoreActions),
     /// Cedar Backup's all (collect, stage, store, purge; not part of spindle: use cback3).
-    All(crate::args::MoreActions),
+    All(crate::cedar::args::MoreActions),
     /// Check a Cedar Backup configuration file.
-    Config(crate::args::ConfigArgs),
+    Config(crate::cedar::args::ConfigArgs),
     /// Build an ISO 9660 image (Rock Ridge, Joliet) from files, as mkisofs does.
-    Image(crate::image_cmd::ImageArgs),
+    Image(crate::cmd::image::ImageArgs),
     /// Create, load and inspect a mock drive (a directory that emulates an MMC drive).
-    Mock(crate::mock_cmd::MockArgs),
+    Mock(crate::cmd::mock::MockArgs),
     /// Open the tray. Clears any lock first, including a persistent one.
-    Eject(crate::tray::EjectArgs),
+    Eject(crate::cmd::tray::EjectArgs),
     /// Close the tray and load the medium.
-    Load(crate::tray::DeviceArg),
+    Load(crate::cmd::tray::DeviceArg),
     /// Prevent medium removal (the eject button stops working).
-    Lock(crate::tray::LockArgs),
+    Lock(crate::cmd::tray::LockArgs),
     /// Allow medium removal; clears both the normal and the persistent lock.
-    Unlock(crate::tray::DeviceArg),
+    Unlock(crate::cmd::tray::DeviceArg),
     /// Reload the medium (unlock, tray out, wait, tray in, wait) so a new session is seen.
-    Refresh(crate::tray::RefreshArgs),
+    Refresh(crate::cmd::tray::RefreshArgs),
     /// Write an image or a tree of files (--tree): a new disc, or a session appended.
-    Burn(crate::burn_cmd::BurnArgs),
+    Burn(crate::cmd::burn::BurnArgs),
     /// Blank a CD-RW or DVD-RW (minimal, or --full).
-    Blank(crate::burn_cmd::PrepareArgs),
+    Blank(crate::cmd::burn::PrepareArgs),
     /// Format a DVD+RW, BD-RE, or a DVD-RW into restricted overwrite.
-    Format(crate::burn_cmd::PrepareArgs),
+    Format(crate::cmd::burn::PrepareArgs),
     /// Read an image back from the disc (READ(10), not the page cache) and compare.
-    Verify(crate::burn_cmd::VerifyArgs),
+    Verify(crate::cmd::burn::VerifyArgs),
     /// Close the session an interrupted burn left open on write-once media, so the disc
     /// takes sessions again (or --finalize it).
-    Close(crate::burn_cmd::CloseArgs),
+    Close(crate::cmd::burn::CloseArgs),
     /// List the last session of a drive, mock drive or ISO image file (pending changes included).
-    Ls(crate::files_cmd::LsArgs),
+    Ls(crate::cmd::files::LsArgs),
     /// As `ls`, in xorriso's `-lsl` long format.
-    Lsl(crate::files_cmd::LsArgs),
+    Lsl(crate::cmd::files::LsArgs),
     /// Copy local files into the image (recorded until `commit`, or at once with --commit).
-    Put(crate::files_cmd::PutArgs),
+    Put(crate::cmd::files::PutArgs),
     /// Copy files or trees out of the last session, never outside DESTDIR.
-    Get(crate::files_cmd::GetArgs),
+    Get(crate::cmd::files::GetArgs),
     /// Delete paths from the image (recorded until `commit`, or at once with --commit).
-    Rm(crate::files_cmd::RmArgs),
+    Rm(crate::cmd::files::RmArgs),
     /// Write the recorded changes as a new session (or --discard them).
-    Commit(crate::files_cmd::CommitArgs),
+    Commit(crate::cmd::files::CommitArgs),
     /// The xorriso-compatible front (also: run spindle under the name `xorriso`).
     #[command(disable_help_flag = true)]
     Xorriso(XorrisoArgs),
@@ -138,7 +138,7 @@ where
     if args.get(1).is_some_and(|a| a == "xorriso") {
         return crate::xorriso::run(&lossy(&args[2..]));
     }
-    let args = crate::image_cmd::mkisofs_spellings(args);
+    let args = crate::cmd::image::mkisofs_spellings(args);
     let cli = match Cli::try_parse_from(args) {
         Ok(c) => c,
         Err(e) => {
@@ -151,8 +151,8 @@ where
         }
     };
     {
-        use crate::args::ActionName as A;
-        let cedar = |first: A, m: &crate::args::MoreActions| {
+        use crate::cedar::args::ActionName as A;
+        let cedar = |first: A, m: &crate::cedar::args::MoreActions| {
             crate::cedar::run_actions(&cli.cedar, cli.verbose, first, &m.more)
         };
         match &cli.command {
@@ -165,7 +165,7 @@ where
             Command::Purge(m) => return cedar(A::Purge, m),
             Command::All(m) => return cedar(A::All, m),
             Command::Config(c) => match &c.command {
-                crate::args::ConfigCommand::Check(a) => {
+                crate::cedar::args::ConfigCommand::Check(a) => {
                     return crate::cedar::config_check(a, cli.verbose, &mut std::io::stdout())
                 }
             },
@@ -184,24 +184,24 @@ where
         | Command::Purge(_)
         | Command::All(_)
         | Command::Config(_) => Ok(()),
-        Command::Image(a) => crate::image_cmd::run(a),
-        Command::Mock(a) => crate::mock_cmd::run(a),
-        Command::Eject(a) => crate::tray::eject(a),
-        Command::Load(a) => crate::tray::load(a),
-        Command::Lock(a) => crate::tray::lock(a),
-        Command::Unlock(a) => crate::tray::unlock(a),
-        Command::Refresh(a) => crate::tray::refresh_cmd(a),
-        Command::Burn(a) => crate::burn_cmd::burn(a, &mut std::io::stdout()),
-        Command::Blank(a) => crate::burn_cmd::blank(a),
-        Command::Format(a) => crate::burn_cmd::format(a),
-        Command::Verify(a) => crate::burn_cmd::verify_cmd(a, &mut std::io::stdout()),
-        Command::Close(a) => crate::burn_cmd::close_cmd(a, &mut std::io::stdout()),
-        Command::Ls(a) => crate::files_cmd::ls(a, false, &mut std::io::stdout()),
-        Command::Lsl(a) => crate::files_cmd::ls(a, true, &mut std::io::stdout()),
-        Command::Put(a) => crate::files_cmd::put(a, &mut std::io::stdout()),
-        Command::Get(a) => crate::files_cmd::get(a, &mut std::io::stdout()),
-        Command::Rm(a) => crate::files_cmd::rm(a, &mut std::io::stdout()),
-        Command::Commit(a) => crate::files_cmd::commit(a, &mut std::io::stdout()),
+        Command::Image(a) => crate::cmd::image::run(a),
+        Command::Mock(a) => crate::cmd::mock::run(a),
+        Command::Eject(a) => crate::cmd::tray::eject(a),
+        Command::Load(a) => crate::cmd::tray::load(a),
+        Command::Lock(a) => crate::cmd::tray::lock(a),
+        Command::Unlock(a) => crate::cmd::tray::unlock(a),
+        Command::Refresh(a) => crate::cmd::tray::refresh_cmd(a),
+        Command::Burn(a) => crate::cmd::burn::burn(a, &mut std::io::stdout()),
+        Command::Blank(a) => crate::cmd::burn::blank(a),
+        Command::Format(a) => crate::cmd::burn::format(a),
+        Command::Verify(a) => crate::cmd::burn::verify_cmd(a, &mut std::io::stdout()),
+        Command::Close(a) => crate::cmd::burn::close_cmd(a, &mut std::io::stdout()),
+        Command::Ls(a) => crate::cmd::files::ls(a, false, &mut std::io::stdout()),
+        Command::Lsl(a) => crate::cmd::files::ls(a, true, &mut std::io::stdout()),
+        Command::Put(a) => crate::cmd::files::put(a, &mut std::io::stdout()),
+        Command::Get(a) => crate::cmd::files::get(a, &mut std::io::stdout()),
+        Command::Rm(a) => crate::cmd::files::rm(a, &mut std::io::stdout()),
+        Command::Commit(a) => crate::cmd::files::commit(a, &mut std::io::stdout()),
         Command::Xorriso(a) => return crate::xorriso::run(&a.args),
     };
     match result {

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use chrono::Weekday;
-use cli::config::{BlankMode, Config, DeviceType, IgnoreFailures, MediaType, PeerKind};
+use cli::cedar::config::{BlankMode, Config, DeviceType, IgnoreFailures, MediaType, PeerKind};
 
 fn sample() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/cback3.conf.sample")

@@ -45,8 +45,15 @@ fn files_only(mut m: BTreeMap<Vec<u8>, Item>) -> BTreeMap<Vec<u8>, Item> {
 
 fn append(iso: &Path, previous_start: u32, grafts: &[GraftPoint], remove: &[&str]) -> (u32, u32) {
     let mut img = Image::open_session(fs::File::open(iso).unwrap(), Lba(previous_start)).unwrap();
-    // Sessions start on 32 KiB boundaries, as growisofs and xorriso place them.
-    let start = img.volume_space_size().next_multiple_of(16);
+    // Sessions start on 32 KiB boundaries, as growisofs and xorriso place them. A session's
+    // volume space size counts from its own start (mkisofs -C, libisofs).
+    let start = u32::try_from(img.volume_end())
+        .unwrap()
+        .next_multiple_of(16);
+    assert_eq!(
+        u64::from(img.volume_space_size()) + u64::from(previous_start),
+        img.volume_end()
+    );
     let mut b = ImageBuilder::append(options(Ownership::Exact), &mut img, Lba(start)).unwrap();
     for r in remove {
         assert!(b.remove(r), "{r} was not in the previous session");

@@ -179,6 +179,17 @@ impl Error {
         matches!(self, Error::CheckCondition { sense, .. } if sense.is_no_medium())
     }
 
+    /// True when a READ found nothing recorded there: LBA out of range (05/21/xx), BLANK
+    /// CHECK, or an unformatted medium (02/30/10). Such a block holds no filesystem; any other
+    /// failure is a real read error.
+    pub fn is_unrecorded(&self) -> bool {
+        self.sense().is_some_and(|s| {
+            s.key() == crate::SenseKey::BlankCheck
+                || (s.key() == crate::SenseKey::IllegalRequest && s.asc_ascq().0 == 0x21)
+                || s.asc_ascq() == crate::AscAscq(0x30, 0x10)
+        })
+    }
+
     /// True for a UNIT ATTENTION that survived the retry policy.
     pub fn is_unit_attention(&self) -> bool {
         matches!(self, Error::CheckCondition { sense, .. }

@@ -50,7 +50,7 @@ fn dry_run_prints_the_plan_and_writes_nothing() {
     let start = next_start(&disc.drive, true);
     let img = make_image(work.path(), 1, &start, &disc.drive.media_path());
     let mut out = Vec::new();
-    let a = cli::burn_cmd::BurnArgs {
+    let a = cli::cmd::burn::BurnArgs {
         device: disc.spec(),
         image: Some(img),
         tree: Vec::new(),
@@ -64,7 +64,7 @@ fn dry_run_prints_the_plan_and_writes_nothing() {
         refresh: false,
         tray: Default::default(),
     };
-    cli::burn_cmd::burn(&a, &mut out).unwrap();
+    cli::cmd::burn::burn(&a, &mut out).unwrap();
     let text = String::from_utf8(out).unwrap();
     assert!(text.contains("FORMAT UNIT type 26h"), "{text}");
     assert!(text.contains("SET STREAMING 5540 kB/s"), "{text}");

@@ -14,18 +14,18 @@ use tests::MockDisc;
 fn burn(device: &str, tree: &str, new_disc: bool) -> Result<String, String> {
     let mut out = Vec::new();
     let a = tree_burn_args(device, vec![tree.to_owned()], new_disc, false, "REPAIR");
-    cli::burn_cmd::burn(&a, &mut out).map_err(|e| format!("{e:#}"))?;
+    cli::cmd::burn::burn(&a, &mut out).map_err(|e| format!("{e:#}"))?;
     Ok(String::from_utf8(out).unwrap())
 }
 
 fn close(device: &str) -> serde_json::Value {
     let mut out = Vec::new();
-    let a = cli::burn_cmd::CloseArgs {
+    let a = cli::cmd::burn::CloseArgs {
         device: device.to_owned(),
         finalize: false,
         json: true,
     };
-    cli::burn_cmd::close_cmd(&a, &mut out).unwrap_or_else(|e| panic!("{device}: close: {e:#}"));
+    cli::cmd::burn::close_cmd(&a, &mut out).unwrap_or_else(|e| panic!("{device}: close: {e:#}"));
     serde_json::from_slice(&out).unwrap()
 }
 
@@ -154,12 +154,12 @@ fn a_failed_close_leaves_a_whole_session_that_the_next_one_keeps() {
 fn close_explains_itself_on_overwritable_and_clean_media() {
     let rw = MockDisc::with(MediaKind::DvdPlusRw, false);
     rw.settle();
-    let a = cli::burn_cmd::CloseArgs {
+    let a = cli::cmd::burn::CloseArgs {
         device: rw.spec(),
         finalize: false,
         json: false,
     };
-    let e = cli::burn_cmd::close_cmd(&a, &mut Vec::new()).unwrap_err();
+    let e = cli::cmd::burn::close_cmd(&a, &mut Vec::new()).unwrap_err();
     assert!(
         format!("{e:#}").contains("overwritable media have no sessions to close"),
         "{e:#}"
@@ -167,12 +167,12 @@ fn close_explains_itself_on_overwritable_and_clean_media() {
     let r = MockDisc::with(MediaKind::DvdPlusR, true);
     r.settle();
     let mut out = Vec::new();
-    let a = cli::burn_cmd::CloseArgs {
+    let a = cli::cmd::burn::CloseArgs {
         device: r.spec(),
         finalize: false,
         json: false,
     };
-    cli::burn_cmd::close_cmd(&a, &mut out).unwrap();
+    cli::cmd::burn::close_cmd(&a, &mut out).unwrap();
     let text = String::from_utf8(out).unwrap();
     assert!(text.contains("nothing was open"), "{text}");
 }

@@ -17,13 +17,13 @@ fn burn_args(
     tree: Vec<String>,
     new_disc: bool,
     dry_run: bool,
-) -> cli::burn_cmd::BurnArgs {
+) -> cli::cmd::burn::BurnArgs {
     tree_burn_args(device, tree, new_disc, dry_run, "TREES")
 }
 
-fn run(a: &cli::burn_cmd::BurnArgs) -> String {
+fn run(a: &cli::cmd::burn::BurnArgs) -> String {
     let mut out = Vec::new();
-    cli::burn_cmd::burn(a, &mut out).unwrap_or_else(|e| panic!("{}: {e:#}", a.device));
+    cli::cmd::burn::burn(a, &mut out).unwrap_or_else(|e| panic!("{}: {e:#}", a.device));
     String::from_utf8(out).unwrap()
 }
 
@@ -95,7 +95,7 @@ fn three_tree_sessions(disc: &MockDisc, kind: &str, overwritable: bool) {
         assert_eq!(files, expected, "{kind} after session {n}");
 
         // Spindle's reader, through the drive: the merged tree with the right bytes.
-        let mut image = cli::disc_reader::open_last_session(&dev).unwrap();
+        let mut image = cli::disc::session::open_last_session(&dev).unwrap();
         assert_eq!(image.volume_id(), "TREES", "{kind}");
         for m in 1..=n {
             let e = image.lookup(format!("d{m}/f{m}")).unwrap();
@@ -198,11 +198,11 @@ fn a_tree_too_big_is_refused_before_any_write() {
     let dev = disc.spec();
     let tree = vec![format!("x={}", src.display())];
     let mut out = Vec::new();
-    let e = cli::burn_cmd::burn(&burn_args(&dev, tree.clone(), true, true), &mut out).unwrap_err();
+    let e = cli::cmd::burn::burn(&burn_args(&dev, tree.clone(), true, true), &mut out).unwrap_err();
     let text = String::from_utf8(out).unwrap();
     assert!(text.contains("DOES NOT FIT"), "{text}");
     assert!(format!("{e:#}").contains("available"), "{e:#}");
-    let e = cli::burn_cmd::burn(&burn_args(&dev, tree, true, false), &mut Vec::new()).unwrap_err();
+    let e = cli::cmd::burn::burn(&burn_args(&dev, tree, true, false), &mut Vec::new()).unwrap_err();
     assert!(format!("{e:#}").contains("nothing was written"), "{e:#}");
     let t = disc.drive.transcript().unwrap();
     assert!(!t.lines().any(|l| l.starts_with("2A ")), "{t}");
@@ -227,7 +227,7 @@ fn image_file_target_new_and_grown() {
         let mut files = list_tree(&iso, 0);
         files.sort();
         assert_eq!(files, expected, "image file after session {n}");
-        let mut image = cli::disc_reader::open_last_session(&dev).unwrap();
+        let mut image = cli::disc::session::open_last_session(&dev).unwrap();
         let e = image.lookup("d1/f1").unwrap();
         assert_eq!(e.size, 500 * "session 1\n".len() as u64);
     }
@@ -258,7 +258,7 @@ fn a_file_that_changes_while_streamed_stops_the_burn() {
     // so the victim is read after the first WRITE.
     std::fs::write(src.join("a"), vec![1u8; 12 << 20]).unwrap();
     std::fs::write(src.join("z"), vec![2u8; 1 << 20]).unwrap();
-    let req = cli::disc_writer::TreeBurn {
+    let req = cli::disc::write::TreeBurn {
         device: disc.spec(),
         grafts: vec![iso9660::GraftPoint::parse(format!("d={}", src.display()).as_ref()).unwrap()],
         remove: Vec::new(),
@@ -267,15 +267,16 @@ fn a_file_that_changes_while_streamed_stops_the_burn() {
         finalize: false,
         ownership: iso9660::Ownership::Rationalized,
         speed_kbps: None,
+        joliet: true,
     };
-    let plan = cli::disc_writer::plan_tree(&req).unwrap();
+    let plan = cli::disc::write::plan_tree(&req).unwrap();
     assert!(plan.fits);
     assert_eq!((plan.method.as_str(), plan.start_lba), ("new-disc", 0));
     let mut sab = Saboteur {
         victim: src.join("z"),
         done: false,
     };
-    let e = cli::disc_writer::burn_tree(&req, &mut sab).unwrap_err();
+    let e = cli::disc::write::burn_tree(&req, &mut sab).unwrap_err();
     let msg = format!("{e:#}");
     assert!(msg.contains("changed after the image was planned"), "{msg}");
     assert!(msg.contains("session is left open"), "{msg}");
@@ -303,19 +304,19 @@ fn verify_and_read_a_pressed_disc() {
     );
     // Flip one byte in the middle of the big file: verify names that block.
     let mut bytes = std::fs::read(&iso).unwrap();
-    let mut image = cli::disc_reader::open_last_session(&dev).unwrap();
+    let mut image = cli::disc::session::open_last_session(&dev).unwrap();
     let e = image.lookup("d/sub/big.bin").unwrap();
     let lba = e.extents[0].lba + 3;
     bytes[lba as usize * 2048 + 77] ^= 0xff;
     let other = work.path().join("other.iso");
     std::fs::write(&other, &bytes).unwrap();
-    let a = cli::burn_cmd::VerifyArgs {
+    let a = cli::cmd::burn::VerifyArgs {
         device: dev.clone(),
         image: Some(other),
         lba: None,
         tree: Vec::new(),
     };
-    let err = cli::burn_cmd::verify_cmd(&a, &mut Vec::new()).unwrap_err();
+    let err = cli::cmd::burn::verify_cmd(&a, &mut Vec::new()).unwrap_err();
     let msg = format!("{err:#}");
     assert!(
         msg.contains(&format!(

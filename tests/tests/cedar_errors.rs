@@ -19,7 +19,7 @@ fn check_media_refuses_a_foreign_disc() {
     let photos = s.root.path().join("photos");
     std::fs::create_dir_all(&photos).unwrap();
     std::fs::write(photos.join("beach.jpg"), b"not really a jpeg").unwrap();
-    let req = cli::disc_writer::TreeBurn {
+    let req = cli::disc::write::TreeBurn {
         device: s.disc.spec(),
         grafts: vec![iso9660::GraftPoint::path(&photos)],
         remove: Vec::new(),
@@ -28,8 +28,9 @@ fn check_media_refuses_a_foreign_disc() {
         finalize: false,
         ownership: iso9660::Ownership::Rationalized,
         speed_kbps: None,
+        joliet: true,
     };
-    cli::disc_writer::burn_tree(&req, &mut ()).expect("foreign disc");
+    cli::disc::write::burn_tree(&req, &mut ()).expect("foreign disc");
     s.stage_day(WEEK[0], 2000);
     // Even on the starting day (a new disc), the foreign disc is not overwritten (Q6).
     assert_eq!(s.run(WEEK[0], &["store"]), 6);

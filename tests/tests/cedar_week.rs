@@ -153,7 +153,7 @@ fn initialize_then_check_media_accepts() {
     let (files, label) = s.last_session();
     assert!(files.is_empty(), "{files:?}");
     assert_eq!(label, "CEDAR BACKUP 04-MAR-2024");
-    let mut image = cli::disc_reader::open_last_session(&s.disc.spec()).unwrap();
+    let mut image = cli::disc::session::open_last_session(&s.disc.spec()).unwrap();
     assert!(image.lookup("CedarBackup").unwrap().is_dir());
     assert_eq!(s.run(WEEK[0], &["store"]), 0);
     assert!(s.stored(WEEK[0]));

@@ -14,13 +14,13 @@ fn spindle(args: &[&str]) -> u8 {
 }
 
 fn names(target: &str) -> Vec<String> {
-    let t = cli::discfs::Target::parse(target);
-    let m = cli::discfs::Medium::load(&t).unwrap();
+    let t = cli::disc::files::Target::parse(target).unwrap();
+    let m = cli::disc::files::Medium::load(&t).unwrap();
     let mut out = Vec::new();
     let mut stack = vec![b"/".to_vec()];
     while let Some(d) = stack.pop() {
         for (name, node) in m.view.children(&d) {
-            let p = cli::discfs::view::normalize(&d, name);
+            let p = cli::disc::files::view::normalize(&d, name);
             if node.is_dir() {
                 stack.push(p.clone());
             }
@@ -42,7 +42,7 @@ fn flow(target: &str, work: &Path) {
     assert_eq!(spindle(&["put", target, tree, "/tree"]), 0);
     // Recorded, not written: the medium is still blank.
     assert!(
-        cli::discfs::Medium::load(&cli::discfs::Target::parse(target))
+        cli::disc::files::Medium::load(&cli::disc::files::Target::parse(target).unwrap())
             .unwrap()
             .blank
     );
@@ -112,7 +112,7 @@ fn get_never_writes_outside_the_destination() {
     );
     assert_eq!(std::fs::read(dest2.join("f")).unwrap(), b"payload");
     assert!(!w.join("f.copy").exists());
-    let bad = cli::discfs::view::safe_relative(std::ffi::OsStr::new("../escape"));
+    let bad = cli::disc::files::view::safe_relative(std::ffi::OsStr::new("../escape"));
     assert!(bad.is_err());
 }
 
@@ -123,19 +123,19 @@ fn a_full_image_is_refused_before_writing() {
     let img = w.join("disc.iso");
     let big = w.join("big");
     std::fs::write(&big, vec![1u8; 3 << 20]).unwrap();
-    let a = cli::files_cmd::PutArgs {
+    let a = cli::cmd::files::PutArgs {
         target: img.to_str().unwrap().into(),
         paths: vec![big.clone(), "/big".into()],
-        commit: cli::files_cmd::CommitFlags {
+        commit: cli::cmd::files::CommitFlags {
             commit: false,
             volume_id: None,
             finalize: false,
             no_joliet: false,
         },
     };
-    cli::files_cmd::put(&a, &mut Vec::new()).unwrap();
-    let t = cli::discfs::Target::parse(img.to_str().unwrap());
-    let mut m = cli::discfs::Medium::load(&t).unwrap();
+    cli::cmd::files::put(&a, &mut Vec::new()).unwrap();
+    let t = cli::disc::files::Target::parse(img.to_str().unwrap()).unwrap();
+    let mut m = cli::disc::files::Medium::load(&t).unwrap();
     m.free_blocks = Some(1000);
     m.view.copy_in(&big, b"/big").unwrap();
     let e = m.commit(&Default::default()).unwrap_err();

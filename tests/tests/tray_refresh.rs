@@ -1,4 +1,4 @@
-//! The media refresh Cedar runs after a burn (`cli::tray::refresh`): unlock (persistent lock
+//! The media refresh Cedar runs after a burn (`cli::disc::tray::refresh`): unlock (persistent lock
 //! included), tray out, eject delay, tray in, wait ready, unlock, refresh delay; `no_eject`
 //! keeps the tray still but still unlocks and waits.
 
@@ -13,8 +13,8 @@ fn lines_since(disc: &MockDisc, skip: usize) -> Vec<String> {
     t.lines().skip(skip).map(str::to_owned).collect()
 }
 
-fn policy(no_eject: bool) -> cli::tray::TrayPolicy {
-    cli::tray::TrayPolicy {
+fn policy(no_eject: bool) -> cli::disc::tray::TrayPolicy {
+    cli::disc::tray::TrayPolicy {
         no_eject,
         eject_delay: Duration::from_secs(3),
         refresh_delay: Duration::from_secs(5),
@@ -30,7 +30,7 @@ fn refresh_moves_the_tray_and_waits_the_delays() {
     d.run(&PreventAllowMediumRemoval::set_persistent()).unwrap();
     let before = lines_since(&disc, 0).len();
     let mut slept = Vec::new();
-    cli::tray::refresh_drive(&mut d, &policy(false), &mut |t| slept.push(t)).unwrap();
+    cli::disc::tray::refresh_drive(&mut d, &policy(false), &mut |t| slept.push(t)).unwrap();
     assert_eq!(slept, [Duration::from_secs(3), Duration::from_secs(5)]);
     let sent = lines_since(&disc, before);
     let eject = sent.iter().position(|l| l.starts_with("1B 00 00 00 02 00"));
@@ -58,7 +58,7 @@ fn no_eject_keeps_the_tray_but_unlocks_and_waits() {
     let mut d = disc.mmc();
     let before = lines_since(&disc, 0).len();
     let mut slept = Vec::new();
-    cli::tray::refresh_drive(&mut d, &policy(true), &mut |t| slept.push(t)).unwrap();
+    cli::disc::tray::refresh_drive(&mut d, &policy(true), &mut |t| slept.push(t)).unwrap();
     assert_eq!(slept, [Duration::from_secs(5)]);
     let sent = lines_since(&disc, before);
     assert!(!sent.iter().any(|l| l.starts_with("1B ")), "{sent:#?}");
@@ -95,7 +95,7 @@ fn burn_then_refresh_from_the_command_line() {
         ]),
         0
     );
-    let mut image = cli::disc_reader::open_last_session(&dev).unwrap();
+    let mut image = cli::disc::session::open_last_session(&dev).unwrap();
     let e = image.lookup("x/f").unwrap();
     assert_eq!(e.size, 5);
 }

@@ -1,3 +1,3 @@
 fn main() -> std::process::ExitCode {
-    cli::probe::main()
+    cli::cmd::probe::main()
 }

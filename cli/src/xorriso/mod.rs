@@ -1,7 +1,7 @@
 //! A xorriso-compatible front: `spindle xorriso ARGS…`, or the spindle binary started under
 //! the name `xorriso`. It speaks the subset of xorriso that duplicity's xorriso backend
 //! uses (reference: cedar-duplicity.md §11), on drives, mock drives and image files, through
-//! [`crate::discfs`].
+//! [`crate::disc::files`].
 //!
 //! # What is understood
 //! Program arguments and dialog lines are the same commands, run in order:
@@ -25,7 +25,7 @@
 //! changes.
 //!
 //! # Targets
-//! As [`crate::discfs::Target`]: `/dev/srN`, `mock:DIR`, a directory holding a mock drive
+//! As [`crate::disc::Target`]: `/dev/srN`, `mock:DIR`, a directory holding a mock drive
 //! (duplicity needs an existing path without a colon), `stdio:PATH` or any other path as an
 //! image file. An empty image file is a blank medium.
 
@@ -38,8 +38,8 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use crate::discfs::view::{leaf, long_line, normalize, quote_name};
-use crate::discfs::{CommitOptions, Medium, NoSpace, Refusal, Speed, Target};
+use crate::disc::files::view::{leaf, long_line, normalize, quote_name};
+use crate::disc::files::{CommitOptions, Medium, NoSpace, Refusal, Speed, Target};
 use msg::{Aborted, Messenger, Severity};
 
 /// Exit value when `-abort_on` ends the program arguments.
@@ -472,7 +472,13 @@ impl Xorriso {
             );
             return;
         }
-        let target = Target::parse(spec);
+        let target = match Target::parse(spec) {
+            Ok(t) => t,
+            Err(e) => {
+                self.msg.msg(Severity::Failure, &format!("{cmd}: {e:#}"));
+                return;
+            }
+        };
         if cmd != "-indev" {
             self.outdev = Some(target.clone());
         }
@@ -567,7 +573,7 @@ impl Xorriso {
         let after = if m.view.pending().is_empty() {
             Ok(free)
         } else {
-            crate::discfs::plan_sectors(m, &self.commit).map(|s| free.saturating_sub(s))
+            crate::disc::files::plan_sectors(m, &self.commit).map(|s| free.saturating_sub(s))
         };
         self.msg.result(&format!("Media space  : {free}s"));
         match after {
@@ -718,7 +724,7 @@ impl Xorriso {
                 Some(n) if n.is_dir() => {
                     Some(format!("-cpx: May not copy directory {}", quote_name(&p)))
                 }
-                Some(n) if n.kind != crate::discfs::NodeKind::File => Some(format!(
+                Some(n) if n.kind != crate::disc::files::NodeKind::File => Some(format!(
                     "-cpx: {} is not a regular file (spindle copies only those)",
                     quote_name(&p)
                 )),

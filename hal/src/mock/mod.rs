@@ -92,6 +92,7 @@ mod tests;
 pub use config::{MockConfig, Quirks};
 pub use fault::{Fault, FaultEffect, FaultHandle};
 pub use kind::{MediaKind, ParseMediaKindError};
+pub use store::STATE_FILE;
 
 use engine::{Engine, Fail};
 use media::Medium;

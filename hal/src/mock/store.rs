@@ -13,7 +13,8 @@ use nix::fcntl::{Flock, FlockArg};
 use super::state::{DriveState, BLOCK, STATE_VERSION};
 use crate::{Error, ErrorKind, Result};
 
-pub(crate) const STATE_FILE: &str = "state.json";
+/// The file whose presence makes a directory a mock drive.
+pub const STATE_FILE: &str = "state.json";
 pub(crate) const LOCK_FILE: &str = "lock";
 pub(crate) const MEDIA_FILE: &str = "media.img";
 pub(crate) const UNDO_FILE: &str = "undo.bin";

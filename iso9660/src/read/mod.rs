@@ -244,10 +244,20 @@ impl<R: Read + Seek> Image<R> {
         String::from_utf8_lossy(&self.pvd.volume_id).into_owned()
     }
 
-    /// Volume space size in sectors (for a multisession volume, up to the end of this
-    /// session).
+    /// Volume space size in sectors, as recorded: counted from the session's start by
+    /// mkisofs -C, libisofs and spindle, or the absolute end in the superblock (LBA 16) of
+    /// an overwritable medium. See [`Image::volume_end`].
     pub fn volume_space_size(&self) -> u32 {
         self.pvd.volume_space_size
+    }
+
+    /// The first block after this volume: the session's start plus its volume space size.
+    /// For the superblock at LBA 0 both conventions agree; for a session opened at its own
+    /// start, writers record the size counted from there. A volume written by a tool that
+    /// recorded the absolute end instead is still bounded by this (a larger bound), so its
+    /// files read too.
+    pub fn volume_end(&self) -> u64 {
+        u64::from(self.session) + u64::from(self.pvd.volume_space_size)
     }
 
     /// The primary volume descriptor.
@@ -295,7 +305,7 @@ impl<R: Read + Seek> Image<R> {
     /// Checks that `len` bytes from `lba` lie inside the volume.
     fn check_extent(&self, lba: u32, len: u64) -> Result<()> {
         let end = u64::from(lba) + len.div_ceil(SECTOR_BYTES);
-        if end > u64::from(self.pvd.volume_space_size) {
+        if end > self.volume_end() {
             return Err(corrupt(lba, Malformed("extent past the end of the volume")));
         }
         Ok(())
@@ -329,10 +339,10 @@ impl<R: Read + Seek> Image<R> {
 
     fn rr_fields(&mut self, system_use: &[u8], lba: u32) -> Result<RrFields> {
         let skip = self.rr_skip.unwrap_or(0);
-        let volume_end = self.pvd.volume_space_size;
+        let volume_end = self.volume_end();
         let src = &mut self.src;
         rock_ridge::parse(system_use, skip, |(ce_lba, off, len)| {
-            if ce_lba >= volume_end {
+            if u64::from(ce_lba) >= volume_end {
                 return Err((ce_lba, Malformed("CE area past the end of the volume")));
             }
             let mut buf = vec![0u8; len as usize];

@@ -414,9 +414,15 @@ impl Layout {
         Ok(())
     }
 
-    /// Mode, owner and group as recorded: exact (`-R`) or rationalized (`-r`).
+    /// Mode, owner and group as recorded: exact (`-R`) or rationalized (`-r`). Entries
+    /// imported from an earlier session keep what that session recorded, as mkisofs `-r -M`
+    /// does: `-r` describes how this session's sources are recorded, not a rewrite of the
+    /// disc's history.
     fn px_fields(&self, node: &Node) -> (u32, u32, u32) {
         let m = node.meta;
+        if node.imported {
+            return (m.mode, m.uid, m.gid);
+        }
         match self.opts.ownership {
             Ownership::Exact => (m.mode, m.uid, m.gid),
             Ownership::Rationalized => {
@@ -664,7 +670,11 @@ impl Layout {
             escapes: if joliet { *b"%/E" } else { [0; 3] },
             system_id: text("LINUX"),
             volume_id: text(&self.opts.volume_id),
-            volume_space_size: self.end,
+            // Counted from the session's start, as mkisofs -C and libisofs record it: then
+            // every session's own descriptors describe it alone, and readers that follow the
+            // session chain (libisoburn on overwritable media) find each one. The superblock
+            // of an overwritable medium gets the absolute end when it is linked.
+            volume_space_size: self.end - self.start,
             path_table_size: ns.pt_size,
             path_table_l: ns.pt_l,
             path_table_m: ns.pt_m,

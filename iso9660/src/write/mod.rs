@@ -188,6 +188,18 @@ impl ImageBuilder {
         })
     }
 
+    /// A builder for a new volume whose first block is `start` (mkisofs `-C 0,start`
+    /// without `-M`): every extent is addressed from there. libisoburn and spindle put the
+    /// first session of an overwritable medium at LBA 32, leaving 0..31 for the superblock.
+    ///
+    /// # Errors
+    /// `InvalidVolumeId`.
+    pub fn new_at(options: Options, start: Lba) -> Result<ImageBuilder> {
+        let mut b = ImageBuilder::new(options)?;
+        b.start = start.0;
+        Ok(b)
+    }
+
     /// A builder for a session appended at `next_session` to the volume `previous` was opened
     /// on (mkisofs `-C last_start,next_session -M`). The previous session's tree (Rock Ridge
     /// names and metadata, or Joliet or plain names if it has no Rock Ridge) is imported;
@@ -203,9 +215,9 @@ impl ImageBuilder {
         next_session: Lba,
     ) -> Result<ImageBuilder> {
         let mut b = ImageBuilder::new(options)?;
-        if next_session.0 < previous.volume_space_size() {
+        if u64::from(next_session.0) < previous.volume_end() {
             return Err(Error::CapacityExceeded {
-                needed: u64::from(previous.volume_space_size()),
+                needed: previous.volume_end(),
                 available: u64::from(next_session.0),
             });
         }

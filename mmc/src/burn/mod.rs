@@ -132,10 +132,10 @@ impl fmt::Display for DiscLeft {
                 "blanking/formatting was cut off: blank or format the disc again"
             }
             DiscLeft::SessionOpen => {
-                "the new session is left open; earlier sessions are intact and readable; `spindle close DEVICE` closes it so sessions can be added again"
+                "the new session is left open; earlier sessions are intact and readable; sessions can be added once it is closed"
             }
             DiscLeft::TrackClosedSessionOpen => {
-                "the track is closed but its session is open; earlier sessions are intact; `spindle close DEVICE` closes it"
+                "the track is closed but its session is open; earlier sessions are intact; sessions can be added once it is closed"
             }
             DiscLeft::NotFinalized => {
                 "the session is complete but the disc is not finalized (it stays appendable)"
@@ -195,12 +195,8 @@ pub struct MediumStatus {
     pub total_blocks: u64,
     /// Write-once: free blocks from the NWA.
     pub free_blocks: u64,
-    /// Write-once: first block of the last complete session whose image is whole (the one
-    /// an appended session imports).
+    /// Write-once: first block of the last complete session.
     pub last_session_start: Option<u32>,
-    /// Write-once: complete sessions passed over for import because their image was cut off
-    /// (session numbers, newest first).
-    pub incomplete_sessions: Vec<u16>,
     /// Overwritable: the volume space size of the ISO 9660 filesystem at LBA 16, if any.
     pub iso_volume_blocks: Option<u32>,
 }
@@ -214,8 +210,6 @@ pub struct CloseReport {
     pub closed_session: bool,
     /// The disc was finalized.
     pub finalized: bool,
-    /// Sessions whose image was cut off, which the next append passes over (newest first).
-    pub incomplete_sessions: Vec<u16>,
 }
 
 /// How a `--speed` request was applied.
@@ -239,6 +233,11 @@ pub struct BurnOptions {
     pub finalize: bool,
     /// Write speed in kB/s (1000 bytes/s).
     pub speed_kbps: Option<u32>,
+    /// Where a new image goes on overwritable media: 0 for an image built for LBA 0, or a
+    /// reserved head (libisoburn's 32 blocks) for an image built for that address, whose
+    /// volume descriptors are then also written to LBA 16 with the volume size patched, so
+    /// later appends by the growisofs method keep this session's own descriptors intact.
+    pub overwritable_start: u32,
 }
 
 /// What a burn did.
@@ -405,6 +404,19 @@ impl<'d, T: Transport> Burner<'d, T> {
     /// [`Error::NotWritable`] for a complete (finalized) write-once disc, or a new disc on
     /// write-once media that is not blank.
     pub fn next_session_start(&self, new_disc: bool) -> Result<SessionStart> {
+        self.next_session_start_at(new_disc, 0)
+    }
+
+    /// As [`next_session_start`](Self::next_session_start), with a new image on overwritable
+    /// media at `overwritable_start` (see [`BurnOptions::overwritable_start`]).
+    ///
+    /// # Errors
+    /// As [`next_session_start`](Self::next_session_start).
+    pub fn next_session_start_at(
+        &self,
+        new_disc: bool,
+        overwritable_start: u32,
+    ) -> Result<SessionStart> {
         let s = &self.status;
         let medium = s.profile.name();
         if s.recipe.is_overwritable() {
@@ -416,7 +428,7 @@ impl<'d, T: Transport> Burner<'d, T> {
                 },
                 _ => SessionStart {
                     method: AppendMethod::NewDisc,
-                    start_lba: 0,
+                    start_lba: overwritable_start,
                     previous_session_lba: None,
                 },
             });
@@ -444,7 +456,8 @@ impl<'d, T: Transport> Burner<'d, T> {
         if s.last_session == SessionState::Incomplete {
             return Err(Error::NotWritable {
                 medium,
-                reason: "the last session is open (an earlier burn stopped); close it with `spindle close DEVICE`, then burn again",
+                reason:
+                    "the last session is open (an earlier burn stopped); close it, then burn again",
             });
         }
         let Some(nwa) = s.next_writable else {
@@ -472,8 +485,16 @@ impl<'d, T: Transport> Burner<'d, T> {
     pub fn plan(&self, image_bytes: u64, opts: &BurnOptions) -> Result<BurnPlan> {
         let s = &self.status;
         let recipe = s.recipe;
-        let session = self.next_session_start(opts.new_disc)?;
-        let capacity = self.capacity(opts.new_disc);
+        let session = self.next_session_start_at(opts.new_disc, opts.overwritable_start)?;
+        let mut capacity = self.capacity(opts.new_disc);
+        // A new image after a reserved head: the head is used too.
+        let head = recipe.is_overwritable()
+            && session.method == AppendMethod::NewDisc
+            && session.start_lba > 0;
+        if head {
+            capacity.used_blocks = u64::from(session.start_lba);
+            capacity.available_blocks = s.total_blocks.saturating_sub(capacity.used_blocks);
+        }
         let image_blocks_u64 = image_bytes.div_ceil(BLOCK as u64);
         let unit = u64::from(recipe.unit());
         let padded = (image_blocks_u64.div_ceil(unit) * unit).max(u64::from(recipe.min_track()));
@@ -561,6 +582,15 @@ impl<'d, T: Transport> Burner<'d, T> {
                 unit_start,
                 unit_blocks: unit,
                 volume_blocks: start.saturating_add(image_blocks),
+                fresh: false,
+            });
+        } else if head {
+            // The whole head, system area included: nothing of an earlier disc stays there.
+            steps.push(Step::RewriteDescriptors {
+                unit_start: 0,
+                unit_blocks: start.min(32),
+                volume_blocks: start.saturating_add(image_blocks),
+                fresh: true,
             });
         }
         Ok(BurnPlan {
@@ -748,8 +778,8 @@ impl<'d, T: Transport> Burner<'d, T> {
     /// medium's finalize function). CD and DVD-R get page 05 again first (a power loss
     /// resets it, and its multi-session field decides whether closing the session leaves
     /// the disc appendable). The data already written stays where it is; if its image was
-    /// cut off, the next append builds on the session before it (see
-    /// [`MediumStatus::incomplete_sessions`]). Surveys the medium again afterwards.
+    /// cut off, readers and the next append should use the session before it (which is the
+    /// caller's decision: it needs the filesystem). Surveys the medium again afterwards.
     ///
     /// # Errors
     /// [`Error::NotWritable`] for overwritable media (they have nothing to close); drive
@@ -820,7 +850,6 @@ impl<'d, T: Transport> Burner<'d, T> {
         report.closed_session = true;
         report.finalized = finalize;
         self.refresh()?;
-        report.incomplete_sessions = self.status.incomplete_sessions.clone();
         Ok(report)
     }
 
@@ -948,13 +977,17 @@ impl<'d, T: Transport> Burner<'d, T> {
                     unit_start,
                     unit_blocks,
                     volume_blocks,
+                    fresh,
                 } => {
                     progress.phase(Phase::Linking);
-                    run.left = DiscLeft::PreviousOrNewSession;
+                    if !*fresh {
+                        run.left = DiscLeft::PreviousOrNewSession;
+                    }
                     self.rewrite_descriptors(
                         *unit_start,
                         *unit_blocks,
                         *volume_blocks,
+                        *fresh,
                         descriptors.as_deref().unwrap_or(&[]),
                         progress,
                     )
@@ -1056,11 +1089,16 @@ impl<'d, T: Transport> Burner<'d, T> {
         unit_start: u32,
         unit_blocks: u32,
         volume_blocks: u32,
+        fresh: bool,
         descriptors: &[u8],
         progress: &mut dyn BurnProgress,
     ) -> Result<()> {
         let blocks = u16::try_from(unit_blocks).unwrap_or(32);
-        let mut unit = self.drive.run(&Read10::new(unit_start, blocks))?;
+        let mut unit = if fresh {
+            Vec::new()
+        } else {
+            self.drive.run(&Read10::new(unit_start, blocks))?
+        };
         unit.resize(unit_blocks as usize * BLOCK, 0);
         let mut set = descriptors.to_vec();
         iso::patch_volume_space_size(&mut set, volume_blocks);
@@ -1090,8 +1128,9 @@ fn check_head(plan: &BurnPlan, head: &[u8]) -> Result<Option<Vec<u8>>> {
     let start = plan.session.start_lba;
     let pvd = head.get(iso::DESCRIPTOR_START as usize * BLOCK..);
     let root = pvd.and_then(iso::root_extent);
+    let head = plan.recipe.is_overwritable() && start > 0;
     match plan.session.method {
-        AppendMethod::NewDisc => {
+        AppendMethod::NewDisc if !head => {
             if let Some(r) = root {
                 if r < start {
                     return Err(Error::ImageMismatch {
@@ -1102,7 +1141,7 @@ fn check_head(plan: &BurnPlan, head: &[u8]) -> Result<Option<Vec<u8>>> {
             }
             Ok(None)
         }
-        AppendMethod::Session | AppendMethod::Grow => {
+        AppendMethod::NewDisc | AppendMethod::Session | AppendMethod::Grow => {
             let Some(r) = root else {
                 return Err(Error::ImageMismatch {
                     reason: "an appended session must be an ISO 9660 image",
@@ -1128,16 +1167,6 @@ fn check_head(plan: &BurnPlan, head: &[u8]) -> Result<Option<Vec<u8>>> {
     }
 }
 
-/// READ of a block that holds nothing: LBA out of range (05/21/00), BLANK CHECK, or an
-/// unformatted medium (02/30/10 is "medium not formatted").
-fn is_unrecorded(e: &Error) -> bool {
-    e.sense().is_some_and(|s| {
-        s.key() == crate::SenseKey::BlankCheck
-            || (s.key() == crate::SenseKey::IllegalRequest && s.asc_ascq().0 == 0x21)
-            || s.asc_ascq() == crate::AscAscq(0x30, 0x10)
-    })
-}
-
 fn survey<T: Transport>(drive: &mut Drive<T>) -> Result<MediumStatus> {
     drive.wait_ready(Duration::from_secs(60), |_| {})?;
     drive.clear_medium_changed();
@@ -1145,7 +1174,7 @@ fn survey<T: Transport>(drive: &mut Drive<T>) -> Result<MediumStatus> {
     let profile = config.current_profile;
     let recipe = Recipe::for_profile(profile).ok_or(Error::NotWritable {
         medium: profile.name(),
-        reason: "spindle does not write this medium",
+        reason: "this medium cannot be written (no write recipe for its profile)",
     })?;
     let disc = drive.run(&ReadDiscInformation::default())?;
     let mut status = MediumStatus {
@@ -1161,7 +1190,6 @@ fn survey<T: Transport>(drive: &mut Drive<T>) -> Result<MediumStatus> {
         total_blocks: 0,
         free_blocks: 0,
         last_session_start: None,
-        incomplete_sessions: Vec::new(),
         iso_volume_blocks: None,
     };
     if recipe.is_overwritable() {
@@ -1198,7 +1226,7 @@ fn survey<T: Transport>(drive: &mut Drive<T>) -> Result<MediumStatus> {
             // stop the burn, or a flaky read would turn an append into a new disc.
             match drive.run(&Read10::new(iso::DESCRIPTOR_START, 1)) {
                 Ok(block) => status.iso_volume_blocks = iso::volume_space_size(&block),
-                Err(e) if is_unrecorded(&e) => debug!("no ISO 9660 volume at LBA 16: {e}"),
+                Err(e) if e.is_unrecorded() => debug!("no ISO 9660 volume at LBA 16: {e}"),
                 Err(e) => return Err(e),
             }
         }
@@ -1226,31 +1254,12 @@ fn survey<T: Transport>(drive: &mut Drive<T>) -> Result<MediumStatus> {
     } else {
         disc.sessions.saturating_sub(1)
     };
-    // The session to import: the last complete one whose image was written whole. A burn
-    // cut off mid-write and then closed (`spindle close`) leaves a session whose volume
-    // descriptors promise more blocks than it holds; importing it would carry its missing
-    // files into every later session, so the one before it is used.
-    let mut k = complete_sessions;
-    while k > 0 {
-        let first = drive.run(&ReadTrackInformation::session(u32::from(k)))?;
-        let end = u64::from(first.track_start) + u64::from(first.track_size);
-        let whole = match drive.run(&Read10::new(first.track_start + iso::DESCRIPTOR_START, 1)) {
-            // Not ISO 9660 (or not ours): nothing to compare; the import will say.
-            Ok(block) => iso::volume_space_size(&block).is_none_or(|v| u64::from(v) <= end),
-            Err(e) if is_unrecorded(&e) => false,
-            Err(e) => return Err(e),
-        };
-        if whole {
-            status.last_session_start = Some(first.track_start);
-            break;
-        }
-        debug!(
-            "{}: session {k} (LBA {}) holds an incomplete image (a burn was cut off); the next session builds on the one before it",
-            drive.name(),
-            first.track_start
-        );
-        status.incomplete_sessions.push(k);
-        k -= 1;
+    // The last complete session's start. Which session's files a new session carries
+    // forward (a session whose image was cut off is passed over) is the caller's decision,
+    // made from the filesystem on the disc, not the drive's.
+    if complete_sessions > 0 {
+        let first = drive.run(&ReadTrackInformation::session(u32::from(complete_sessions)))?;
+        status.last_session_start = Some(first.track_start);
     }
     Ok(status)
 }

@@ -176,6 +176,9 @@ pub enum Step {
         unit_blocks: u32,
         /// The new volume space size: session start + image blocks.
         volume_blocks: u32,
+        /// The unit is written from zeros instead of read first: the first session of a new
+        /// disc written after a reserved head (nothing before it is kept).
+        fresh: bool,
     },
 }
 
@@ -244,9 +247,11 @@ impl fmt::Display for Step {
                 unit_start,
                 unit_blocks,
                 volume_blocks,
+                fresh,
             } => write!(
                 f,
-                "READ(10) + WRITE(10) LBA {unit_start}..{}: new volume descriptors, volume size {volume_blocks}; SYNCHRONIZE CACHE",
+                "{}WRITE(10) LBA {unit_start}..{}: new volume descriptors, volume size {volume_blocks}; SYNCHRONIZE CACHE",
+                if *fresh { "" } else { "READ(10) + " },
                 unit_start + unit_blocks - 1
             ),
         }

@@ -1,13 +1,9 @@
-//! check_data: after a write, read the last session back through the drive and compare it
-//! with the staging dirs that went into it (`cedar-duplicity.md` §3.6).
-//!
-//! Cedar mounts the disc (root) and compares `<staging dir>` with `<mount>/<YYYY/MM/DD>`. Here
-//! the last session's ISO 9660 + Rock Ridge tree is read with READ(10) through
-//! [`crate::disc_reader::open_last_session`]: no mount, no root, and no stale page cache.
-//! The rules are Cedar's: regular files only, keyed by the path below the daily dir;
-//! directories are not entries (empty ones are ignored) and symbolic links are left out;
-//! the SHA-1 of each file is compared. Unlike Cedar, which stops at the first difference,
-//! every file that differs is named.
+//! Comparing a tree on a disc with a tree on the local filesystem, by the rules of Cedar
+//! Backup's consistency check: regular files only, keyed by the path below the compared
+//! directory; directories are not entries (empty ones are ignored) and symbolic links are
+//! left out; the SHA-1 of each file is compared, and every file that differs is named.
+//! The disc side is read through the drive ([`crate::disc::session`]): no mount, no root,
+//! and no stale page cache.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -17,9 +13,8 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use sha1::{Digest, Sha1};
 
-use super::DailyDir;
-
-type Digests = BTreeMap<PathBuf, [u8; 20]>;
+/// SHA-1 of each regular file, keyed by its path below the compared directory.
+pub type Digests = BTreeMap<PathBuf, [u8; 20]>;
 
 /// How a staging dir and its copy on the disc differ.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -35,7 +30,8 @@ pub struct Mismatch {
 }
 
 impl Mismatch {
-    fn is_empty(&self) -> bool {
+    /// Whether nothing differs.
+    pub fn is_empty(&self) -> bool {
         self.missing_on_disc.is_empty() && self.only_on_disc.is_empty() && self.differ.is_empty()
     }
 }
@@ -64,20 +60,6 @@ impl fmt::Display for Mismatch {
         write!(f, "/{}: {}", self.suffix, parts.join("; "))
     }
 }
-
-/// The check failed: the files named differ.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CheckFailed(pub Vec<Mismatch>);
-
-impl fmt::Display for CheckFailed {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("consistency check failed: the disc does not match the staging directories: ")?;
-        let v: Vec<String> = self.0.iter().map(ToString::to_string).collect();
-        f.write_str(&v.join(" | "))
-    }
-}
-
-impl std::error::Error for CheckFailed {}
 
 fn sha1_of(mut r: impl Read) -> std::io::Result<[u8; 20]> {
     let mut h = Sha1::new();
@@ -185,44 +167,75 @@ pub fn compare(suffix: &str, local: &Digests, disc: &Digests) -> Mismatch {
     m
 }
 
-/// Runs the check for the dirs just written to `device`.
+/// Checks that the sources (DEST=SRC graft points or PATHs, as given to `burn --tree`) are in
+/// the last session of `device` with identical contents: the SHA-1 of every regular file,
+/// read through the drive. Files on the disc that the sources do not have (earlier days,
+/// other grafts) are logged but are not a failure. Returns how many files were compared.
 ///
 /// # Errors
-/// [`CheckFailed`] naming every file that differs; read errors.
-pub fn check(device: &str, dirs: &[DailyDir]) -> anyhow::Result<()> {
-    log::info!("consistency check: reading the last session of {device}");
-    let mut image = crate::disc_reader::open_last_session(device)
-        .with_context(|| format!("{device}: reading the last session for the consistency check"))?;
-    let mut failures = Vec::new();
-    for d in dirs {
-        let local = local_digests(&d.path)?;
-        let disc = image_digests(&mut image, &d.suffix)?;
-        let m = match disc {
-            Some(disc) => compare(&d.suffix, &local, &disc),
-            None => Mismatch {
-                suffix: d.suffix.clone(),
-                missing_on_disc: local.keys().cloned().collect(),
-                ..Mismatch::default()
-            },
-        };
-        if m.is_empty() {
-            log::info!(
-                "consistency check: /{} matches {} ({} files)",
-                d.suffix,
-                d.path.display(),
-                local.len()
-            );
+/// Files missing on the disc or differing (each named); read errors.
+pub fn verify_sources(device: &str, tree: &[std::ffi::OsString]) -> anyhow::Result<usize> {
+    let mut image = crate::disc::session::open_last_session(device)
+        .with_context(|| format!("{device}: reading the last session"))?;
+    let mut bad = Vec::new();
+    let mut files = 0usize;
+    for spec in tree {
+        let g = iso9660::GraftPoint::parse(spec)
+            .with_context(|| format!("--tree '{}'", spec.to_string_lossy()))?;
+        let dest = g.dest.to_string_lossy().trim_matches('/').to_string();
+        let meta =
+            std::fs::metadata(&g.source).with_context(|| format!("{}", g.source.display()))?;
+        let (dir, local) = if meta.is_dir() {
+            (dest.clone(), local_digests(&g.source)?)
         } else {
-            log::error!("consistency check: {m}");
-            failures.push(m);
+            // A file goes to DEST itself, or DEST/NAME when DEST names a directory
+            // (ends in '/', or is the root).
+            let name = g.source.file_name().map(PathBuf::from).unwrap_or_default();
+            let on_disc = if g.dest.to_string_lossy().ends_with('/') || dest.is_empty() {
+                PathBuf::from(&dest).join(&name)
+            } else {
+                PathBuf::from(&dest)
+            };
+            let parent = on_disc
+                .parent()
+                .map(|p| p.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let leaf = on_disc.file_name().map(PathBuf::from).unwrap_or_default();
+            let mut one = std::collections::BTreeMap::new();
+            one.insert(leaf, file_digest(&g.source)?);
+            (parent, one)
+        };
+        let lookup = if dir.is_empty() {
+            "/".to_string()
+        } else {
+            dir.clone()
+        };
+        files += local.len();
+        let m = match image_digests(&mut image, &lookup)? {
+            Some(disc) => {
+                let mut m = compare(&dir, &local, &disc);
+                for extra in std::mem::take(&mut m.only_on_disc) {
+                    log::info!(
+                        "{device}: /{dir}/{} is on the disc but not in the sources",
+                        extra.display()
+                    );
+                }
+                m
+            }
+            None => {
+                let mut m = compare(&dir, &local, &Default::default());
+                m.only_on_disc.clear();
+                m
+            }
+        };
+        if !(m.missing_on_disc.is_empty() && m.differ.is_empty()) {
+            bad.push(m.to_string());
         }
     }
-    if failures.is_empty() {
-        log::info!("consistency check succeeded");
-        Ok(())
-    } else {
-        Err(CheckFailed(failures).into())
+    if !bad.is_empty() {
+        anyhow::bail!("{device}: verify failed: {}", bad.join(" | "));
     }
+    Ok(files)
 }
 
 #[cfg(test)]

@@ -21,7 +21,7 @@ use super::{
     chown_to_backup, split_command, write_indicator, ActionContext, DailyDir, COLLECT_INDICATOR,
     STAGE_INDICATOR,
 };
-use crate::config::{IgnoreFailures, Peer, PeerKind};
+use crate::cedar::config::{IgnoreFailures, Peer, PeerKind};
 
 /// Whether a peer's failure is only noted (`ignore_failures`).
 pub fn ignoring(ctx: &ActionContext<'_>, p: &Peer) -> bool {

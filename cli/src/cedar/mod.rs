@@ -1,6 +1,10 @@
 //! Running Cedar Backup actions: `spindle [switches] ACTION…` with cback3's exit codes
 //! (0 success, 2 usage, 3 logging, 4 configuration, 5 interrupted, 6 action failed).
 
+pub mod action;
+pub mod args;
+pub mod config;
+
 use std::fs::OpenOptions;
 use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
@@ -10,9 +14,9 @@ use std::process::Command;
 use anyhow::{bail, Context};
 use log::LevelFilter;
 
-use crate::action::{self, ActionContext};
-use crate::args::{ActionName, CedarArgs, ConfigCheckArgs};
-use crate::config::{Config, Hook};
+use crate::cedar::action::ActionContext;
+use crate::cedar::args::{ActionName, CedarArgs, ConfigCheckArgs};
+use crate::cedar::config::{Config, Hook};
 use crate::exit::spindle as code;
 
 const DEFAULT_LOGFILE: &str = "/var/log/cback3.log";
@@ -169,7 +173,7 @@ fn validate(ctx: &ActionContext<'_>) -> anyhow::Result<()> {
         }
     }
     for p in ctx.config.staging_peers() {
-        if p.kind == crate::config::PeerKind::Local && !p.collect_dir.is_dir() {
+        if p.kind == crate::cedar::config::PeerKind::Local && !p.collect_dir.is_dir() {
             problems.push(format!(
                 "peer [{}]: collect_dir {} does not exist",
                 p.name,

@@ -6,7 +6,7 @@
 //! `/YYYY/MM/DD` with Rock Ridge and the label `CEDAR BACKUP DD-MON-YYYY`, refresh the media,
 //! compare the disc with the dir (check_data), and only then write `cback.store`.
 //!
-//! The image is planned exactly before anything is written ([`crate::disc_writer`]): its
+//! The image is planned exactly before anything is written ([`crate::disc::write`]): its
 //! sector count is the count written, so the blank decision and the capacity check use no
 //! estimate and no fudge factor, and the capacity comes from the drive.
 
@@ -16,14 +16,14 @@ use std::time::Duration;
 use anyhow::{bail, Context};
 use chrono::Days;
 use mmc::burn::{Burner, Recipe};
-use mmc::command::{DiscStatus, PreventAllowMediumRemoval, StartStopUnit};
+use mmc::command::DiscStatus;
 
 use super::{
     consistency_check, days_since_start, media_label, write_indicator, ActionContext, DailyDir,
     LABEL_PREFIX, STAGE_INDICATOR, STORE_INDICATOR,
 };
-use crate::config::{BlankMode, Store};
-use crate::disc_writer::{burn_tree, plan_tree, TreeBurn};
+use crate::cedar::config::{BlankMode, Store};
+use crate::disc::write::{burn_tree, plan_tree, TreeBurn};
 
 /// What the survey before writing found.
 #[derive(Debug, Clone)]
@@ -60,7 +60,7 @@ pub fn staging_root<'c>(ctx: &ActionContext<'c>, store: &'c Store) -> &'c Path {
 fn survey(store: &Store) -> anyhow::Result<Medium> {
     let dev = &store.target_device;
     log::info!("{dev}: looking at the medium");
-    let mut drive = crate::burn_cmd::open(dev)?;
+    let mut drive = crate::disc::open_drive(dev, "store")?;
     let b = Burner::new(&mut drive).with_context(|| format!("{dev}: surveying the medium"))?;
     let s = b.status();
     let m = Medium {
@@ -92,17 +92,12 @@ fn survey(store: &Store) -> anyhow::Result<Medium> {
 /// # Errors
 /// No medium, drive errors.
 pub fn read_label(device: &str) -> anyhow::Result<Option<String>> {
-    {
-        let mut drive = crate::burn_cmd::open(device)?;
-        let b = Burner::new(&mut drive).with_context(|| format!("{device}: reading the label"))?;
-        let s = b.status();
-        if s.disc_status == DiscStatus::Blank
-            || (s.recipe.is_overwritable() && s.iso_volume_blocks.is_none())
-        {
-            return Ok(None);
-        }
+    let target = crate::disc::Target::parse(device)?;
+    let (sessions, src) = crate::disc::session::survey(&target)?;
+    if sessions.read_start.is_none() {
+        return Ok(None);
     }
-    match crate::disc_reader::open_last_session(device) {
+    match crate::disc::session::open_current(&sessions, src) {
         Ok(image) => {
             let label = image.volume_id().trim_end().to_owned();
             Ok(if label.is_empty() { None } else { Some(label) })
@@ -240,6 +235,7 @@ fn request(
         speed_kbps: store
             .drive_speed
             .map(|n| (f64::from(n) * one_x).round() as u32),
+        joliet: true,
     })
 }
 
@@ -308,25 +304,15 @@ fn decide_new_disc(
 /// so the drive sees the new session (Cedar's refreshMedia; quirk Q5 kept: the unlock and
 /// the refresh delay also apply with no_eject).
 fn refresh_media(store: &Store) -> anyhow::Result<()> {
-    let dev = &store.target_device;
-    let mut d = crate::burn_cmd::open(dev)?;
-    if !store.no_eject {
-        log::info!("{dev}: refreshing the media (tray out and in)");
-        d.run(&PreventAllowMediumRemoval::allow())
-            .with_context(|| format!("{dev}: unlocking the tray"))?;
-        d.run(&StartStopUnit::eject())
-            .with_context(|| format!("{dev}: opening the tray"))?;
-        if let Some(s) = store.eject_delay {
-            std::thread::sleep(Duration::from_secs(u64::from(s)));
-        }
-        d.run(&StartStopUnit::load())
-            .with_context(|| format!("{dev}: closing the tray"))?;
-    }
-    d.run(&PreventAllowMediumRemoval::allow())
-        .with_context(|| format!("{dev}: unlocking the tray"))?;
-    if let Some(s) = store.refresh_media_delay {
-        std::thread::sleep(Duration::from_secs(u64::from(s)));
-    }
+    // The same code as `spindle refresh` and `spindle eject`: every unlock clears the
+    // persistent prevent too, so a drive left locked by `spindle lock --persistent` does not
+    // stop the tray cycle after the disc was written.
+    let policy = crate::disc::tray::TrayPolicy {
+        no_eject: store.no_eject,
+        eject_delay: Duration::from_secs(store.eject_delay.map_or(0, u64::from)),
+        refresh_delay: Duration::from_secs(store.refresh_media_delay.map_or(0, u64::from)),
+    };
+    crate::disc::tray::refresh(&store.target_device, &policy)?;
     Ok(())
 }
 
@@ -434,7 +420,7 @@ pub fn rebuild(ctx: &ActionContext<'_>) -> anyhow::Result<()> {
         bail!(
             "rebuild: no staged directories under {} since the last {} ({} days back)",
             root.display(),
-            crate::config::weekday_name(ctx.options().starting_day),
+            crate::cedar::config::weekday_name(ctx.options().starting_day),
             days
         );
     }
@@ -480,6 +466,7 @@ pub fn initialize(ctx: &ActionContext<'_>) -> anyhow::Result<()> {
         finalize: false,
         ownership: iso9660::Ownership::Rationalized,
         speed_kbps: None,
+        joliet: true,
     };
     log::info!(
         "{}: initializing with label [{}]",

@@ -11,7 +11,7 @@ use std::process::Command;
 
 use super::stage::{sanitize_env, shell_quote};
 use super::{split_command, ActionContext};
-use crate::config::PeerKind;
+use crate::cedar::config::PeerKind;
 
 /// Runs `action` on every managed peer of `<peers>` that lists it. Failures are logged and
 /// do not stop the run, as in Cedar.

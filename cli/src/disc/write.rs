@@ -7,7 +7,7 @@
 //!   tree, label, new disc or append, finalize, ownership, speed).
 //! - [`plan_tree`]`(&TreeBurn) -> anyhow::Result<`[`TreePlan`]`>`: where the session goes
 //!   and its exact size, with the capacity check. Nothing is written. When appending, the
-//!   previous session's tree is imported from the medium ([`crate::disc_reader`], READ(10)
+//!   previous session's tree is imported from the medium ([`crate::disc::sectors`], READ(10)
 //!   through the drive) and the image is planned for [`mmc::burn::Burner::next_session_start`],
 //!   so the sector count is the one [`burn_tree`] writes (no estimate, no fudge factor).
 //! - [`burn_tree`]`(&TreeBurn, &mut dyn BurnProgress) -> anyhow::Result<`[`BurnedTree`]`>`:
@@ -16,13 +16,22 @@
 //!   reading end is the source of [`mmc::burn::Burner::burn`]. If a source file changes
 //!   while it is read, the burn stops with the file named and the state the disc is left in.
 //!
-//! Targets: a drive (`/dev/srN`, `/dev/sgN`, `mock:DIR`), or an image file — a regular file,
-//! or a path outside `/dev` that does not exist yet. Image files are appended to by the
-//! growisofs method, in the burner's order: the session's data is written after the old
-//! volume and flushed, and only then are the volume descriptors at LBA 16 replaced.
+//! Targets ([`crate::disc::target::Target`]): a drive (`/dev/srN`, `/dev/sgN`, `mock:DIR`),
+//! or an image file. This is the one place sessions are appended to image files: an image
+//! file is an overwritable medium, written as libisoburn writes one. Its first session goes
+//! to LBA 32 and LBA 0..31 holds the superblock; a later session goes after the volume,
+//! rounded up to 32 blocks; its data is written and flushed, and only then are the volume
+//! descriptors at LBA 16 replaced by the new session's, with the volume size patched to the
+//! new end. A write cut off before that last step leaves the previous session as the one
+//! readers see. The same layout is used on overwritable media (DVD+RW, DVD-RW restricted
+//! overwrite, BD-RE), where [`crate::disc::session`] reads it back.
+//!
+//! The capacity of an image file is the space its file system has left, or
+//! `SPINDLE_IMAGE_CAPACITY` (sectors with an `s` suffix, or bytes with `k`/`m`/`g`) when set:
+//! an image meant for a DVD can be held to a DVD's size.
 //!
 //! ```no_run
-//! use cli::disc_writer::{burn_tree, TreeBurn};
+//! use cli::disc::write::{burn_tree, TreeBurn};
 //! let req = TreeBurn {
 //!     device: "/dev/sr0".into(),
 //!     grafts: vec![iso9660::GraftPoint::parse("2026/11/22=/var/backup/stage".as_ref())?],
@@ -32,6 +41,7 @@
 //!     finalize: false,
 //!     ownership: iso9660::Ownership::Exact,
 //!     speed_kbps: None,
+//!     joliet: true,
 //! };
 //! let done = burn_tree(&req, &mut ())?;
 //! println!("{} sectors at LBA {}", done.plan.image_sectors, done.plan.start_lba);
@@ -43,13 +53,18 @@ use std::fmt;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::os::unix::fs::FileExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use iso9660::{GraftPoint, Image, ImageBuilder, Layout, Lba, Options, Ownership, WriteSummary};
 use mmc::burn::{iso, BurnOptions, BurnPlan, BurnProgress, BurnReport, Burner, MediaCapacity};
 
-use crate::disc_reader::{AnyDrive, DiscSectors};
+use crate::disc::sectors::{AnyDrive, DiscSectors};
+use crate::disc::session::{self, OVERWRITABLE_FIRST_SESSION};
+use crate::disc::target::Target;
+
+/// Name of the environment variable that caps an image file's capacity.
+pub const IMAGE_CAPACITY_ENV: &str = "SPINDLE_IMAGE_CAPACITY";
 
 /// Bytes per sector.
 const BLOCK: u64 = 2048;
@@ -77,6 +92,8 @@ pub struct TreeBurn {
     pub ownership: Ownership,
     /// Write speed in kB/s.
     pub speed_kbps: Option<u32>,
+    /// Write a Joliet tree too.
+    pub joliet: bool,
 }
 
 /// A planned tree burn: what `--dry-run` prints.
@@ -159,35 +176,63 @@ pub struct BurnedTree {
 }
 
 /// Where a tree goes.
-enum Target {
+enum Dest {
     /// The open drive and the survey the plan was made from.
     Drive(Box<AnyDrive>, Box<mmc::burn::MediumStatus>),
-    File,
+    File(PathBuf),
 }
 
 /// A planned image, the target, and the plan's facts.
 struct Prepared {
     layout: Layout,
-    target: Target,
+    target: Dest,
     plan: TreePlan,
 }
 
-/// True when `device` is an image file target: an existing regular file, or a path outside
-/// `/dev` that does not exist yet.
-pub fn is_file_target(device: &str) -> bool {
-    if device.starts_with("mock:") {
-        return false;
+/// Parses a capacity: `N` or `Ns` sectors, `Nk`, `Nm`, `Ng` bytes (binary multiples).
+///
+/// # Errors
+/// Not a number with one of those suffixes.
+pub fn parse_capacity(s: &str) -> anyhow::Result<u64> {
+    let s = s.trim();
+    let (num, mult) = match s.char_indices().last() {
+        Some((i, 's' | 'S')) => (&s[..i], 0),
+        Some((i, 'k' | 'K')) => (&s[..i], 1024),
+        Some((i, 'm' | 'M')) => (&s[..i], 1024 * 1024),
+        Some((i, 'g' | 'G')) => (&s[..i], 1024 * 1024 * 1024),
+        _ => (s, 0),
+    };
+    let n: u64 = num
+        .parse()
+        .with_context(|| format!("capacity '{s}': want sectors (N or Ns) or bytes (Nk, Nm, Ng)"))?;
+    Ok(if mult == 0 { n } else { n * mult / BLOCK })
+}
+
+/// The sectors an image file may grow to: `SPINDLE_IMAGE_CAPACITY`, else what its file
+/// system has free plus what the file holds now.
+///
+/// # Errors
+/// A malformed `SPINDLE_IMAGE_CAPACITY`.
+pub fn image_capacity(path: &Path) -> anyhow::Result<u64> {
+    if let Ok(v) = std::env::var(IMAGE_CAPACITY_ENV) {
+        return parse_capacity(&v).with_context(|| IMAGE_CAPACITY_ENV);
     }
-    match std::fs::metadata(device) {
-        Ok(m) => m.is_file(),
-        Err(_) => !Path::new(device).starts_with("/dev"),
-    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let len = std::fs::metadata(path).map_or(0, |m| m.len());
+    Ok(nix::sys::statvfs::statvfs(&dir)
+        .ok()
+        .map_or(u64::from(u32::MAX), |s| {
+            (s.blocks_available() * s.fragment_size() + len) / BLOCK
+        }))
 }
 
 fn options(req: &TreeBurn, label: String) -> Options {
     Options {
         volume_id: label,
-        joliet: true,
+        joliet: req.joliet,
         ownership: req.ownership,
         source_date_epoch: Options::source_date_epoch_from_env(),
         capacity: None,
@@ -210,10 +255,7 @@ fn build<R: Read + io::Seek>(
             ImageBuilder::append(options(req, label.clone()), image, Lba(start))
                 .context("importing the previous session's tree")?
         }
-        None if start == 0 => ImageBuilder::new(options(req, label.clone()))?,
-        None => {
-            bail!("the session starts at LBA {start} but there is no earlier session to import")
-        }
+        None => ImageBuilder::new_at(options(req, label.clone()), Lba(start))?,
     };
     for r in &req.remove {
         if !builder.remove(r) {
@@ -248,72 +290,75 @@ fn burn_options(req: &TreeBurn) -> BurnOptions {
         new_disc: req.new_disc,
         finalize: req.finalize,
         speed_kbps: req.speed_kbps,
+        overwritable_start: OVERWRITABLE_FIRST_SESSION,
     }
 }
 
-/// Plans against a drive: survey, import, plan the image, plan the burn (a second survey,
-/// so the plan is the one the burn will follow).
-fn prepare_drive(req: &TreeBurn) -> anyhow::Result<Prepared> {
+/// Plans against a drive: survey, import the session a reader sees ([`session`]'s rule),
+/// plan the image, plan the burn (a second survey, so the plan is the one the burn will
+/// follow).
+fn prepare_drive(req: &TreeBurn, target: &Target) -> anyhow::Result<Prepared> {
     let dev = &req.device;
-    let mut drive = crate::burn_cmd::open(dev)?;
-    let (start, readable) = {
+    let mut drive = target.open_drive("burn")?;
+    let start = {
         let b = Burner::new(&mut drive).with_context(|| dev.clone())?;
-        let start = b
-            .next_session_start(req.new_disc)
-            .with_context(|| dev.clone())?;
-        let s = b.status();
-        if start.previous_session_lba.is_some() {
-            for k in &s.incomplete_sessions {
+        b.next_session_start_at(req.new_disc, OVERWRITABLE_FIRST_SESSION)
+            .with_context(|| dev.clone())?
+    };
+    let mut imported = None;
+    let ((layout, label), mut drive) = if start.previous_session_lba.is_some() {
+        let (sessions, src) = session::survey_drive(drive)?;
+        for w in sessions.warnings() {
+            log::warn!("{w}; the new session builds on it");
+        }
+        match sessions.read_start {
+            Some(prev) => {
+                let mut image = Image::open_session(src, Lba(prev)).with_context(|| {
+                    format!("{dev}: reading the previous session (ISO 9660 at LBA {prev})")
+                })?;
+                let layout = build(req, Some(&mut image), start.start_lba)?;
+                imported = Some(prev);
+                let drive = image
+                    .into_inner()
+                    .into_drive()
+                    .context("the drive went missing")?;
+                (layout, drive)
+            }
+            None => {
                 log::warn!(
-                    "{dev}: session {k} holds an image that was cut off (an interrupted burn); the new session builds on the session before it, so files only in session {k} are not carried over"
+                    "{dev}: no earlier session holds a whole ISO 9660 volume; the new session at LBA {} holds only the new files",
+                    start.start_lba
                 );
+                let drive = src.into_drive().context("the drive went missing")?;
+                (build::<DiscSectors>(req, None, start.start_lba)?, drive)
             }
         }
-        // Everything recorded lies below the NWA on write-once media.
-        let readable = if s.recipe.is_overwritable() {
-            s.total_blocks
-        } else {
-            s.next_writable.map_or(s.total_blocks, u64::from)
-        };
-        (start, readable)
-    };
-    let ((layout, label), mut drive) = match start.previous_session_lba {
-        Some(prev) => {
-            let sectors = DiscSectors::new(drive, readable);
-            let mut image = Image::open_session(sectors, Lba(prev)).with_context(|| {
-                format!("{dev}: reading the previous session (ISO 9660 at LBA {prev})")
-            })?;
-            let layout = build(req, Some(&mut image), start.start_lba)?;
-            let drive = image
-                .into_inner()
-                .into_drive()
-                .context("the drive went missing")?;
-            (layout, drive)
-        }
-        None => (build::<DiscSectors>(req, None, start.start_lba)?, drive),
+    } else {
+        (build::<DiscSectors>(req, None, start.start_lba)?, drive)
     };
     let burner = Burner::new(&mut drive).with_context(|| dev.clone())?;
     let status = burner.status().clone();
-    let capacity = burner.capacity(req.new_disc);
     let medium = burner.status().profile.name().to_owned();
-    let (fits, write_blocks, burn_plan) = match burner.plan(layout.size_bytes(), &burn_options(req))
-    {
-        Ok(p) => {
-            if p.session != start {
-                bail!("{dev}: the medium changed while the image was planned");
+    let (fits, write_blocks, burn_plan, capacity) =
+        match burner.plan(layout.size_bytes(), &burn_options(req)) {
+            Ok(p) => {
+                if p.session != start {
+                    bail!("{dev}: the medium changed while the image was planned");
+                }
+                (true, u64::from(p.write_blocks), Some(p.clone()), p.capacity)
             }
-            (true, u64::from(p.write_blocks), Some(p))
-        }
-        Err(mmc::Error::InsufficientCapacity { needed, .. }) => (false, needed, None),
-        Err(e) => return Err(anyhow::Error::new(e).context(dev.clone())),
-    };
+            Err(mmc::Error::InsufficientCapacity { needed, .. }) => {
+                (false, needed, None, burner.capacity(req.new_disc))
+            }
+            Err(e) => return Err(anyhow::Error::new(e).context(dev.clone())),
+        };
     let plan = TreePlan {
         device: dev.clone(),
         medium,
         image_sectors: layout.sectors(),
         start_lba: start.start_lba,
         method: method_name(start.method).to_owned(),
-        previous_session_lba: start.previous_session_lba,
+        previous_session_lba: imported,
         capacity,
         fits,
         write_blocks,
@@ -323,40 +368,51 @@ fn prepare_drive(req: &TreeBurn) -> anyhow::Result<Prepared> {
     };
     Ok(Prepared {
         layout,
-        target: Target::Drive(Box::new(drive), Box::new(status)),
+        target: Dest::Drive(Box::new(drive), Box::new(status)),
         plan,
     })
 }
 
-/// Plans against an image file: a new image at 0, or the growisofs method after the volume
-/// found at LBA 16.
-fn prepare_file(req: &TreeBurn) -> anyhow::Result<Prepared> {
+/// Plans against an image file (see the [module documentation](self)): a new image after
+/// the 32-block head, or a session after the volume the superblock describes.
+fn prepare_file(req: &TreeBurn, path: &Path) -> anyhow::Result<Prepared> {
     let dev = &req.device;
-    let previous = if req.new_disc || !Path::new(dev).exists() {
+    let len = match std::fs::metadata(path) {
+        Ok(m) if m.is_file() => m.len(),
+        Ok(_) => bail!("{dev}: not a regular file"),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => 0,
+        Err(e) => return Err(e).with_context(|| dev.clone()),
+    };
+    let previous = if req.new_disc || len == 0 {
         None
     } else {
-        match crate::disc_reader::open_file_session(Path::new(dev), 0) {
-            Ok(image) => Some(image),
-            Err(e) => {
-                // An empty or non-ISO file is written over only on request.
-                if std::fs::metadata(dev).map(|m| m.len()).unwrap_or(0) == 0 {
-                    None
-                } else {
-                    return Err(e.context("appending needs an ISO 9660 image (or use --new-disc)"));
-                }
-            }
+        let (sessions, src) = session::survey_file(path)?;
+        for w in sessions.warnings() {
+            log::warn!("{w}");
         }
+        if sessions.read_start.is_none() {
+            bail!("{dev}: not an ISO 9660 image; appending needs one (or use --new-disc to write over it)");
+        }
+        let image =
+            Image::open(src).with_context(|| format!("{dev}: reading the volume at LBA 16"))?;
+        Some(image)
     };
     let ((layout, label), start, prev) = match previous {
         Some(mut image) => {
-            let start = iso::next_session_start(image.volume_space_size());
+            let start = u32::try_from(session::next_session_start(image.volume_end()))
+                .context("the image file is larger than 2^32 sectors")?;
             (build(req, Some(&mut image), start)?, start, Some(0))
         }
-        None => (build::<DiscSectors>(req, None, 0)?, 0, None),
+        None => (
+            build::<DiscSectors>(req, None, OVERWRITABLE_FIRST_SESSION)?,
+            OVERWRITABLE_FIRST_SESSION,
+            None,
+        ),
     };
+    let total = image_capacity(path)?;
     let capacity = MediaCapacity {
         used_blocks: u64::from(start),
-        available_blocks: u64::from(u32::MAX) - u64::from(start),
+        available_blocks: total.saturating_sub(u64::from(start)),
     };
     let sectors = layout.sectors();
     let plan = TreePlan {
@@ -375,16 +431,16 @@ fn prepare_file(req: &TreeBurn) -> anyhow::Result<Prepared> {
     };
     Ok(Prepared {
         layout,
-        target: Target::File,
+        target: Dest::File(path.to_path_buf()),
         plan,
     })
 }
 
 fn prepare(req: &TreeBurn) -> anyhow::Result<Prepared> {
-    if is_file_target(&req.device) {
-        prepare_file(req)
-    } else {
-        prepare_drive(req)
+    let target = Target::parse(&req.device)?;
+    match &target {
+        Target::Image(p) => prepare_file(req, p),
+        Target::Drive(_) => prepare_drive(req, &target),
     }
 }
 
@@ -395,7 +451,30 @@ fn prepare(req: &TreeBurn) -> anyhow::Result<Prepared> {
 /// unreadable previous session, bad sources. A tree that does not fit is not an error here:
 /// see [`TreePlan::fits`].
 pub fn plan_tree(req: &TreeBurn) -> anyhow::Result<TreePlan> {
-    Ok(prepare(req)?.plan)
+    Ok(prepare(req).map_err(|e| advise(e, &req.device))?.plan)
+}
+
+/// Adds what to do next when a write-once medium's last session was left open: the library
+/// says the session is open; the command that closes it is the application's.
+pub fn advise(e: anyhow::Error, device: &str) -> anyhow::Error {
+    use mmc::burn::DiscLeft;
+    let open = e.chain().any(|c| match c.downcast_ref::<mmc::Error>() {
+        Some(mmc::Error::Burn { left, .. }) => {
+            matches!(
+                left,
+                DiscLeft::SessionOpen | DiscLeft::TrackClosedSessionOpen
+            )
+        }
+        Some(mmc::Error::NotWritable { reason, .. }) => reason.contains("last session is open"),
+        _ => false,
+    });
+    if open {
+        e.context(format!(
+            "`spindle close {device}` closes the open session so that sessions can be added again"
+        ))
+    } else {
+        e
+    }
 }
 
 /// Burns a tree: plans as [`plan_tree`], then streams the image into the burner (or the
@@ -410,7 +489,7 @@ pub fn burn_tree(req: &TreeBurn, progress: &mut dyn BurnProgress) -> anyhow::Res
         layout,
         target,
         plan,
-    } = prepare(req)?;
+    } = prepare(req).map_err(|e| advise(e, &req.device))?;
     if !plan.fits {
         bail!(
             "{}: the tree needs {} blocks but the medium has {} available; nothing was written",
@@ -420,10 +499,11 @@ pub fn burn_tree(req: &TreeBurn, progress: &mut dyn BurnProgress) -> anyhow::Res
         );
     }
     match target {
-        Target::Drive(mut drive, status) => {
+        Dest::Drive(mut drive, status) => {
             burn_to_drive(req, plan, &layout, &mut drive, *status, progress)
+                .map_err(|e| advise(e, &req.device))
         }
-        Target::File => burn_to_file(req, plan, &layout, progress),
+        Dest::File(path) => burn_to_file(&path, plan, &layout, progress),
     }
 }
 
@@ -488,45 +568,19 @@ fn burn_to_drive(
 }
 
 fn burn_to_file(
-    req: &TreeBurn,
+    path: &Path,
     plan: TreePlan,
     layout: &Layout,
     progress: &mut dyn BurnProgress,
 ) -> anyhow::Result<BurnedTree> {
-    let dev = &req.device;
-    let start = u64::from(plan.start_lba) * BLOCK;
-    let file = if plan.previous_session_lba.is_some() {
-        let f = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open(dev)
-            .with_context(|| dev.clone())?;
-        // Whatever lies after the old volume is not part of it; the sparse writer skips
-        // zero sectors, so stale bytes there must go.
-        f.set_len(start).with_context(|| dev.clone())?;
-        f
-    } else {
-        File::create(dev).with_context(|| dev.clone())?
-    };
-    progress.phase(mmc::burn::Phase::Writing);
-    let total = layout.size_bytes();
-    let mut w = Counting {
-        inner: iso9660::SparseFileWriter::at(file, start).with_context(|| dev.clone())?,
-        done: 0,
-        total,
-        progress,
-    };
-    let summary = layout
-        .write_to(&mut w)
-        .with_context(|| format!("writing {dev}"))?;
-    let file = w.inner.finish().with_context(|| dev.clone())?;
-    w.progress.phase(mmc::burn::Phase::Flushing);
-    file.sync_data().with_context(|| dev.clone())?;
-    if plan.previous_session_lba.is_some() {
-        w.progress.phase(mmc::burn::Phase::Linking);
-        link_descriptors(&file, plan.start_lba, layout.sectors())
-            .with_context(|| format!("{dev}: replacing the volume descriptors at LBA 16"))?;
+    let dev = path.display().to_string();
+    let existed = path.exists();
+    let r = write_image_file(path, &plan, layout, progress);
+    if r.is_err() && !existed {
+        // A file this burn created holds nothing usable: do not leave it behind.
+        let _ = std::fs::remove_file(path);
     }
+    let summary = r.with_context(|| format!("writing {dev}"))?;
     let image_blocks = layout.sectors();
     Ok(BurnedTree {
         report: BurnReport {
@@ -539,14 +593,58 @@ fn burn_to_file(
     })
 }
 
+/// Writes the session to the image file: its sectors from the plan's start, a flush, then
+/// the link (the superblock at LBA 16) and another flush.
+fn write_image_file(
+    path: &Path,
+    plan: &TreePlan,
+    layout: &Layout,
+    progress: &mut dyn BurnProgress,
+) -> anyhow::Result<WriteSummary> {
+    let start = u64::from(plan.start_lba) * BLOCK;
+    let file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)?;
+    // Appending: whatever lies after the old volume is not part of it, and the sparse writer
+    // skips zero sectors, so stale bytes there must go. A new disc: nothing is kept.
+    file.set_len(if plan.previous_session_lba.is_some() {
+        start
+    } else {
+        0
+    })?;
+    progress.phase(mmc::burn::Phase::Writing);
+    let total = layout.size_bytes();
+    let mut w = Counting {
+        inner: iso9660::SparseFileWriter::at(file, start)?,
+        done: 0,
+        total,
+        progress,
+    };
+    let summary = layout.write_to(&mut w)?;
+    let file = w.inner.finish()?;
+    w.progress.phase(mmc::burn::Phase::Flushing);
+    file.sync_data()?;
+    if plan.start_lba > 0 {
+        w.progress.phase(mmc::burn::Phase::Linking);
+        link_descriptors(&file, plan.start_lba, layout.sectors())
+            .context("replacing the volume descriptors at LBA 16")?;
+    }
+    Ok(summary)
+}
+
 /// The growisofs method's last step on an image file: copy the new session's descriptor
-/// set to LBA 16, its volume space size patched to cover the whole file.
+/// set to LBA 16, its volume space size patched to the new absolute end, in one write, then
+/// flush.
 fn link_descriptors(file: &File, start: u32, sectors: u32) -> io::Result<()> {
-    let mut set = vec![0u8; (iso::DESCRIPTOR_MAX as u64 * BLOCK) as usize];
-    file.read_exact_at(
-        &mut set,
-        (u64::from(start) + u64::from(iso::DESCRIPTOR_START)) * BLOCK,
-    )?;
+    let at = (u64::from(start) + u64::from(iso::DESCRIPTOR_START)) * BLOCK;
+    let len = file.metadata()?.len();
+    // A short session (a few files) may end before 16 descriptor blocks would.
+    let want = (u64::from(iso::DESCRIPTOR_MAX) * BLOCK).min(len.saturating_sub(at));
+    let mut set = vec![0u8; usize::try_from(want).unwrap_or(0)];
+    file.read_exact_at(&mut set, at)?;
     let n = iso::descriptor_set_len(&set)
         .ok_or_else(|| io::Error::other("the new session has no volume descriptor set"))?;
     set.truncate((u64::from(n) * BLOCK) as usize);

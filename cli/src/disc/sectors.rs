@@ -9,37 +9,23 @@
 //!   blocks after a track are unreadable on real drives) is retried as one block. Read
 //!   errors are `io::Error`s whose message names the LBA and the decoded sense. An image
 //!   file is read with plain `pread`.
-//!   - [`DiscSectors::open`]`(device)`: a drive (`/dev/srN`, `/dev/sgN`, `mock:DIR`) or an
-//!     image file, bounded by its readable capacity.
 //!   - [`DiscSectors::new`]`(drive, blocks)` / [`DiscSectors::file`]`(file)`: from parts;
 //!     [`DiscSectors::into_drive`] gives the drive back (to burn after importing a tree).
-//! - [`open_last_session`]`(device) -> anyhow::Result<iso9660::Image<DiscSectors>>`: the ISO
-//!   9660 volume of the last complete session: its start on write-once media, LBA 0 on
-//!   overwritable and ROM media (the growisofs method keeps the merged tree's descriptors
-//!   at LBA 16) and on image files.
 //!
-//! ```no_run
-//! let mut image = cli::disc_reader::open_last_session("/dev/sr0")?;
-//! image.walk(|e| Ok(println!("{}", e.path.display())))?;
-//! # Ok::<(), anyhow::Error>(())
-//! ```
+//! Which session a reader opens is [`crate::disc::session`]'s decision.
 
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::os::unix::fs::FileExt;
-use std::path::Path;
 
-use anyhow::Context;
-use mmc::command::{Read10, ReadCapacity};
-use mmc::Drive;
+use mmc::command::Read10;
+
+pub use crate::disc::target::AnyDrive;
 
 /// Bytes per sector.
 pub const BLOCK: u64 = 2048;
 /// Sectors fetched per READ(10) when the caller reads less (64 KiB).
 pub const READ_AHEAD_BLOCKS: u32 = 32;
-
-/// The drive type every CLI command uses.
-pub type AnyDrive = Drive<Box<dyn hal::Transport>>;
 
 enum Backend {
     Drive(Box<AnyDrive>),
@@ -71,54 +57,6 @@ impl std::fmt::Debug for DiscSectors {
     }
 }
 
-/// True when `device` names a regular file (an image file target) rather than a drive.
-pub fn is_image_file(device: &str) -> bool {
-    !device.starts_with("mock:") && std::fs::metadata(device).is_ok_and(|m| m.is_file())
-}
-
-/// What the probe says about where the last complete session starts and how far the
-/// medium is readable.
-struct Survey {
-    last_session: u32,
-    blocks: u64,
-}
-
-fn survey(drive: &mut AnyDrive) -> anyhow::Result<Survey> {
-    let report = drive.probe()?;
-    let Some(m) = report.medium else {
-        anyhow::bail!("no medium in the drive");
-    };
-    let overwritable = m.formatted.is_some();
-    let last_session = if overwritable {
-        0
-    } else {
-        m.last_session_start_lba.unwrap_or(0)
-    };
-    let mut blocks = if overwritable {
-        m.capacity.total_blocks
-    } else {
-        m.capacity.used_blocks
-    };
-    if blocks == 0 {
-        // ROM media without track information: READ CAPACITY is all there is.
-        blocks = drive.run(&ReadCapacity).map(|c| c.blocks()).unwrap_or(0);
-    }
-    Ok(Survey {
-        last_session,
-        blocks,
-    })
-}
-
-/// The first block of the last complete session of the medium in `drive`: 0 on
-/// overwritable media (the growisofs method keeps the merged tree at LBA 16) and on media
-/// without sessions.
-///
-/// # Errors
-/// No medium; drive errors.
-pub fn last_session_start(drive: &mut AnyDrive) -> anyhow::Result<u32> {
-    Ok(survey(drive)?.last_session)
-}
-
 impl DiscSectors {
     /// Sectors `0..blocks` of the medium in `drive`.
     pub fn new(drive: AnyDrive, blocks: u64) -> DiscSectors {
@@ -148,13 +86,53 @@ impl DiscSectors {
         })
     }
 
-    /// Opens `device` (a drive or an image file), bounded by its readable capacity (from
-    /// the probe; READ CAPACITY on ROM media).
+    /// The target's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Reads one sector outside the cache, for probing what is recorded where: `None` when
+    /// nothing is recorded there (a drive's BLANK CHECK or LBA out of range, past the end of
+    /// an image file), an error for any other failure.
     ///
     /// # Errors
-    /// Open failures, no medium, drive errors.
-    pub fn open(device: &str) -> anyhow::Result<DiscSectors> {
-        Ok(open_with_session(device)?.0)
+    /// Read errors other than "nothing recorded", naming the LBA and the decoded sense.
+    pub fn read_block(&mut self, lba: u32) -> io::Result<Option<Vec<u8>>> {
+        match &mut self.backend {
+            Backend::Drive(drive) => match drive.run(&Read10::new(lba, 1)) {
+                Ok(mut d) => {
+                    d.resize(BLOCK as usize, 0);
+                    Ok(Some(d))
+                }
+                Err(e) if e.is_unrecorded() => Ok(None),
+                Err(e) => Err(read_error(&self.name, u64::from(lba), e)),
+            },
+            Backend::File(f) => {
+                let mut buf = vec![0u8; BLOCK as usize];
+                let at = u64::from(lba) * BLOCK;
+                let mut got = 0;
+                while got < buf.len() {
+                    match f.read_at(&mut buf[got..], at + got as u64) {
+                        Ok(0) => break,
+                        Ok(k) => got += k,
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                        Err(e) => {
+                            return Err(io::Error::new(
+                                e.kind(),
+                                format!("{}: reading sector {lba}: {e}", self.name),
+                            ))
+                        }
+                    }
+                }
+                Ok((got > 0).then_some(buf))
+            }
+        }
+    }
+
+    /// Limits reads to the first `blocks` sectors.
+    pub fn set_blocks(&mut self, blocks: u64) {
+        self.blocks = blocks;
+        self.cache.clear();
     }
 
     /// Readable sectors.
@@ -260,48 +238,6 @@ impl Seek for DiscSectors {
         })?;
         Ok(self.pos)
     }
-}
-
-/// Opens `device` and finds the last complete session's start (0 for image files).
-fn open_with_session(device: &str) -> anyhow::Result<(DiscSectors, u32)> {
-    if is_image_file(device) {
-        let f = File::open(device).with_context(|| device.to_owned())?;
-        return Ok((
-            DiscSectors::file(f, device).with_context(|| device.to_owned())?,
-            0,
-        ));
-    }
-    let mut drive = crate::burn_cmd::open(device).with_context(|| device.to_owned())?;
-    let s = survey(&mut drive).with_context(|| device.to_owned())?;
-    log::debug!(
-        "{device}: last session at LBA {}, {} readable blocks",
-        s.last_session,
-        s.blocks
-    );
-    Ok((DiscSectors::new(drive, s.blocks), s.last_session))
-}
-
-/// Opens the ISO 9660 volume of the last complete session on `device`: a drive
-/// (`/dev/srN`, `/dev/sgN`, `mock:DIR`) or an image file.
-///
-/// # Errors
-/// Open failures, no medium, drive errors, no ISO 9660 volume at the session start.
-pub fn open_last_session(device: &str) -> anyhow::Result<iso9660::Image<DiscSectors>> {
-    let (sectors, start) = open_with_session(device)?;
-    iso9660::Image::open_session(sectors, iso9660::Lba(start))
-        .with_context(|| format!("{device}: no ISO 9660 volume in the session at LBA {start}"))
-}
-
-/// Opens the session at `start` of `path`, an image file.
-///
-/// # Errors
-/// Open failures; no ISO 9660 volume there.
-pub fn open_file_session(path: &Path, start: u32) -> anyhow::Result<iso9660::Image<DiscSectors>> {
-    let name = path.display().to_string();
-    let f = File::open(path).with_context(|| name.clone())?;
-    let s = DiscSectors::file(f, &name).with_context(|| name.clone())?;
-    iso9660::Image::open_session(s, iso9660::Lba(start))
-        .with_context(|| format!("{name}: no ISO 9660 volume in the session at LBA {start}"))
 }
 
 #[cfg(test)]

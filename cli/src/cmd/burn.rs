@@ -4,16 +4,16 @@ use std::ffi::OsString;
 use std::fs::File;
 use std::io::{BufReader, IsTerminal, Write};
 use std::path::PathBuf;
-use std::time::Duration;
 
 use anyhow::Context;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
+use crate::disc::session;
+use crate::disc::Target;
 use mmc::burn::{
     verify, BufferFill, BurnOptions, BurnProgress, Burner, Phase, Preparation, Recipe,
 };
-use mmc::Drive;
 
 /// Arguments of `spindle burn`.
 #[derive(Debug, Args)]
@@ -62,7 +62,7 @@ pub struct BurnArgs {
     pub refresh: bool,
     /// The refresh's delays and no-eject.
     #[command(flatten)]
-    pub tray: crate::tray::TrayArgs,
+    pub tray: crate::cmd::tray::TrayArgs,
 }
 
 /// Arguments of `spindle blank` and `spindle format`.
@@ -119,19 +119,6 @@ pub struct VerifyArgs {
     /// regular file, read through the drive).
     #[arg(long, value_name = "DEST=SRC", num_args = 1.., conflicts_with = "image")]
     pub tree: Vec<std::ffi::OsString>,
-}
-
-/// Opens a drive; mock drives finish Immed operations after a count of polls, not after
-/// time, so they are polled without pauses.
-pub fn open(device: &str) -> anyhow::Result<Drive<Box<dyn hal::Transport>>> {
-    let mut d = Drive::new(hal::open(device)?);
-    if device.starts_with("mock:") {
-        d.set_policy(mmc::DrivePolicy {
-            poll_interval: Duration::from_millis(1),
-            ..mmc::DrivePolicy::default()
-        });
-    }
-    Ok(d)
 }
 
 /// A progress bar on a terminal (stderr), nothing otherwise.
@@ -216,8 +203,8 @@ pub fn burn(a: &BurnArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         Some(image) => burn_image(a, image, out)?,
         None => burn_tree_cmd(a, out)?,
     }
-    if a.refresh && !a.dry_run && !crate::disc_writer::is_file_target(&a.device) {
-        crate::tray::refresh(&a.device, &a.tray.policy())?;
+    if a.refresh && !a.dry_run && !Target::parse(&a.device)?.is_image() {
+        crate::disc::tray::refresh(&a.device, &a.tray.policy())?;
     }
     Ok(())
 }
@@ -228,7 +215,8 @@ fn burn_image(a: &BurnArgs, image: &std::path::Path, out: &mut dyn Write) -> any
         .metadata()
         .with_context(|| format!("{}", image.display()))?
         .len();
-    let mut drive = open(&a.device)?;
+    check_image_whole(image, &file, len)?;
+    let mut drive = crate::disc::open_drive(&a.device, "burn")?;
     let mut burner = Burner::new(&mut drive).with_context(|| a.device.clone())?;
     let speed_kbps = a
         .speed
@@ -237,6 +225,7 @@ fn burn_image(a: &BurnArgs, image: &std::path::Path, out: &mut dyn Write) -> any
         new_disc: a.new_disc,
         finalize: a.finalize,
         speed_kbps,
+        overwritable_start: 0,
     };
     let capacity = burner.capacity(a.new_disc);
     if a.dry_run {
@@ -252,7 +241,8 @@ fn burn_image(a: &BurnArgs, image: &std::path::Path, out: &mut dyn Write) -> any
     }
     let plan = burner
         .plan(len, &opts)
-        .with_context(|| format!("{}: {}", a.device, image.display()))?;
+        .with_context(|| format!("{}: {}", a.device, image.display()))
+        .map_err(|e| crate::disc::write::advise(e, &a.device))?;
     if a.dry_run {
         write!(out, "{plan}")?;
         return Ok(());
@@ -260,7 +250,9 @@ fn burn_image(a: &BurnArgs, image: &std::path::Path, out: &mut dyn Write) -> any
     let mut bar = Bar::new();
     let report = burner.burn(&plan, BufReader::new(file), &mut bar);
     bar.finish();
-    let report = report.with_context(|| a.device.clone())?;
+    let report = report
+        .with_context(|| a.device.clone())
+        .map_err(|e| crate::disc::write::advise(e, &a.device))?;
     writeln!(
         out,
         "burned {} blocks ({} image blocks) at LBA {}{}",
@@ -289,12 +281,12 @@ fn burn_tree_cmd(a: &BurnArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let speed_kbps = match a.speed {
         None => None,
         Some(n) => {
-            let mut drive = open(&a.device)?;
+            let mut drive = crate::disc::open_drive(&a.device, "burn --speed")?;
             let burner = Burner::new(&mut drive).with_context(|| a.device.clone())?;
             Some((n * one_x_kbps(burner.status().recipe)).round() as u32)
         }
     };
-    let req = crate::disc_writer::TreeBurn {
+    let req = crate::disc::write::TreeBurn {
         device: a.device.clone(),
         grafts,
         remove: a.remove.clone(),
@@ -307,9 +299,10 @@ fn burn_tree_cmd(a: &BurnArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             iso9660::Ownership::Rationalized
         },
         speed_kbps,
+        joliet: true,
     };
     if a.dry_run {
-        let plan = crate::disc_writer::plan_tree(&req)?;
+        let plan = crate::disc::write::plan_tree(&req)?;
         write!(out, "{plan}")?;
         if !plan.fits {
             anyhow::bail!(
@@ -322,7 +315,7 @@ fn burn_tree_cmd(a: &BurnArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         return Ok(());
     }
     let mut bar = Bar::new();
-    let done = crate::disc_writer::burn_tree(&req, &mut bar);
+    let done = crate::disc::write::burn_tree(&req, &mut bar);
     bar.finish();
     let done = done?;
     writeln!(
@@ -343,7 +336,7 @@ fn burn_tree_cmd(a: &BurnArgs, out: &mut dyn Write) -> anyhow::Result<()> {
 }
 
 fn prepare(a: &PrepareArgs, what: Preparation) -> anyhow::Result<()> {
-    let mut drive = open(&a.device)?;
+    let mut drive = crate::disc::open_drive(&a.device, "blank/format")?;
     let mut burner = Burner::new(&mut drive).with_context(|| a.device.clone())?;
     let mut bar = Bar::new();
     let r = burner.prepare(what, &mut bar);
@@ -372,13 +365,16 @@ pub fn format(a: &PrepareArgs) -> anyhow::Result<()> {
 /// # Errors
 /// Overwritable media; drive errors.
 pub fn close_cmd(a: &CloseArgs, out: &mut dyn Write) -> anyhow::Result<()> {
-    let mut drive = open(&a.device)?;
+    let mut drive = crate::disc::open_drive(&a.device, "close")?;
     let mut burner = Burner::new(&mut drive).with_context(|| a.device.clone())?;
     let mut bar = Bar::new();
     let r = burner.close_open_session(a.finalize, &mut bar);
     bar.finish();
     let report = r.with_context(|| a.device.clone())?;
-    let s = burner.status();
+    let s = burner.status().clone();
+    // Which sessions a reader passes over is the disc layer's one rule.
+    let (sessions, _) = session::survey_drive(drive)?;
+    let incomplete = sessions.passed_over.clone();
     let state = format!(
         "{}, last session {}, {} session(s), next writable address {}",
         s.disc_status.as_str(),
@@ -393,7 +389,7 @@ pub fn close_cmd(a: &CloseArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             "closed_tracks": report.closed_tracks,
             "closed_session": report.closed_session,
             "finalized": report.finalized,
-            "incomplete_sessions": report.incomplete_sessions,
+            "incomplete_sessions": incomplete,
             "disc_status": s.disc_status.as_str(),
             "last_session": s.last_session.as_str(),
             "sessions": s.sessions,
@@ -419,12 +415,40 @@ pub fn close_cmd(a: &CloseArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         "closed the session"
     };
     writeln!(out, "{}: {tracks}{what}; now {state}", a.device)?;
-    for k in &report.incomplete_sessions {
+    for k in &incomplete {
         writeln!(
             out,
             "{}: session {k} holds an image that was cut off; the next burn builds on the session before it",
             a.device
         )?;
+    }
+    Ok(())
+}
+
+/// Refuses an image file shorter than the volume its own descriptor declares: burning or
+/// verifying it would put (or accept) zeros where its last files belong.
+///
+/// # Errors
+/// A truncated image, naming both sizes; read errors.
+fn check_image_whole(path: &std::path::Path, file: &File, len: u64) -> anyhow::Result<()> {
+    use std::os::unix::fs::FileExt;
+    let mut block = vec![0u8; 2048];
+    let got = file
+        .read_at(&mut block, 16 * 2048)
+        .with_context(|| format!("{}", path.display()))?;
+    if got < block.len() {
+        return Ok(());
+    }
+    if let Some(pvd) = session::primary_descriptor(&block) {
+        let declared = u64::from(pvd.volume_space_size);
+        let have = len.div_ceil(2048);
+        if declared > have {
+            anyhow::bail!(
+                "{}: the image holds {have} blocks ({len} bytes) but its volume descriptor declares {declared} blocks ({} bytes): it is truncated (an interrupted copy or download?); nothing was written",
+                path.display(),
+                declared * 2048
+            );
+        }
     }
     Ok(())
 }
@@ -442,34 +466,55 @@ pub fn verify_cmd(a: &VerifyArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         .metadata()
         .with_context(|| format!("{}", image.display()))?
         .len();
-    let mut drive = open(&a.device)?;
-    let start = match a.lba {
-        Some(l) => l,
-        None => {
-            let surveyed = Burner::new(&mut drive).map(|burner| {
-                let s = burner.status();
-                if s.recipe.is_overwritable() {
-                    0
-                } else {
-                    s.last_session_start.unwrap_or(0)
-                }
-            });
-            match surveyed {
-                Ok(start) => start,
-                // ROM media (and drives that only read): the probe's last session.
-                Err(mmc::Error::NotWritable { .. }) => {
-                    crate::disc_reader::last_session_start(&mut drive)
-                        .with_context(|| a.device.clone())?
-                }
-                Err(e) => return Err(anyhow::Error::new(e).context(a.device.clone())),
-            }
+    if len == 0 {
+        anyhow::bail!(
+            "{}: the image is empty; there is nothing to compare",
+            image.display()
+        );
+    }
+    check_image_whole(image, &file, len)?;
+    let target = Target::parse(&a.device)?;
+    let (sessions, src) = session::survey(&target)?;
+    // By default, where the last session starts: the one the last burn wrote.
+    let start = a
+        .lba
+        .unwrap_or_else(|| sessions.last_session().map_or(0, |s| s.start));
+    let r = match src.into_drive() {
+        Some(mut drive) => {
+            let mut bar = Bar::new();
+            let r = verify(&mut drive, start, BufReader::new(file), len, &mut bar);
+            bar.finish();
+            r.map_err(anyhow::Error::new)
         }
+        None => verify_file(&a.device, start, file, len),
     };
-    let mut bar = Bar::new();
-    let r = verify(&mut drive, start, BufReader::new(file), len, &mut bar);
-    bar.finish();
     r.with_context(|| format!("{}: {}", a.device, image.display()))?;
     writeln!(out, "verified {} bytes at LBA {start}: identical", len)?;
+    Ok(())
+}
+
+/// [`verify`] for an image file target: the same comparison, block by block.
+fn verify_file(target: &str, start: u32, image: File, len: u64) -> anyhow::Result<()> {
+    use std::io::Read;
+    let disc = File::open(target).with_context(|| target.to_owned())?;
+    let mut a = BufReader::new(image);
+    let mut b = BufReader::new(disc);
+    std::io::Seek::seek(&mut b, std::io::SeekFrom::Start(u64::from(start) * 2048))?;
+    let mut x = vec![0u8; 2048];
+    let mut y = vec![0u8; 2048];
+    let mut done = 0u64;
+    while done < len {
+        let n = usize::try_from((len - done).min(2048)).unwrap_or(2048);
+        a.read_exact(&mut x[..n])?;
+        let got = b.read(&mut y[..n])?;
+        if got < n || x[..n] != y[..n] {
+            anyhow::bail!(
+                "block at LBA {} differs from the image",
+                u64::from(start) + done / 2048
+            );
+        }
+        done += n as u64;
+    }
     Ok(())
 }
 
@@ -477,68 +522,7 @@ pub fn verify_cmd(a: &VerifyArgs, out: &mut dyn Write) -> anyhow::Result<()> {
 /// session with the same SHA-1. Files on the disc that the sources do not have (earlier
 /// days, other grafts) are listed but are not a failure.
 fn verify_tree(a: &VerifyArgs, out: &mut dyn Write) -> anyhow::Result<()> {
-    use crate::action::consistency_check::{compare, file_digest, image_digests, local_digests};
-    let mut image = crate::disc_reader::open_last_session(&a.device)
-        .with_context(|| format!("{}: reading the last session", a.device))?;
-    let mut bad = Vec::new();
-    let mut files = 0usize;
-    for spec in &a.tree {
-        let g = iso9660::GraftPoint::parse(spec)
-            .with_context(|| format!("--tree '{}'", spec.to_string_lossy()))?;
-        let dest = g.dest.to_string_lossy().trim_matches('/').to_string();
-        let meta =
-            std::fs::metadata(&g.source).with_context(|| format!("{}", g.source.display()))?;
-        let (dir, local) = if meta.is_dir() {
-            (dest.clone(), local_digests(&g.source)?)
-        } else {
-            // A file goes to DEST itself, or DEST/NAME when DEST names a directory
-            // (ends in '/', or is the root).
-            let name = g.source.file_name().map(PathBuf::from).unwrap_or_default();
-            let on_disc = if g.dest.to_string_lossy().ends_with('/') || dest.is_empty() {
-                PathBuf::from(&dest).join(&name)
-            } else {
-                PathBuf::from(&dest)
-            };
-            let parent = on_disc
-                .parent()
-                .map(|p| p.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            let leaf = on_disc.file_name().map(PathBuf::from).unwrap_or_default();
-            let mut one = std::collections::BTreeMap::new();
-            one.insert(leaf, file_digest(&g.source)?);
-            (parent, one)
-        };
-        let lookup = if dir.is_empty() {
-            "/".to_string()
-        } else {
-            dir.clone()
-        };
-        files += local.len();
-        let m = match image_digests(&mut image, &lookup)? {
-            Some(disc) => {
-                let mut m = compare(&dir, &local, &disc);
-                for extra in std::mem::take(&mut m.only_on_disc) {
-                    log::info!(
-                        "{}: /{dir}/{} is on the disc but not in the sources",
-                        a.device,
-                        extra.display()
-                    );
-                }
-                m
-            }
-            None => {
-                let mut m = compare(&dir, &local, &Default::default());
-                m.only_on_disc.clear();
-                m
-            }
-        };
-        if !(m.missing_on_disc.is_empty() && m.differ.is_empty()) {
-            bad.push(m.to_string());
-        }
-    }
-    if !bad.is_empty() {
-        anyhow::bail!("{}: verify failed: {}", a.device, bad.join(" | "));
-    }
+    let files = crate::disc::compare::verify_sources(&a.device, &a.tree)?;
     writeln!(
         out,
         "verified {files} files against the last session: identical"

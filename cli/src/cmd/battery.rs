@@ -8,7 +8,7 @@ use std::time::Duration;
 use hal::{DataPhase, Request, Transport};
 use serde::Serialize;
 
-use crate::human::hex;
+use crate::cmd::human::hex;
 
 /// One command of the battery.
 #[derive(Debug, Clone, Copy)]

@@ -6,8 +6,8 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Parser;
 
+use crate::cmd::human::{bytes, grouped};
 use crate::exit;
-use crate::human::{bytes, grouped};
 
 const AFTER_HELP: &str = "\
 Examples:
@@ -87,15 +87,21 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<u8> {
     let Some(device) = args.device.as_deref() else {
         return list(args.json, out);
     };
-    let transport = hal::open(device)?;
+    // A mock drive's directory is named as the disc layer names it; anything that is not a
+    // drive goes to hal as given, so its refusal keeps its exit code (not an optical drive).
+    let name = match crate::disc::Target::parse(device) {
+        Ok(crate::disc::Target::Drive(d)) => d,
+        _ => device.to_owned(),
+    };
+    let transport = hal::open(&name)?;
     if args.battery {
         let mut t = transport;
-        let results = crate::battery::run(&mut t);
+        let results = crate::cmd::battery::run(&mut t);
         if args.json {
             serde_json::to_writer_pretty(&mut *out, &results)?;
             writeln!(out)?;
         } else {
-            crate::battery::print(&results, out)?;
+            crate::cmd::battery::print(&results, out)?;
         }
         return Ok(exit::probe::OK);
     }

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use chrono::{Datelike, NaiveDate, Weekday};
 
-use crate::config::{Config, Options};
+use crate::cedar::config::{Config, Options};
 
 pub mod consistency_check;
 pub mod managed;

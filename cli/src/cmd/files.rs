@@ -18,8 +18,8 @@ use anyhow::{bail, Context};
 use clap::Args;
 use serde::{Deserialize, Serialize};
 
-use crate::discfs::view::{long_line, normalize, quote_name, safe_relative};
-use crate::discfs::{CommitOptions, Medium, NoSpace, NodeKind, Pending, Target};
+use crate::disc::files::view::{long_line, normalize, quote_name, safe_relative};
+use crate::disc::files::{CommitOptions, Medium, NoSpace, NodeKind, Pending, Target};
 
 /// `TARGET [PATH…]` for `ls` and `lsl`.
 #[derive(Debug, Args)]
@@ -147,7 +147,7 @@ fn journal_path(t: &Target) -> PathBuf {
 
 /// Loads the target and replays the journal, if any.
 fn open(spec: &str) -> anyhow::Result<Medium> {
-    let t = Target::parse(spec);
+    let t = Target::parse(spec)?;
     let mut m = Medium::load(&t).with_context(|| format!("loading {spec}"))?;
     let jp = journal_path(&t);
     if let Ok(text) = std::fs::read_to_string(&jp) {
@@ -336,7 +336,7 @@ pub fn rm(a: &RmArgs, out: &mut dyn Write) -> anyhow::Result<()> {
 /// # Errors
 /// A full disc (nothing written), stale journals, write failures.
 pub fn commit(a: &CommitArgs, out: &mut dyn Write) -> anyhow::Result<()> {
-    let t = Target::parse(&a.target);
+    let t = Target::parse(&a.target)?;
     if a.discard {
         let jp = journal_path(&t);
         match std::fs::remove_file(&jp) {
@@ -360,7 +360,7 @@ pub fn commit(a: &CommitArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             )?;
         }
         if !p.is_empty() {
-            let s = crate::discfs::plan_sectors(&m, &options(&a.flags))?;
+            let s = crate::disc::files::plan_sectors(&m, &options(&a.flags))?;
             let free = m
                 .free_blocks
                 .map_or_else(|| "unknown".to_owned(), |f| f.to_string());
@@ -396,7 +396,9 @@ pub fn get(a: &GetArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         let base = if n == b"/" {
             PathBuf::new()
         } else {
-            safe_relative(std::ffi::OsStr::from_bytes(crate::discfs::view::leaf(&n)))?
+            safe_relative(std::ffi::OsStr::from_bytes(crate::disc::files::view::leaf(
+                &n,
+            )))?
         };
         items.push((n.clone(), base.clone(), node.kind.clone()));
         if node.is_dir() {

@@ -1,5 +1,5 @@
 //! Raw command-line arguments of the Cedar Backup side of `spindle` (clap derive). The
-//! validated configuration is in [`crate::config`]; the actions in [`crate::action`].
+//! validated configuration is in [`crate::cedar::config`]; the actions in [`crate::cedar::action`].
 //!
 //! `cback3 [switches] action…` becomes `spindle [switches] action…`: the switches are
 //! cback3's, given before the first action, and every action is a subcommand that takes the

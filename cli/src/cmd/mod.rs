@@ -1,0 +1,11 @@
+//! The command front-ends: each module holds a command's arguments (clap), its progress
+//! display and its output for people and scripts, and calls [`crate::disc`] for the work.
+
+pub mod battery;
+pub mod burn;
+pub mod files;
+pub mod human;
+pub mod image;
+pub mod mock;
+pub mod probe;
+pub mod tray;

@@ -1,0 +1,174 @@
+//! What a TARGET or DEVICE argument names: the one classifier every command uses.
+//!
+//! | spelling | target |
+//! |---|---|
+//! | `mock:DIR` | the mock drive in DIR |
+//! | a directory holding a mock drive (`DIR/state.json`) | the same, so tools that need a path without a colon (duplicity's `XORRISO_ARGS`) can name a mock |
+//! | a block or character device node, or any path under `/dev/` | a drive (`/dev/srN`, `/dev/sgN`, `/dev/cdrom`) |
+//! | `stdio:PATH` (xorriso's spelling) or any other path | an ISO image file, used as an overwritable medium; it need not exist yet |
+//!
+//! A directory that holds no mock drive is refused here, with what to do, rather than
+//! later as "is a directory" or "not a regular file".
+
+use std::os::unix::fs::FileTypeExt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::bail;
+use mmc::Drive;
+
+/// The drive type every command uses.
+pub type AnyDrive = Drive<Box<dyn hal::Transport>>;
+
+/// What a target argument names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// A drive, named as `hal::open` takes it: `/dev/srN`, `/dev/sgN`, or `mock:DIR`.
+    Drive(String),
+    /// An ISO image file, used as an overwritable medium.
+    Image(PathBuf),
+}
+
+impl Target {
+    /// Classifies `spec` (see the [module documentation](self)).
+    ///
+    /// # Errors
+    /// A directory that does not hold a mock drive.
+    pub fn parse(spec: &str) -> anyhow::Result<Target> {
+        if spec.starts_with("mock:") {
+            return Ok(Target::Drive(spec.to_owned()));
+        }
+        if let Some(p) = spec.strip_prefix("stdio:") {
+            return Ok(Target::Image(PathBuf::from(p)));
+        }
+        let p = Path::new(spec);
+        match std::fs::metadata(p) {
+            Ok(m) if m.is_dir() => {
+                if p.join(hal::mock::STATE_FILE).is_file() {
+                    Ok(Target::Drive(format!("mock:{spec}")))
+                } else {
+                    bail!(
+                        "{spec}: is a directory that holds no mock drive; name a drive (/dev/srN, /dev/sgN), a mock drive (mock:DIR, made with `spindle mock new DIR --media …`) or an image file"
+                    )
+                }
+            }
+            Ok(m) if m.file_type().is_block_device() || m.file_type().is_char_device() => {
+                Ok(Target::Drive(spec.to_owned()))
+            }
+            _ if spec.starts_with("/dev/") => Ok(Target::Drive(spec.to_owned())),
+            _ => Ok(Target::Image(p.to_path_buf())),
+        }
+    }
+
+    /// The name as the user reads it and as the drive layer takes it.
+    pub fn name(&self) -> String {
+        match self {
+            Target::Image(p) => p.display().to_string(),
+            Target::Drive(d) => d.clone(),
+        }
+    }
+
+    /// Whether this is an image file.
+    pub fn is_image(&self) -> bool {
+        matches!(self, Target::Image(_))
+    }
+
+    /// Whether this is a mock drive.
+    pub fn is_mock(&self) -> bool {
+        matches!(self, Target::Drive(d) if d.starts_with("mock:"))
+    }
+
+    /// Opens the drive. `what` names the command, for the error an image file gets.
+    ///
+    /// # Errors
+    /// An image file (`what` needs a drive); open failures (no such device, permission,
+    /// not an optical drive, busy), each with its own [`hal::ErrorKind`].
+    pub fn open_drive(&self, what: &str) -> anyhow::Result<AnyDrive> {
+        match self {
+            Target::Drive(d) => open_drive_name(d),
+            Target::Image(p) => bail!(
+                "{}: is {}; {what} needs a drive (/dev/srN, /dev/sgN, mock:DIR)",
+                p.display(),
+                if p.exists() {
+                    "an image file"
+                } else {
+                    "no drive (no such file)"
+                }
+            ),
+        }
+    }
+}
+
+/// Parses `spec` and opens it as a drive: [`Target::parse`] then [`Target::open_drive`].
+///
+/// # Errors
+/// As those two.
+pub fn open_drive(spec: &str, what: &str) -> anyhow::Result<AnyDrive> {
+    Target::parse(spec)?.open_drive(what)
+}
+
+/// Opens a drive by the name `hal::open` takes. Mock drives finish Immed operations after a
+/// count of polls, not after time, so they are polled without pauses.
+fn open_drive_name(name: &str) -> anyhow::Result<AnyDrive> {
+    let mut d = Drive::new(hal::open(name)?);
+    if name.starts_with("mock:") {
+        d.set_policy(mmc::DrivePolicy {
+            poll_interval: Duration::from_millis(1),
+            ..mmc::DrivePolicy::default()
+        });
+    }
+    Ok(d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_spelling_is_classified_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let mock = dir.path().join("drive");
+        std::fs::create_dir(&mock).unwrap();
+        std::fs::write(mock.join(hal::mock::STATE_FILE), b"{}").unwrap();
+        let plain = dir.path().join("plain");
+        std::fs::create_dir(&plain).unwrap();
+        let img = dir.path().join("a.iso");
+        std::fs::write(&img, b"").unwrap();
+        let m = mock.to_str().unwrap();
+        assert_eq!(
+            Target::parse(m).unwrap(),
+            Target::Drive(format!("mock:{m}"))
+        );
+        assert_eq!(
+            Target::parse("mock:/x").unwrap(),
+            Target::Drive("mock:/x".into())
+        );
+        assert_eq!(
+            Target::parse("/dev/sr7").unwrap(),
+            Target::Drive("/dev/sr7".into())
+        );
+        assert_eq!(
+            Target::parse("/dev/null").unwrap(),
+            Target::Drive("/dev/null".into())
+        );
+        assert_eq!(
+            Target::parse(img.to_str().unwrap()).unwrap(),
+            Target::Image(img.clone())
+        );
+        assert_eq!(
+            Target::parse("stdio:/tmp/new.iso").unwrap(),
+            Target::Image("/tmp/new.iso".into())
+        );
+        assert_eq!(
+            Target::parse("relative/new.iso").unwrap(),
+            Target::Image("relative/new.iso".into())
+        );
+        let e = Target::parse(plain.to_str().unwrap()).unwrap_err();
+        assert!(e.to_string().contains("holds no mock drive"), "{e}");
+        let e = Target::parse(img.to_str().unwrap())
+            .unwrap()
+            .open_drive("close")
+            .unwrap_err();
+        assert!(e.to_string().contains("close needs a drive"), "{e}");
+    }
+}
