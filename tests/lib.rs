@@ -30,7 +30,7 @@ pub struct Medium {
     pub erasable: bool,
 }
 
-/// The write-once and sequential media, with their capacities from mmc.md §3.1.
+/// The write-once and sequential media, with their capacities from docs/mmc-notes.md §3.1.
 pub const SEQUENTIAL: &[Medium] = &[
     Medium {
         kind: MediaKind::CdR,

@@ -1,4 +1,4 @@
-//! Finds the optical drives the kernel knows, from sysfs (mmc.md §1.9).
+//! Finds the optical drives the kernel knows, from sysfs (docs/mmc-notes.md §1.9).
 //!
 //! A drive is a SCSI device of peripheral type 5. It normally has a block node `srN`
 //! (sr_mod) and a generic node `sgM` (sg); either may be missing when its driver is not
@@ -27,7 +27,7 @@ pub struct DriveNode {
 }
 
 impl DriveNode {
-    /// The node to use for SG_IO: the block node when present (mmc.md §1.8), else sg.
+    /// The node to use for SG_IO: the block node when present (docs/mmc-notes.md §1.8), else sg.
     pub fn preferred(&self) -> Option<&Path> {
         self.block.as_deref().or(self.sg.as_deref())
     }

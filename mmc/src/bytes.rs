@@ -205,7 +205,7 @@ mod tests {
 
     #[test]
     fn ascii_trims_and_masks() {
-        // INQUIRY vendor field from observed/scsi-cd-dvd-1GiB.txt, bytes 8-15.
+        // INQUIRY vendor field from docs/qemu-notes.md §3.1, bytes 8-15.
         let b = b"QEMU    QEMU CD-ROM     2.5+";
         assert_eq!(ascii(b, 0, 8), "QEMU");
         assert_eq!(ascii(b, 8, 16), "QEMU CD-ROM");

@@ -1,5 +1,5 @@
 //! The [`Drive`] facade: runs typed commands over a [`hal::Transport`] and applies the retry
-//! and polling policy of `mmc.md` §4.3.
+//! and polling policy of `docs/mmc-notes.md` §4.3.
 
 use std::fmt;
 use std::time::{Duration, Instant};
@@ -38,7 +38,7 @@ impl Clock for SystemClock {
 /// Bounds for the retry policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DrivePolicy {
-    /// Pause between TEST UNIT READY polls (`mmc.md` §4.3: 0.5-1 s).
+    /// Pause between TEST UNIT READY polls (`docs/mmc-notes.md` §4.3: 0.5-1 s).
     pub poll_interval: Duration,
     /// Repeats after BUSY / TASK SET FULL status.
     pub busy_retries: u32,
@@ -190,7 +190,7 @@ impl<T: Transport> Drive<T> {
         })
     }
 
-    /// Runs `cmd` with the retry policy of `mmc.md` §4.3:
+    /// Runs `cmd` with the retry policy of `docs/mmc-notes.md` §4.3:
     ///
     /// - transport errors are returned at once (no blind retries);
     /// - BUSY / TASK SET FULL status: bounded repeats with growing pauses;
@@ -552,7 +552,7 @@ pub(crate) mod tests {
 
     const TUR: [u8; 6] = [0; 6];
     const READ_CAP: [u8; 10] = [0x25, 0, 0, 0, 0, 0, 0, 0, 0, 0];
-    // observed/scsi-cd-dvd-1GiB.txt: READ CAPACITY reply.
+    // docs/qemu-notes.md §3.5: READ CAPACITY reply.
     const CAP: [u8; 8] = [0x00, 0x07, 0xff, 0xff, 0x00, 0x00, 0x08, 0x00];
 
     fn done(d: &Drive<FakeTransport>) {
@@ -574,7 +574,7 @@ pub(crate) mod tests {
 
     #[test]
     fn check_condition_becomes_error() {
-        // observed/scsi-cd-empty.txt: READ CAPACITY → 2/3A/00.
+        // docs/qemu-notes.md §5: READ CAPACITY → 2/3A/00.
         let (mut d, _) = drive(vec![(READ_CAP.to_vec(), Reply::Sense(sense(2, 0x3a, 0)))]);
         let e = d.run(&ReadCapacity).unwrap_err();
         assert!(e.is_no_medium());
@@ -598,7 +598,7 @@ pub(crate) mod tests {
 
     #[test]
     fn unit_attention_is_retried_once_per_condition() {
-        // observed/media-events-scsi.txt: after a change, 6/3A/00 then 6/28/00 then GOOD.
+        // docs/qemu-notes.md §7: after a change, 6/3A/00 then 6/28/00 then GOOD.
         let (mut d, _) = drive(vec![
             (READ_CAP.to_vec(), Reply::Sense(sense(6, 0x3a, 0))),
             (READ_CAP.to_vec(), Reply::Sense(sense(6, 0x28, 0))),
@@ -807,12 +807,12 @@ pub(crate) mod tests {
 
     #[test]
     fn inquiry_and_eject_refused() {
-        // observed/ide-cd-ahci-dvd-1GiB.txt INQUIRY (36 bytes into a 96-byte buffer).
+        // docs/qemu-notes.md §6 INQUIRY (36 bytes into a 96-byte buffer).
         let mut inq = b"\x05\x80\x05\x32\x1f\x00\x00\x00QEMU    QEMU DVD-ROM    2.5+".to_vec();
         inq.resize(96, 0);
         let (mut d, _) = drive(vec![
             (vec![0x12, 0, 0, 0, 0x60, 0], Reply::Data(inq)),
-            // observed/scsi-cd-cd-medium.txt: eject while locked → 5/53/02.
+            // docs/qemu-notes.md §4: eject while locked → 5/53/02.
             (
                 vec![0x1b, 0, 0, 0, 0x02, 0],
                 Reply::Sense(sense(5, 0x53, 0x02)),

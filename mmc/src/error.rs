@@ -263,7 +263,7 @@ mod tests {
 
     #[test]
     fn kind_helpers() {
-        // observed/scsi-cd-empty.txt: TEST UNIT READY sense 2/3A/00.
+        // docs/qemu-notes.md §5: TEST UNIT READY sense 2/3A/00.
         let no_medium = [
             0x70, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x0a, 0x00, 0x00, 0x00, 0x00, 0x3a, 0x00,
             0x00, 0x00, 0x00, 0x00,
@@ -275,7 +275,7 @@ mod tests {
         };
         assert!(e.is_no_medium());
         assert_eq!(e.disposition(), Some(Disposition::NoMedium));
-        // observed/media-events-scsi.txt: UNIT ATTENTION 6/28/00 after a medium change.
+        // docs/qemu-notes.md §7: UNIT ATTENTION 6/28/00 after a medium change.
         let mut ua = no_medium;
         ua[2] = 0x06;
         ua[12] = 0x28;
@@ -285,7 +285,7 @@ mod tests {
             sense: Sense::new(&ua),
         };
         assert!(e.is_unit_attention());
-        // observed/scsi-cd-dvd-1GiB.txt: READ TRACK INFORMATION 5/20/00.
+        // docs/qemu-notes.md §3.8: READ TRACK INFORMATION 5/20/00.
         let mut bad_op = no_medium;
         bad_op[2] = 0x05;
         bad_op[12] = 0x20;

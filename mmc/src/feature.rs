@@ -2,7 +2,7 @@
 //! for the features the writing code consults.
 //!
 //! # References
-//! MMC-6 §5.3 (feature definitions), table 88 (feature list); `mmc.md` §2.2.2.
+//! MMC-6 §5.3 (feature definitions), table 88 (feature list); `docs/mmc-notes.md` §2.2.2.
 
 use std::fmt;
 
@@ -437,7 +437,7 @@ mod tests {
 
     #[test]
     fn scsi_cd_feature_list() {
-        // observed/scsi-cd-dvd-1GiB.txt, GET CONFIGURATION RT=0, bytes 8-39 (after the
+        // docs/qemu-notes.md §3.3, GET CONFIGURATION RT=0, bytes 8-39 (after the
         // header): 0000h (v0, persistent, current, 8 bytes: 0010 current, 0008), 0001h (v2,
         // SCSI, DBE), 0003h (v2, 39h = tray, load, eject, lock).
         let d = [

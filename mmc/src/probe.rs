@@ -1,4 +1,4 @@
-//! [`Drive::probe`]: the drive and medium survey of `mmc.md` §3.0-3.1, as a serializable
+//! [`Drive::probe`]: the drive and medium survey of `docs/mmc-notes.md` §3.0-3.1, as a serializable
 //! [`ProbeReport`] whose JSON field names are a documented interface of the CLI.
 
 use std::error::Error as _;
@@ -232,7 +232,7 @@ fn profile_info(profile: Profile, current: bool) -> ProfileInfo {
 }
 
 /// CD, DVD+R and DVD+R DL answer READ TRACK INFORMATION for the invisible track as FFh
-/// (`mmc.md` §2.2.7).
+/// (`docs/mmc-notes.md` §2.2.7).
 fn asks_invisible_track(p: Profile) -> bool {
     matches!(
         p,
@@ -273,7 +273,7 @@ fn in_blocks(blocks: u32, block_length: u32) -> u64 {
 }
 
 impl<T: Transport> Drive<T> {
-    /// Surveys the drive and its medium (`mmc.md` §3.0): INQUIRY (refusing non-MMC
+    /// Surveys the drive and its medium (`docs/mmc-notes.md` §3.0): INQUIRY (refusing non-MMC
     /// devices), GET CONFIGURATION, GET EVENT STATUS NOTIFICATION for tray and medium (TEST
     /// UNIT READY as fallback and to wait for a spinning-up medium), MODE SENSE page 2Ah
     /// (lock state, speeds, buffer), GET PERFORMANCE type 03h (write speeds, falling back to
@@ -665,7 +665,7 @@ impl<T: Transport> Drive<T> {
     }
 }
 
-/// Total capacity of overwritable media from READ FORMAT CAPACITIES (`mmc.md` §3.1): the
+/// Total capacity of overwritable media from READ FORMAT CAPACITIES (`docs/mmc-notes.md` §3.1): the
 /// DVD+RW 26h descriptor, else the current/maximum descriptor.
 fn overwritable_blocks(profile: Profile, f: &FormatCapacities) -> Option<u64> {
     if profile.is_dvd_plus_rw() {
@@ -744,7 +744,7 @@ mod tests {
         v
     }
 
-    // observed/scsi-cd-dvd-1GiB.txt, INQUIRY (96 bytes).
+    // docs/qemu-notes.md §3.1, INQUIRY (96 bytes).
     fn qemu_inquiry() -> Vec<u8> {
         pad(
             b"\x05\x80\x05\x12\x5b\x00\x00\x12QEMU    QEMU CD-ROM     2.5+".to_vec(),
@@ -752,7 +752,7 @@ mod tests {
         )
     }
 
-    // observed/scsi-cd-dvd-1GiB.txt, GET CONFIGURATION (40 bytes): current profile 0010h;
+    // docs/qemu-notes.md §3.3, GET CONFIGURATION (40 bytes): current profile 0010h;
     // features 0000h (0010h current, 0008h), 0001h, 0003h. `current` patches the current
     // profile (b7) and the CurrentP bit of the DVD-ROM entry (b14).
     fn qemu_config(current: bool) -> Vec<u8> {
@@ -769,7 +769,7 @@ mod tests {
         c
     }
 
-    // observed/scsi-cd-dvd-1GiB.txt, MODE SENSE(10) page 2Ah.
+    // docs/qemu-notes.md §3.4, MODE SENSE(10) page 2Ah.
     fn qemu_page_2a() -> Vec<u8> {
         vec![
             0x00, 0x1c, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x2a, 0x14, 0x3b, 0x00, 0x7f, 0xff,
@@ -778,12 +778,12 @@ mod tests {
         ]
     }
 
-    // observed/scsi-cd-dvd-1GiB.txt, READ DISC INFORMATION (34 bytes).
+    // docs/qemu-notes.md §3.7, READ DISC INFORMATION (34 bytes).
     fn qemu_disc_info() -> Vec<u8> {
         pad(vec![0x00, 0x20, 0x0e, 0x01, 0x01, 0x01, 0x01, 0x20], 34)
     }
 
-    // The exchange of observed/scsi-cd-dvd-1GiB.txt, in probe order.
+    // The exchange of docs/qemu-notes.md §3, in probe order.
     fn qemu_dvd_exchange() -> Vec<(Vec<u8>, Reply)> {
         let config = qemu_config(true);
         vec![
@@ -814,7 +814,7 @@ mod tests {
 
     #[test]
     fn scsi_cd_dvd_1gib() {
-        // The exchange of observed/scsi-cd-dvd-1GiB.txt, in probe order.
+        // The exchange of docs/qemu-notes.md §3, in probe order.
         let (mut d, _) = drive(qemu_dvd_exchange());
         let r = d.probe().unwrap();
         assert!(d.transport().script.is_empty());
@@ -970,7 +970,7 @@ mod tests {
 
     #[test]
     fn scsi_cd_empty() {
-        // observed/scsi-cd-empty.txt: no current profile, GESN status 00 (closed, empty).
+        // docs/qemu-notes.md §5: no current profile, GESN status 00 (closed, empty).
         let config = qemu_config(false);
         let (mut d, _) = drive(vec![
             (INQUIRY.to_vec(), Reply::Data(qemu_inquiry())),

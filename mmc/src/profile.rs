@@ -1,7 +1,7 @@
 //! MMC profiles: the [`Profile`] newtype with named constants and classification helpers.
 //!
 //! # References
-//! MMC-6 §5.3.1 table 89 (profile list); `mmc.md` §2.2.2.
+//! MMC-6 §5.3.1 table 89 (profile list); `docs/mmc-notes.md` §2.2.2.
 
 use std::fmt;
 

@@ -3,7 +3,7 @@
 //!
 //! # References
 //! SPC-5 §4.4 (sense data), §4.4.2.4 (progress indication descriptor), §4.4.3 (fixed format);
-//! MMC-6 §4.11 and annex F; `mmc.md` §1.4, §4.1-4.3.
+//! MMC-6 §4.11 and annex F; `docs/mmc-notes.md` §1.4, §4.1-4.3.
 
 use std::fmt;
 
@@ -136,7 +136,7 @@ impl Progress {
     }
 }
 
-/// What the retry policy should do about a CHECK CONDITION (`mmc.md` §4.3, "Recommended
+/// What the retry policy should do about a CHECK CONDITION (`docs/mmc-notes.md` §4.3, "The retry
 /// policy"). Kept separate from the text so callers decide on codes, not messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Disposition {
@@ -358,7 +358,7 @@ impl Sense {
         }
     }
 
-    /// How the retry policy treats this condition (`mmc.md` §4.3).
+    /// How the retry policy treats this condition (`docs/mmc-notes.md` §4.3).
     pub fn disposition(&self) -> Disposition {
         if self.format == SenseFormat::Unrecognized {
             return Disposition::Fatal;
@@ -433,7 +433,7 @@ mod tests {
 
     #[test]
     fn observed_fixed_sense() {
-        // observed/scsi-cd-dvd-1GiB.txt, INQUIRY VPD 0x80: 5/24/00.
+        // docs/qemu-notes.md §3.2, INQUIRY VPD 0x80: 5/24/00.
         let s = Sense::new(&[
             0x70, 0x00, 0x05, 0x00, 0x00, 0x00, 0x00, 0x0a, 0x00, 0x00, 0x00, 0x00, 0x24, 0x00,
             0x00, 0x00, 0x00, 0x00,
@@ -447,26 +447,26 @@ mod tests {
             "ILLEGAL REQUEST 5/24/00 invalid field in CDB"
         );
         assert_eq!(s.disposition(), Disposition::Fatal);
-        // observed/scsi-cd-dvd-1GiB.txt, READ TRACK INFORMATION: 5/20/00.
+        // docs/qemu-notes.md §3.8, READ TRACK INFORMATION: 5/20/00.
         let s = Sense::new(&fixed(0x70, 0x05, 0x20, 0x00));
         assert_eq!(
             s.to_string(),
             "ILLEGAL REQUEST 5/20/00 invalid command operation code"
         );
-        // observed/scsi-cd-empty.txt, TEST UNIT READY: 2/3A/00.
+        // docs/qemu-notes.md §5, TEST UNIT READY: 2/3A/00.
         let s = Sense::new(&fixed(0x70, 0x02, 0x3a, 0x00));
         assert!(s.is_no_medium());
         assert_eq!(s.tray_open(), None);
         assert_eq!(s.disposition(), Disposition::NoMedium);
         assert_eq!(s.to_string(), "NOT READY 2/3A/00 medium not present");
-        // observed/media-events-scsi.txt, TEST UNIT READY after a change: 6/28/00.
+        // docs/qemu-notes.md §7, TEST UNIT READY after a change: 6/28/00.
         let s = Sense::new(&fixed(0x70, 0x06, 0x28, 0x00));
         assert_eq!(s.disposition(), Disposition::MediumChanged);
         assert_eq!(
             s.to_string(),
             "UNIT ATTENTION 6/28/00 not ready to ready change, medium may have changed"
         );
-        // observed/scsi-cd-cd-medium.txt, eject while locked: 5/53/02.
+        // docs/qemu-notes.md §4, eject while locked: 5/53/02.
         let s = Sense::new(&fixed(0x70, 0x05, 0x53, 0x02));
         assert_eq!(s.asc_ascq(), AscAscq::MEDIUM_REMOVAL_PREVENTED);
         assert_eq!(
@@ -477,7 +477,7 @@ mod tests {
 
     #[test]
     fn ide_cd_valid_bit() {
-        // observed/ide-cd-ahci-dvd-1GiB.txt, INQUIRY VPD 0x80: byte 0 = F0h (VALID + 70h),
+        // docs/qemu-notes.md §6, INQUIRY VPD 0x80: byte 0 = F0h (VALID + 70h),
         // INFORMATION b3-6 = 0.
         let s = Sense::new(&[
             0xf0, 0x00, 0x05, 0x00, 0x00, 0x00, 0x00, 0x0a, 0x00, 0x00, 0x00, 0x00, 0x24, 0x00,

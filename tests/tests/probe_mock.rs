@@ -118,7 +118,7 @@ fn blank_write_once_and_sequential_media() {
 }
 
 /// On CD the lead-out and next lead-in take 11400 blocks after the first session and 6900
-/// after later ones (mmc.md §3.1), and a TAO track ends with 2 run-out blocks.
+/// after later ones (docs/mmc-notes.md §3.1), and a TAO track ends with 2 run-out blocks.
 fn cd_track_size(w: &Written) -> u32 {
     w.blocks + 2
 }

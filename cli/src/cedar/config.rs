@@ -2,7 +2,7 @@
 //!
 //! [`Config::parse`] reads the `<cb_config>` XML with the element names, defaults and checks
 //! Cedar applies to the sections spindle acts on: `<options>`, `<peers>`, `<stage>` and
-//! `<store>` (`cedar-duplicity.md` §2). Other sections (`<extensions>`, `<collect>`,
+//! `<store>` (`docs/cedar-notes.md` §2). Other sections (`<extensions>`, `<collect>`,
 //! `<purge>`, the extensions' own sections, `<reference>`) belong to `cback3`: they are
 //! accepted and listed in [`Config::ignored`]. Every refusal names the element and the reason,
 //! as `/cb_config/store/media_type: 'dvd-r' is not one of cdr-74, …`.

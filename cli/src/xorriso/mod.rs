@@ -1,6 +1,6 @@
 //! A xorriso-compatible front: `spindle xorriso ARGS…`, or the spindle binary started under
 //! the name `xorriso`. It speaks the subset of xorriso that duplicity's xorriso backend
-//! uses (reference: cedar-duplicity.md §11), on drives, mock drives and image files, through
+//! uses (reference: docs/cedar-notes.md §11), on drives, mock drives and image files, through
 //! [`crate::disc::files`].
 //!
 //! # What is understood

@@ -106,7 +106,7 @@ impl MediaKind {
 
     /// Blank-medium capacity in 2048-byte blocks; `None` for ROM, whose size is the image's.
     ///
-    /// These are the commonly reported values (see the reference's §3.1), not MMC constants:
+    /// These are the commonly reported values (see docs/mmc-notes.md §3.1), not MMC constants:
     /// CD is the 80-minute ATIP last possible lead-out start, 79:59:74.
     pub fn nominal_capacity(self) -> Option<u32> {
         match self {

@@ -1,7 +1,7 @@
 //! Tests of the mock drive through raw CDBs and `Transport::execute`, as a host sees it.
 //!
 //! Byte fixtures marked "QEMU" are copied from the QEMU drive lab's observations
-//! (`shared/qemu-drive-lab/observed/*.txt`, QEMU 7.2 scsi-cd under Linux 6.1), named per test.
+//! (`docs/qemu-notes.md`, QEMU 7.2 scsi-cd under Linux 6.1), named per test.
 
 use std::os::unix::fs::FileExt;
 use std::path::Path;

@@ -1,6 +1,6 @@
 //! Linux SG_IO on `/dev/srN` (the block node, preferred) and `/dev/sgN`.
 //!
-//! Opening follows mmc.md §1.7: `O_RDWR | O_NONBLOCK` so the cdrom layer neither closes the
+//! Opening follows docs/mmc-notes.md §1.7: `O_RDWR | O_NONBLOCK` so the cdrom layer neither closes the
 //! tray nor refuses an empty drive, falling back to read-only where write access is denied
 //! (then only read-class commands pass the kernel's command filter), and `O_EXCL` on request.
 
@@ -181,7 +181,7 @@ fn permission_advice(path: &Path) -> String {
 }
 
 /// Reads the hard transfer limit from sysfs (`queue/max_hw_sectors_kb`): larger requests
-/// fail with EIO before reaching the drive (mmc.md §1.6).
+/// fail with EIO before reaching the drive (docs/mmc-notes.md §1.6).
 fn sysfs_max_transfer(rdev: u64, is_block: bool) -> Option<usize> {
     let (major, minor) = (libc_major(rdev), libc_minor(rdev));
     let queue = if is_block && major == SCSI_CDROM_MAJOR {
@@ -241,7 +241,7 @@ impl Transport for SgDevice {
                 source: std::io::Error::from_raw_os_error(errno as i32),
             },
         )?;
-        // Evaluation order of mmc.md §1.3: host status, driver status, then SAM status.
+        // Evaluation order of docs/mmc-notes.md §1.3: host status, driver status, then SAM status.
         const DID_TIME_OUT: u16 = 0x03;
         const DRIVER_TIMEOUT: u16 = 0x06;
         if out.host_status == DID_TIME_OUT || out.driver_status & 0x0f == DRIVER_TIMEOUT {

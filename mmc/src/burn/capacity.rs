@@ -1,4 +1,4 @@
-//! Capacity in Cedar Backup's terms (`cedar-duplicity.md` §4-§5): blocks used, blocks
+//! Capacity in Cedar Backup's terms (`docs/cedar-notes.md` §4-§5): blocks used, blocks
 //! available and the utilization, always from what the drive reports for the medium in it.
 
 use serde::Serialize;

@@ -1,4 +1,4 @@
-//! The little of ISO 9660 the burner needs for the growisofs append method (`mmc.md` §3.2):
+//! The little of ISO 9660 the burner needs for the growisofs append method (`docs/mmc-notes.md` §3.2):
 //! find the volume space size in the primary volume descriptor, and patch it in every
 //! volume descriptor of a set. Reading directories is `iso9660`'s job, not this crate's.
 

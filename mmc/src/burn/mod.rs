@@ -1241,7 +1241,7 @@ fn survey<T: Transport>(drive: &mut Drive<T>) -> Result<MediumStatus> {
         ReadTrackInformation::track(u32::from(disc.last_track_in_last_session))
     };
     let ti = drive.run(&ask)?;
-    // Some drives report NWA −150 on blank CD-R (mmc.md §2.2.7): use the track start.
+    // Some drives report NWA −150 on blank CD-R (docs/mmc-notes.md §2.2.7): use the track start.
     let nwa = ti
         .next_writable_address
         .map(|n| if (n as i32) < 0 { ti.track_start } else { n });

@@ -1,4 +1,4 @@
-//! Per-medium write recipes (`mmc.md` §3, `docs/media-recipes.md`): which commands, in which
+//! Per-medium write recipes (`docs/mmc-notes.md` §3, `docs/media-recipes.md`): which commands, in which
 //! order, for each profile. A [`BurnPlan`] is the list of [`Step`]s, made before anything is
 //! sent, so `--dry-run` prints exactly what a burn would do.
 

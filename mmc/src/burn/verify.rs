@@ -1,4 +1,4 @@
-//! Read-back verification (`mmc.md` §3.7): READ(10) through the drive (SG_IO, never the
+//! Read-back verification (`docs/mmc-notes.md` §3.7): READ(10) through the drive (SG_IO, never the
 //! page-cached block device) compared with the image, block by block.
 
 use std::io::Read;

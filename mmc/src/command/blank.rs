@@ -99,7 +99,7 @@ mod tests {
 
     #[test]
     fn cdbs() {
-        // mmc.md §2.1: BLANK minimal / full, Immed: A1 11 00… / A1 10 00…
+        // docs/mmc-notes.md §2.1: BLANK minimal / full, Immed: A1 11 00… / A1 10 00…
         assert_eq!(
             Blank::minimal().cdb(),
             [0xa1, 0x11, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]

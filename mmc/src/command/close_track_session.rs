@@ -5,7 +5,7 @@ use super::{timeouts, Command, Opcode, Transfer};
 use crate::ParseError;
 
 /// The close function (b2 bits 2-0) of CLOSE TRACK/SESSION; meaning depends on the medium
-/// (`mmc.md` §2.2.11 table).
+/// (`docs/mmc-notes.md` §2.2.11 table).
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct CloseFunction(pub u8);
 
@@ -111,7 +111,7 @@ mod tests {
 
     #[test]
     fn cdbs() {
-        // mmc.md §2.1 examples.
+        // docs/mmc-notes.md §2.1 examples.
         assert_eq!(
             CloseTrackSession::close_track(0x0102).cdb(),
             [0x5b, 0x01, 0x01, 0, 0x01, 0x02, 0, 0, 0, 0]

@@ -68,7 +68,7 @@ pub struct FormatDescriptor {
     pub parameter: u32,
 }
 
-/// FORMAT UNIT (04h), MMC-6 §6.5, with a 12-byte parameter list (`mmc.md` §2.2.9). Send it
+/// FORMAT UNIT (04h), MMC-6 §6.5, with a 12-byte parameter list (`docs/mmc-notes.md` §2.2.9). Send it
 /// with Immed and poll TEST UNIT READY (NOT READY 04/04 with progress) until done.
 #[doc(alias = "FORMAT UNIT")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -152,7 +152,7 @@ mod tests {
 
     #[test]
     fn dvd_plus_rw_format() {
-        // mmc.md §2.2.9: DVD+RW type 26h → b8 = 98h; Immed → b1 = 02h.
+        // docs/mmc-notes.md §2.2.9: DVD+RW type 26h → b8 = 98h; Immed → b1 = 02h.
         let f = FormatUnit::dvd_plus_rw(false);
         assert_eq!(f.cdb(), [0x04, 0x11, 0, 0, 0, 0]);
         assert_eq!(

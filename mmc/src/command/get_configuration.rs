@@ -165,7 +165,7 @@ mod tests {
     use crate::feature::FeatureData;
     use proptest::prelude::*;
 
-    // observed/scsi-cd-dvd-1GiB.txt, GET CONFIGURATION RT=0 (4096-byte buffer, 40 used):
+    // docs/qemu-notes.md §3.3, GET CONFIGURATION RT=0 (4096-byte buffer, 40 used):
     // b0-3 data length 24h, b6-7 current profile 0010h; features 0000h, 0001h, 0003h.
     const SCSI_CD_DVD: [u8; 40] = [
         0x00, 0x00, 0x00, 0x24, 0x00, 0x00, 0x00, 0x10, //
@@ -174,7 +174,7 @@ mod tests {
         0x00, 0x03, 0x0b, 0x04, 0x39, 0x00, 0x00, 0x00,
     ];
 
-    // observed/ide-cd-ahci-dvd-1GiB.txt: data length 10h, only feature 0000h.
+    // docs/qemu-notes.md §6: data length 10h, only feature 0000h.
     const IDE_CD_DVD: [u8; 20] = [
         0x00, 0x00, 0x00, 0x10, 0x00, 0x00, 0x00, 0x10, //
         0x00, 0x00, 0x03, 0x08, 0x00, 0x10, 0x01, 0x00, 0x00, 0x08, 0x00, 0x00,
@@ -182,7 +182,7 @@ mod tests {
 
     #[test]
     fn cdbs() {
-        // observed: GET CONFIGURATION RT=2 feature 0 alloc 8 / mmc.md §2.1 examples.
+        // docs/qemu-notes.md §3.3: GET CONFIGURATION RT=2 feature 0 alloc 8 / docs/mmc-notes.md §2.1 examples.
         assert_eq!(
             GetConfiguration::header().cdb(),
             [0x46, 0, 0, 0, 0, 0, 0, 0, 0x08, 0]
@@ -234,7 +234,7 @@ mod tests {
         let c = GetConfiguration::all().parse(&IDE_CD_DVD).unwrap();
         assert_eq!(c.features.len(), 1);
         assert_eq!(c.current_profile, Profile::DVD_ROM);
-        // observed/scsi-cd-empty.txt header: 00 00 00 24 00 00 00 00 (no current profile).
+        // docs/qemu-notes.md §5 header: 00 00 00 24 00 00 00 00 (no current profile).
         let c = GetConfiguration::header()
             .parse(&[0, 0, 0, 0x24, 0, 0, 0, 0])
             .unwrap();

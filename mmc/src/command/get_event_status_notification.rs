@@ -188,7 +188,7 @@ mod tests {
 
     #[test]
     fn cdb() {
-        // observed and mmc.md §2.1: 4a 01 00 00 10 00 00 00 08 00
+        // docs/qemu-notes.md §2 and docs/mmc-notes.md §2.1: 4a 01 00 00 10 00 00 00 08 00
         assert_eq!(
             GetEventStatusNotification::media().cdb(),
             [0x4a, 0x01, 0, 0, 0x10, 0, 0, 0, 0x08, 0]
@@ -197,7 +197,7 @@ mod tests {
 
     #[test]
     fn qemu_total_minus_four() {
-        // observed/scsi-cd-dvd-1GiB.txt: 00 04 04 10 00 02 00 00 — length 4 (QEMU),
+        // docs/qemu-notes.md §3.9: 00 04 04 10 00 02 00 00 — length 4 (QEMU),
         // class 4 media, supports media only, no event, medium present.
         let e = parse(&[0x00, 0x04, 0x04, 0x10, 0x00, 0x02, 0x00, 0x00]);
         assert!(!e.no_event_available);
@@ -206,17 +206,17 @@ mod tests {
         let m = e.media.unwrap();
         assert_eq!(m.event, MediaEvent::NO_CHANGE);
         assert!(m.media_present && !m.door_open);
-        // observed/scsi-cd-cd-medium.txt, tray open: status 01.
+        // docs/qemu-notes.md §4, tray open: status 01.
         let m = parse(&[0x00, 0x04, 0x04, 0x10, 0x00, 0x01, 0x00, 0x00])
             .media
             .unwrap();
         assert!(m.door_open && !m.media_present);
-        // observed/scsi-cd-empty.txt: closed and empty.
+        // docs/qemu-notes.md §5: closed and empty.
         let m = parse(&[0x00, 0x04, 0x04, 0x10, 0x00, 0x00, 0x00, 0x00])
             .media
             .unwrap();
         assert!(!m.door_open && !m.media_present);
-        // observed/media-events-scsi.txt: NewMedia (2), EjectRequest (1).
+        // docs/qemu-notes.md §7: NewMedia (2), EjectRequest (1).
         let m = parse(&[0x00, 0x04, 0x04, 0x10, 0x02, 0x02, 0x00, 0x00])
             .media
             .unwrap();

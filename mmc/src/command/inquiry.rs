@@ -209,7 +209,7 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    // observed/scsi-cd-dvd-1GiB.txt: INQUIRY, 96 of 96 bytes. b0 05 (PDT 5), b1 80 (RMB),
+    // docs/qemu-notes.md §3.1: INQUIRY, 96 of 96 bytes. b0 05 (PDT 5), b1 80 (RMB),
     // b2 05 (SPC-3), b3 12 (HiSup, RDF 2), b4 5B (add_len 91 = alloc − 5), b8-15 vendor,
     // b16-31 product, b32-35 revision, then zeros.
     const SCSI_CD: [u8; 96] = {
@@ -223,7 +223,7 @@ mod tests {
         b
     };
 
-    // observed/ide-cd-ahci-dvd-1GiB.txt: 36 meaningful bytes (add_len 1F = 31) in a 96-byte
+    // docs/qemu-notes.md §6: 36 meaningful bytes (add_len 1F = 31) in a 96-byte
     // buffer; b3 32 (NormACA-less, HiSup, RDF 2), b7 00.
     const IDE_CD: [u8; 36] = *b"\x05\x80\x05\x32\x1f\x00\x00\x00QEMU    QEMU DVD-ROM    2.5+";
 
@@ -274,12 +274,12 @@ mod tests {
 
     #[test]
     fn vpd_pages() {
-        // observed/scsi-cd-dvd-1GiB.txt: VPD 00h lists 00h and 83h.
+        // docs/qemu-notes.md §3.2: VPD 00h lists 00h and 83h.
         let p = InquiryVpd::page(0)
             .parse(&[0x05, 0x00, 0x00, 0x02, 0x00, 0x83, 0x00, 0x00])
             .unwrap();
         assert_eq!(p.supported_pages(), &[0x00, 0x83]);
-        // observed/scsi-cd-dvd-1GiB.txt: VPD 83h, one ASCII vendor-specific designator "cd4".
+        // docs/qemu-notes.md §3.2: VPD 83h, one ASCII vendor-specific designator "cd4".
         let p = InquiryVpd::page(0x83)
             .parse(&[
                 0x05, 0x83, 0x00, 0x07, 0x02, 0x00, 0x00, 0x03, 0x63, 0x64, 0x34, 0x00,
@@ -294,7 +294,7 @@ mod tests {
                 designator: b"cd4".to_vec()
             }]
         );
-        // observed/ide-cd-ahci-dvd-1GiB.txt: VPD 83h, page length 60h; the dump shows the
+        // docs/qemu-notes.md §6: VPD 83h, page length 60h; the dump shows the
         // first 96 bytes, so the third designator is cut short and dropped.
         let mut d = vec![0x05, 0x83, 0x00, 0x60, 0x02, 0x00, 0x00, 0x14];
         d.extend_from_slice(b"QM00009             ");

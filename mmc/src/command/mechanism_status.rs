@@ -94,7 +94,7 @@ mod tests {
 
     #[test]
     fn observed_qemu() {
-        // observed/scsi-cd-dvd-1GiB.txt: CDB bd 00 .. 00 08 00 00; reply 00 00 00 00 00 01 00 00.
+        // docs/qemu-notes.md §3.9: CDB bd 00 .. 00 08 00 00; reply 00 00 00 00 00 01 00 00.
         assert_eq!(
             MechanismStatus::default().cdb(),
             [0xbd, 0, 0, 0, 0, 0, 0, 0, 0, 8, 0, 0]

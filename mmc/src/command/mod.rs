@@ -7,7 +7,7 @@
 //! [`Drive::run`](crate::Drive::run).
 //!
 //! # References
-//! T10 MMC-6 (draft mmc6r02g) and SPC-5 sections cited per command; `mmc.md` §2.
+//! T10 MMC-6 (draft mmc6r02g) and SPC-5 sections cited per command; `docs/mmc-notes.md` §2.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -89,7 +89,7 @@ pub use test_unit_ready::TestUnitReady;
 pub use write10::Write10;
 pub use write12::Write12;
 
-/// Timeouts from `mmc.md` §1.5 (libburn's defaults): explicit for every command, generous for
+/// Timeouts from `docs/mmc-notes.md` §1.5 (libburn's defaults): explicit for every command, generous for
 /// long operations, and always paired with Immed + polling for BLANK/FORMAT/CLOSE/SYNC.
 pub mod timeouts {
     use std::time::Duration;
@@ -144,7 +144,7 @@ impl fmt::Debug for Transfer<'_> {
 }
 
 /// How [`Drive::run`](crate::Drive::run) may repeat a command after a transient condition
-/// (`mmc.md` §4.3).
+/// (`docs/mmc-notes.md` §4.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RetryPolicy {
     /// UNIT ATTENTION: repeat once per distinct condition. NOT READY 04/01, 04/04, 04/07,

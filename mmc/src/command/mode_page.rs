@@ -1,6 +1,6 @@
 //! Typed mode pages: 05h Write Parameters (parse and build) and 2Ah Capabilities and
 //! Mechanical Status (parse). Offsets are within the page, header included, as in the spec
-//! tables and `mmc.md` §2.2.10.
+//! tables and `docs/mmc-notes.md` §2.2.10.
 
 use std::fmt;
 
@@ -139,7 +139,7 @@ impl WriteParametersPage {
         }
     }
 
-    /// CD-R/RW track at once, data Mode 1 (`mmc.md` §3.5): BUFE, TAO, track mode 4, block
+    /// CD-R/RW track at once, data Mode 1 (`docs/mmc-notes.md` §3.5): BUFE, TAO, track mode 4, block
     /// type 8, pause 150; multi-session 11b when `keep_open`, else 00b.
     pub fn cd_tao(keep_open: bool) -> Self {
         WriteParametersPage {
@@ -148,7 +148,7 @@ impl WriteParametersPage {
         }
     }
 
-    /// DVD-R/-RW incremental (`mmc.md` §3.4): BUFE, LS_V, write type 0, FP, track mode 5,
+    /// DVD-R/-RW incremental (`docs/mmc-notes.md` §3.4): BUFE, LS_V, write type 0, FP, track mode 5,
     /// block type 8, packet size 16, and the drive's link size (feature 0021h; 16).
     pub fn dvd_incremental(keep_open: bool, link_size: u8) -> Self {
         WriteParametersPage {
@@ -164,7 +164,7 @@ impl WriteParametersPage {
         }
     }
 
-    /// DVD-R/-RW disc at once (`mmc.md` §3.4): write type 2, track mode 5, block type 8,
+    /// DVD-R/-RW disc at once (`docs/mmc-notes.md` §3.4): write type 2, track mode 5, block type 8,
     /// single session, no packets.
     pub fn dvd_dao() -> Self {
         WriteParametersPage {
@@ -386,12 +386,12 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    // observed/scsi-cd-dvd-1GiB.txt: page 2Ah, length 14h.
+    // docs/qemu-notes.md §3.4: page 2Ah, length 14h.
     const SCSI_CD: [u8; 22] = [
         0x2a, 0x14, 0x3b, 0x00, 0x7f, 0xff, 0x2d, 0x00, 0x22, 0x60, 0x00, 0x02, 0x08, 0x00, 0x0b,
         0x00, 0x00, 0x00, 0x0b, 0x00, 0x0b, 0x00,
     ];
-    // observed/ide-cd-ahci-dvd-1GiB.txt: page 2Ah, length 14h.
+    // docs/qemu-notes.md §6: page 2Ah, length 14h.
     const IDE_CD: [u8; 22] = [
         0x2a, 0x14, 0x3b, 0x00, 0x71, 0x60, 0x29, 0x00, 0x02, 0xc0, 0x00, 0x02, 0x02, 0x00, 0x02,
         0xc0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
@@ -481,7 +481,7 @@ mod tests {
         let p = WriteParametersPage::cd_tao(true);
         let b = p.to_bytes();
         assert_eq!(b.len(), 52);
-        // mmc.md §3.5: BUFE + TAO = 41h; multi-session 11b + track mode 4 = C4h; block type 8;
+        // docs/mmc-notes.md §3.5: BUFE + TAO = 41h; multi-session 11b + track mode 4 = C4h; block type 8;
         // pause 150 at b14-15.
         assert_eq!(&b[..6], &[0x05, 0x32, 0x41, 0xc4, 0x08, 0x00]);
         assert_eq!(&b[14..16], &150u16.to_be_bytes());

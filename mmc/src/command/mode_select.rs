@@ -60,7 +60,7 @@ mod tests {
 
     #[test]
     fn page_05() {
-        // mmc.md §2.1: MODE SELECT page 05 (len 0x32): 55 10 00 00 00 00 00 00 3C 00 + 60 bytes.
+        // docs/mmc-notes.md §2.1: MODE SELECT page 05 (len 0x32): 55 10 00 00 00 00 00 00 3C 00 + 60 bytes.
         let m = ModeSelect10::write_parameters(&WriteParametersPage::cd_tao(true));
         assert_eq!(m.cdb(), [0x55, 0x10, 0, 0, 0, 0, 0, 0, 0x3c, 0]);
         assert_eq!(m.parameter_list.len(), 60);

@@ -224,7 +224,7 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    // observed/scsi-cd-dvd-1GiB.txt: MODE SENSE(10) page 2Ah, mode data length 001Ch, no block
+    // docs/qemu-notes.md §3.4: MODE SENSE(10) page 2Ah, mode data length 001Ch, no block
     // descriptors, page 2A length 14h.
     const SCSI_CD_2A: [u8; 30] = [
         0x00, 0x1c, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, //
@@ -269,7 +269,7 @@ mod tests {
 
     #[test]
     fn scsi_cd_all_pages() {
-        // observed/scsi-cd-dvd-1GiB.txt: page 3Fh, mode data length 004Ch: pages 01 (len 0A),
+        // docs/qemu-notes.md §3.4: page 3Fh, mode data length 004Ch: pages 01 (len 0A),
         // 08 (len 12h), 0E (len 0E), 2A (len 14h).
         let mut d = vec![0x00, 0x4c, 0, 0, 0, 0, 0, 0];
         d.extend_from_slice(&[0x01, 0x0a, 0x80, 0x20, 0, 0, 0, 0, 0, 0, 0, 0]);
@@ -288,7 +288,7 @@ mod tests {
 
     #[test]
     fn ide_cd_medium_type_and_block_descriptors() {
-        // observed/ide-cd-ahci-dvd-1GiB.txt: header 00 1c 70 00 …: medium type 70h.
+        // docs/qemu-notes.md §6: header 00 1c 70 00 …: medium type 70h.
         let mut d = vec![0x00, 0x1c, 0x70, 0, 0, 0, 0, 0];
         d.extend_from_slice(&[
             0x2a, 0x14, 0x3b, 0x00, 0x71, 0x60, 0x29, 0x00, 0x02, 0xc0, 0x00, 0x02, 0x02, 0x00,

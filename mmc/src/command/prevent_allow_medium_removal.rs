@@ -87,7 +87,7 @@ mod tests {
 
     #[test]
     fn cdbs() {
-        // mmc.md §2.1 examples; observed/scsi-cd-cd-medium.txt PREVENT/ALLOW.
+        // docs/mmc-notes.md §2.1 examples; docs/qemu-notes.md §4 PREVENT/ALLOW.
         assert_eq!(
             PreventAllowMediumRemoval::prevent().cdb(),
             [0x1e, 0, 0, 0, 0x01, 0]

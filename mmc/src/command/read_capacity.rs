@@ -56,7 +56,7 @@ mod tests {
 
     #[test]
     fn observed() {
-        // observed/scsi-cd-dvd-1GiB.txt: CDB 25 00 .. 00; reply 00 07 ff ff 00 00 08 00.
+        // docs/qemu-notes.md §3.5: CDB 25 00 .. 00; reply 00 07 ff ff 00 00 08 00.
         assert_eq!(ReadCapacity.cdb(), [0x25, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
         let c = ReadCapacity
             .parse(&[0x00, 0x07, 0xff, 0xff, 0x00, 0x00, 0x08, 0x00])
@@ -69,7 +69,7 @@ mod tests {
             }
         );
         assert_eq!(c.blocks(), 524_288);
-        // observed/scsi-cd-cd-medium.txt: 00 00 06 70 00 00 08 00 = 1648.
+        // docs/qemu-notes.md §4: 00 00 06 70 00 00 08 00 = 1648.
         let c = ReadCapacity
             .parse(&[0x00, 0x00, 0x06, 0x70, 0x00, 0x00, 0x08, 0x00])
             .unwrap();

@@ -208,7 +208,7 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    // observed/scsi-cd-dvd-1GiB.txt (same on ide-cd and CD media): length 0020h, b2 0Eh
+    // docs/qemu-notes.md §3.7 (same on ide-cd and CD media): length 0020h, b2 0Eh
     // (complete session, complete disc), first track 1, 1 session, tracks 1/1, b7 20h (URU),
     // disc type 0, no addresses.
     const QEMU: [u8; 34] = [
@@ -219,7 +219,7 @@ mod tests {
 
     #[test]
     fn cdb() {
-        // observed and mmc.md §2.1: 51 00 00 00 00 00 00 00 22 00
+        // docs/qemu-notes.md §2 and docs/mmc-notes.md §2.1: 51 00 00 00 00 00 00 00 22 00
         assert_eq!(
             ReadDiscInformation::default().cdb(),
             [0x51, 0, 0, 0, 0, 0, 0, 0, 0x22, 0]

@@ -533,18 +533,18 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    // observed/scsi-cd-dvd-1GiB.txt (identical on ide-cd): format 0, LBA. Length 0012h, tracks
+    // docs/qemu-notes.md §3.6 (identical on ide-cd): format 0, LBA. Length 0012h, tracks
     // 1-1; track 1 ADR 1 CTL 4 at 0; lead-out AAh ADR 1 CTL 6 at 524288.
     const DVD_TOC_LBA: [u8; 20] = [
         0x00, 0x12, 0x01, 0x01, 0x00, 0x14, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x16, 0xaa,
         0x00, 0x00, 0x08, 0x00, 0x00,
     ];
-    // observed/scsi-cd-dvd-1GiB.txt: format 0, MSF. Track 1 at 00:02:00; lead-out 116:32:38.
+    // docs/qemu-notes.md §3.6: format 0, MSF. Track 1 at 00:02:00; lead-out 116:32:38.
     const DVD_TOC_MSF: [u8; 20] = [
         0x00, 0x12, 0x01, 0x01, 0x00, 0x14, 0x01, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x16, 0xaa,
         0x00, 0x00, 0x74, 0x20, 0x26,
     ];
-    // observed/scsi-cd-cd-medium.txt: lead-out LBA 1649 / MSF 00:23:74.
+    // docs/qemu-notes.md §4: lead-out LBA 1649 / MSF 00:23:74.
     const CD_TOC_MSF: [u8; 20] = [
         0x00, 0x12, 0x01, 0x01, 0x00, 0x14, 0x01, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x16, 0xaa,
         0x00, 0x00, 0x00, 0x17, 0x4a,
@@ -615,7 +615,7 @@ mod tests {
 
     #[test]
     fn session_info() {
-        // observed/scsi-cd-cd-medium.txt: 00 0a 01 01 00 00 00 00 00 00 00 00 (zeroed
+        // docs/qemu-notes.md §4: 00 0a 01 01 00 00 00 00 00 00 00 00 (zeroed
         // descriptor, a QEMU quirk).
         let s = ReadSessionInfo::default()
             .parse(&[0x00, 0x0a, 0x01, 0x01, 0, 0, 0, 0, 0, 0, 0, 0])
@@ -629,7 +629,7 @@ mod tests {
         let s = ReadSessionInfo::default().parse(&d).unwrap();
         assert_eq!(s.first_track_in_last_session, 2);
         assert_eq!(s.start.lba(), 18000);
-        // observed/ide-cd-ahci-dvd-1GiB.txt: ide-cd ignored b2 and sent format 0 data
+        // docs/qemu-notes.md §6: ide-cd ignored b2 and sent format 0 data
         // clipped to 12 bytes; it still parses, which is why legacy_format exists.
         assert!(ReadSessionInfo::default().parse(&DVD_TOC_LBA[..12]).is_ok());
         assert!(ReadSessionInfo::default().parse(&DVD_TOC_LBA[..8]).is_err());
@@ -637,7 +637,7 @@ mod tests {
 
     #[test]
     fn full_toc() {
-        // observed/scsi-cd-dvd-1GiB.txt: format 2 MSF, length 002Eh = 4 descriptors: A0
+        // docs/qemu-notes.md §3.6: format 2 MSF, length 002Eh = 4 descriptors: A0
         // (first track 1, disc type 0), A1 (last track 1), A2 (lead-out 116:32:38), track 1
         // at 00:02:00.
         let d = [
@@ -655,7 +655,7 @@ mod tests {
         assert_eq!(t.lead_out(1), Some(Msf::new(116, 32, 38)));
         assert_eq!(t.track_starts(), vec![(1, Msf::new(0, 2, 0))]);
         assert_eq!(t.lead_out(2), None);
-        // observed/scsi-cd-cd-medium.txt: lead-out 00:23:74.
+        // docs/qemu-notes.md §4: lead-out 00:23:74.
         let mut cd = d;
         cd[34..37].copy_from_slice(&[0x00, 0x17, 0x4a]);
         let t = ReadFullToc::default().parse(&cd).unwrap();

@@ -15,7 +15,7 @@ pub enum TrackAddress {
 
 /// READ TRACK INFORMATION (52h), MMC-6 §6.27.
 ///
-/// Which track to ask for the next writable address (`mmc.md` §2.2.7): CD, DVD+R, DVD+R DL
+/// Which track to ask for the next writable address (`docs/mmc-notes.md` §2.2.7): CD, DVD+R, DVD+R DL
 /// → FFh; DVD-R, DVD-RW sequential, DVD-R DL, BD-R SRM, ROM media → the last track of the
 /// last session; overwritable media → track 1. ROM-only drives (QEMU) reject the command with
 /// 05/20/00; use READ TOC there.
@@ -217,7 +217,7 @@ mod tests {
         let mut r = ReadTrackInformation::track(1);
         r.allocation_length = 0x24;
         assert_eq!(r.cdb(), [0x52, 0x01, 0, 0, 0, 0x01, 0, 0, 0x24, 0]);
-        // mmc.md §2.1 example, track FFh.
+        // docs/mmc-notes.md §2.1 example, track FFh.
         assert_eq!(
             ReadTrackInformation::invisible().cdb(),
             [0x52, 0x01, 0, 0, 0, 0xff, 0, 0, 0x30, 0]

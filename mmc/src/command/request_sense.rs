@@ -62,14 +62,14 @@ mod tests {
 
     #[test]
     fn cdb() {
-        // observed/*.txt: REQUEST SENSE  CDB: 03 00 00 00 12 00
+        // docs/qemu-notes.md §3.9: REQUEST SENSE  CDB: 03 00 00 00 12 00
         assert_eq!(RequestSense::default().cdb(), [0x03, 0, 0, 0, 0x12, 0]);
         assert_eq!(RequestSense::default().data_phase(), Transfer::In(18));
     }
 
     #[test]
     fn scsi_cd_no_sense() {
-        // observed/scsi-cd-dvd-1GiB.txt: fixed format 70h, key 0, additional length 0Ah.
+        // docs/qemu-notes.md §3.9: fixed format 70h, key 0, additional length 0Ah.
         let d = [
             0x70, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x0a, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
             0x00, 0x00, 0x00, 0x00,
@@ -81,7 +81,7 @@ mod tests {
 
     #[test]
     fn ide_cd_stale_sense() {
-        // observed/ide-cd-ahci-dvd-1GiB.txt: F0h (VALID + 70h), stale 5/20/00.
+        // docs/qemu-notes.md §6: F0h (VALID + 70h), stale 5/20/00.
         let d = [
             0xf0, 0x00, 0x05, 0x00, 0x00, 0x00, 0x00, 0x0a, 0x00, 0x00, 0x00, 0x00, 0x20, 0x00,
             0x00, 0x00, 0x00, 0x00,

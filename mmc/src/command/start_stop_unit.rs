@@ -110,7 +110,7 @@ mod tests {
 
     #[test]
     fn cdbs() {
-        // mmc.md §2.1 example CDBs and observed/scsi-cd-cd-medium.txt.
+        // docs/mmc-notes.md §2.1 example CDBs and docs/qemu-notes.md §4.
         assert_eq!(StartStopUnit::eject().cdb(), [0x1b, 0, 0, 0, 0x02, 0]);
         assert_eq!(StartStopUnit::load().cdb(), [0x1b, 0, 0, 0, 0x03, 0]);
         assert_eq!(

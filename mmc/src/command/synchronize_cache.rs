@@ -82,7 +82,7 @@ mod tests {
 
     #[test]
     fn cdbs() {
-        // mmc.md §2.1: sync cache Immed = 35 02 00 …; observed: 35 00 … 00.
+        // docs/mmc-notes.md §2.1: sync cache Immed = 35 02 00 …; docs/qemu-notes.md §4: 35 00 … 00.
         assert_eq!(
             SynchronizeCache::immediate().cdb(),
             [0x35, 0x02, 0, 0, 0, 0, 0, 0, 0, 0]

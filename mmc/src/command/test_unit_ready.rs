@@ -35,7 +35,7 @@ mod tests {
 
     #[test]
     fn cdb() {
-        // observed/*.txt: TEST UNIT READY  CDB: 00 00 00 00 00 00
+        // docs/qemu-notes.md §2: TEST UNIT READY  CDB: 00 00 00 00 00 00
         assert_eq!(TestUnitReady.cdb(), [0; 6]);
         assert_eq!(TestUnitReady.data_phase(), Transfer::None);
         assert_eq!(TestUnitReady.parse(&[1, 2, 3]), Ok(()));

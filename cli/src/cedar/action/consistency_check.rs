@@ -1,5 +1,5 @@
 //! check_data: after a write, read the last session back through the drive and compare it
-//! with the staging dirs that went into it (`cedar-duplicity.md` §3.6).
+//! with the staging dirs that went into it (`docs/cedar-notes.md` §3.6).
 //!
 //! Cedar mounts the disc (root) and compares `<staging dir>` with `<mount>/<YYYY/MM/DD>`. Here
 //! the last session's ISO 9660 + Rock Ridge tree is read with READ(10) through

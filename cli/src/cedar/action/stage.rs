@@ -1,4 +1,4 @@
-//! The stage action (`cedar-duplicity.md` §8): copy each peer's collected files into
+//! The stage action (`docs/cedar-notes.md` §8): copy each peer's collected files into
 //! `<staging_dir>/YYYY/MM/DD/<peer>/`, write the indicators, and always mark the day staged.
 //!
 //! Local peers are copied file by file (content and mode). Remote peers are copied with the

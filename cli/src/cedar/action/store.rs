@@ -1,4 +1,4 @@
-//! The store, rebuild and initialize actions (`cedar-duplicity.md` §3, §3.1, §7).
+//! The store, rebuild and initialize actions (`docs/cedar-notes.md` §3, §3.1, §7).
 //!
 //! store: check the media label (check_media), pick one daily staging dir (today, else
 //! yesterday, else tomorrow; only today with `--full`), decide between a new disc and an
