@@ -3,6 +3,7 @@
 
 pub mod burnkit;
 pub mod cedarkit;
+pub mod tier;
 
 use std::path::Path;
 use std::time::Duration;

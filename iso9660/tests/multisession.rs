@@ -76,6 +76,9 @@ fn append(iso: &Path, previous_start: u32, grafts: &[GraftPoint], remove: &[&str
 
 #[test]
 fn three_sessions_merge_replace_delete() {
+    if !tier("three_sessions_merge_replace_delete", &["xorriso"]) {
+        return;
+    }
     let tmp = tempfile::tempdir().unwrap();
     let t = tmp.path();
     let s1 = t.join("s1");

@@ -128,7 +128,9 @@ const WRITE_ONCE: [MediaKind; 4] = [
 
 #[test]
 fn a_write_error_mid_burn_is_closed_and_the_next_session_skips_it() {
-    require_xorriso();
+    if !require_xorriso() {
+        return;
+    }
     for kind in WRITE_ONCE {
         case(kind, Cut::WriteError);
     }
@@ -136,7 +138,9 @@ fn a_write_error_mid_burn_is_closed_and_the_next_session_skips_it() {
 
 #[test]
 fn a_power_loss_mid_burn_is_closed_and_the_next_session_skips_it() {
-    require_xorriso();
+    if !require_xorriso() {
+        return;
+    }
     for kind in WRITE_ONCE {
         case(kind, Cut::PowerLoss);
     }
@@ -144,7 +148,9 @@ fn a_power_loss_mid_burn_is_closed_and_the_next_session_skips_it() {
 
 #[test]
 fn a_failed_close_leaves_a_whole_session_that_the_next_one_keeps() {
-    require_xorriso();
+    if !require_xorriso() {
+        return;
+    }
     for kind in WRITE_ONCE {
         case(kind, Cut::CloseError);
     }

@@ -407,6 +407,12 @@ fn owner(p: &Path) -> (u32, u32) {
 
 #[test]
 fn remote_peers_stage_with_cedars_exact_commands() {
+    if !tests::tier::tier(
+        "remote_peers_stage_with_cedars_exact_commands",
+        &["root", "sshd", "ssh", "scp"],
+    ) {
+        return;
+    }
     let lab = Lab::start();
     let alpha = lab.collect_dir(
         "peers/with space",
@@ -508,6 +514,12 @@ fn remote_peers_stage_with_cedars_exact_commands() {
 
 #[test]
 fn failing_peers_and_ignore_failures() {
+    if !tests::tier::tier(
+        "failing_peers_and_ignore_failures",
+        &["root", "sshd", "ssh", "scp"],
+    ) {
+        return;
+    }
     let lab = Lab::start();
     let ok = lab.collect_dir("peers/ok", &[("ok.tar", "fine\n", 0o644)], true);
     // Ready, but scp exits 1 (a subdirectory, without -r): a staging failure.
@@ -596,6 +608,12 @@ fn failing_peers_and_ignore_failures() {
 
 #[test]
 fn hostile_names_and_paths_never_reach_a_shell() {
+    if !tests::tier::tier(
+        "hostile_names_and_paths_never_reach_a_shell",
+        &["root", "sshd", "ssh", "scp"],
+    ) {
+        return;
+    }
     let lab = Lab::start();
     let w = lab.path("w");
     let wd = w.display();
@@ -671,6 +689,12 @@ fn hostile_names_and_paths_never_reach_a_shell() {
 
 #[test]
 fn managed_actions_run_cedars_remote_command() {
+    if !tests::tier::tier(
+        "managed_actions_run_cedars_remote_command",
+        &["root", "sshd", "ssh", "scp"],
+    ) {
+        return;
+    }
     let lab = Lab::start();
     // The peer's cback3: records its arguments; fails for "purge".
     let record = lab.path("cback3.args");

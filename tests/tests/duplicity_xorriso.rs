@@ -124,7 +124,6 @@ fn same_tree(a: &Path, b: &Path) {
 /// Names and sizes from real xorriso's `-lsl /` of `image` (optionally of the session at
 /// `sbsector`), and its extraction of every file into `out`.
 fn real_xorriso_files(image: &Path, sbsector: Option<u32>, out: &Path) -> BTreeMap<String, u64> {
-    tests::burnkit::require_xorriso();
     let mut load = Vec::new();
     if let Some(s) = sbsector {
         load = vec!["-load".to_owned(), "sbsector".to_owned(), s.to_string()];
@@ -206,6 +205,12 @@ fn check_volumes(files: &BTreeMap<String, u64>) {
 
 #[test]
 fn duplicity_into_an_image_file() {
+    if !tests::tier::tier(
+        "duplicity_into_an_image_file",
+        &["duplicity", "xorriso", "python3"],
+    ) {
+        return;
+    }
     let work = tempfile::tempdir().unwrap();
     let w = work.path();
     let front = xorriso_front(w, true);
@@ -236,6 +241,12 @@ fn duplicity_into_an_image_file() {
 
 #[test]
 fn duplicity_into_mock_drives() {
+    if !tests::tier::tier(
+        "duplicity_into_mock_drives",
+        &["duplicity", "xorriso", "python3"],
+    ) {
+        return;
+    }
     for (media, by_name) in [("dvd+rw", false), ("dvd+r", true)] {
         let work = tempfile::tempdir().unwrap();
         let w = work.path();
@@ -279,6 +290,12 @@ fn duplicity_into_mock_drives() {
 
 #[test]
 fn a_full_disc_fails_the_backup_cleanly() {
+    if !tests::tier::tier(
+        "a_full_disc_fails_the_backup_cleanly",
+        &["duplicity", "xorriso", "python3"],
+    ) {
+        return;
+    }
     let work = tempfile::tempdir().unwrap();
     let w = work.path();
     let front = xorriso_front(w, true);

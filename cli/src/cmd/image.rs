@@ -158,18 +158,61 @@ pub fn run(a: &ImageArgs) -> anyhow::Result<()> {
             .try_clone_to_owned()
             .context("duplicating standard output")?;
         layout.write_to_file(&std::fs::File::from(fd))?;
-    } else {
-        let f =
-            std::fs::File::create(out).with_context(|| format!("creating {}", out.display()))?;
-        let mut w = iso9660::SparseFileWriter::new(f);
+    } else if std::fs::metadata(out).is_ok_and(|m| !m.is_file()) {
+        // A device node or a pipe: written in place (there is nothing to rename over).
+        let f = std::fs::OpenOptions::new()
+            .write(true)
+            .open(out)
+            .with_context(|| format!("opening {}", out.display()))?;
         layout
-            .write_to(&mut w)
+            .write_to_file(&f)
             .with_context(|| format!("writing {}", out.display()))?;
-        w.flush()
-            .with_context(|| format!("writing {}", out.display()))?;
-        w.finish()
-            .with_context(|| format!("writing {}", out.display()))?;
+    } else {
+        write_atomically(&layout, out)?;
     }
     log::info!("{} sectors written", layout.sectors());
     Ok(())
+}
+
+/// Writes the image to a temporary file beside `out` and renames it over `out` only when
+/// the whole image is written and flushed: a failed run (a source that vanished, a full
+/// disk) leaves neither a partial image nor a damaged earlier one.
+fn write_atomically(layout: &iso9660::Layout, out: &std::path::Path) -> anyhow::Result<()> {
+    let dir = match out.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => std::path::Path::new("."),
+    };
+    let tmp = tempfile::Builder::new()
+        .prefix(".spindle-image-")
+        .tempfile_in(dir)
+        .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
+    let (f, tmp_path) = tmp.into_parts();
+    let mut w = iso9660::SparseFileWriter::new(f);
+    layout
+        .write_to(&mut w)
+        .with_context(|| format!("writing {}", out.display()))?;
+    w.flush()
+        .with_context(|| format!("writing {}", out.display()))?;
+    let f = w
+        .finish()
+        .with_context(|| format!("writing {}", out.display()))?;
+    f.sync_data()
+        .with_context(|| format!("flushing {}", out.display()))?;
+    // Temporary files are created 0600; an image is as readable as any new file.
+    let mode = 0o666 & !current_umask();
+    std::fs::set_permissions(
+        &tmp_path,
+        std::os::unix::fs::PermissionsExt::from_mode(mode),
+    )?;
+    tmp_path
+        .persist(out)
+        .map_err(|e| e.error)
+        .with_context(|| format!("renaming the finished image to {}", out.display()))?;
+    Ok(())
+}
+
+fn current_umask() -> u32 {
+    let old = nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o022));
+    nix::sys::stat::umask(old);
+    old.bits()
 }

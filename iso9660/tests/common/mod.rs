@@ -1,8 +1,9 @@
 //! Test harness shared by the integration tests: deterministic tree generators, snapshots of
 //! trees on disk and in images, and drivers for the outside readers (xorriso/osirrox, bsdtar,
-//! isoinfo, pycdlib). A missing reader is a test failure, never a skip.
+//! isoinfo, pycdlib). Without a reader, a plain `cargo test` says NOT RUN for the tests that
+//! need it; `scripts/test-all.sh` (SPINDLE_ALL_TIERS=1) makes a missing reader a failure.
 
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 use std::collections::BTreeMap;
 use std::ffi::OsStr;
@@ -27,6 +28,12 @@ pub fn workspace_root() -> PathBuf {
         .expect("workspace root")
         .to_path_buf()
 }
+
+// The same tiers as the end-to-end tests: `cargo test` without the outside readers says
+// NOT RUN; `scripts/test-all.sh` (SPINDLE_ALL_TIERS=1) requires them.
+#[path = "../../../tests/tier.rs"]
+mod tier_impl;
+pub use tier_impl::tier;
 
 /// Panics unless `tool` is on PATH.
 pub fn require_tool(tool: &str) {
