@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::collections::VecDeque;
 use std::io::Write;
 
-use super::names::{iso_identifiers, iso_order, joliet_identifiers, joliet_order, ucs2_be};
+use super::names::{iso_identifiers, iso_order, joliet_identifiers, joliet_order, IdentList};
 use super::rock_ridge::{spread, CeCursor, Entries};
 use super::sink::Sink;
 use super::tree::{FileData, Kind, Node, NodeId, Tree, ROOT, S_IFMT, S_IFREG};
@@ -42,8 +42,10 @@ struct DirPlan {
     parent: usize,
     /// Identifier as recorded: d-characters, or UCS-2BE for Joliet; `[0]` for the root.
     ident: Vec<u8>,
-    /// Children, sorted in directory-record order, with their recorded identifiers.
-    children: Vec<(Vec<u8>, NodeId)>,
+    /// Children's recorded identifiers, sorted in directory-record order.
+    idents: IdentList<u8>,
+    /// The children, in the same order.
+    nodes: Vec<NodeId>,
     lba: u32,
     sectors: u32,
     ce_lba: u32,
@@ -258,24 +260,24 @@ impl Layout {
                     keep.then_some((name, c, n.is_dir()))
                 })
                 .collect();
-            let mut children: Vec<(Vec<u8>, NodeId)> = if joliet {
+            let mut order: Vec<u32> = (0..kids.len() as u32).collect();
+            let idents = if joliet {
                 let ids = joliet_identifiers(kids.iter().map(|(n, _, d)| (n.as_slice(), *d)));
-                let mut v: Vec<(Vec<u16>, NodeId)> =
-                    ids.into_iter().zip(kids.iter().map(|k| k.1)).collect();
-                v.sort_by(|a, b| joliet_order(&a.0, &b.0));
-                v.into_iter().map(|(u, c)| (ucs2_be(&u), c)).collect()
+                order.sort_by(|&a, &b| joliet_order(ids.get(a as usize), ids.get(b as usize)));
+                ids.permuted(&order).to_ucs2_be()
             } else {
                 let ids = iso_identifiers(kids.iter().map(|(n, _, d)| (n.as_slice(), *d)));
-                let mut v: Vec<(Vec<u8>, NodeId)> =
-                    ids.into_iter().zip(kids.iter().map(|k| k.1)).collect();
-                v.sort_by(|a, b| iso_order(&a.0, &b.0));
-                v
+                order.sort_by(|&a, &b| iso_order(ids.get(a as usize), ids.get(b as usize)));
+                ids.permuted(&order)
             };
-            children.shrink_to_fit();
+            let nodes: Vec<NodeId> = order
+                .iter()
+                .filter_map(|&i| kids.get(i as usize).map(|k| k.1))
+                .collect();
             let index = dirs.len();
-            for (cid, child) in &children {
-                if self.tree.node(*child).is_some_and(Node::is_dir) {
-                    queue.push_back((*child, index, cid.clone()));
+            for (cid, &child) in idents.iter().zip(&nodes) {
+                if self.tree.node(child).is_some_and(Node::is_dir) {
+                    queue.push_back((child, index, cid.to_vec()));
                 }
             }
             if let Some(i) = self.info_mut(id) {
@@ -289,7 +291,8 @@ impl Layout {
                 node: id,
                 parent,
                 ident,
-                children,
+                idents,
+                nodes,
                 lba: 0,
                 sectors: 0,
                 ce_lba: 0,
@@ -557,7 +560,7 @@ impl Layout {
             );
         }
 
-        for (ident, child) in &plan.children {
+        for (ident, child) in plan.idents.iter().zip(&plan.nodes) {
             let node = self.node(*child)?;
             entries.clear();
             su.clear();

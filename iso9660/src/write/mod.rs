@@ -32,6 +32,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 pub use layout::{Layout, WriteSummary};
+pub use names::{directory_identifiers, Identifiers};
 pub use sink::SparseFileWriter;
 
 use crate::error::{Error, Result};
