@@ -646,3 +646,112 @@ fn every_command_takes_every_spelling_of_a_drive() {
     let e = String::from_utf8_lossy(&o.stderr);
     assert!(e.contains("close needs a drive"), "{e}");
 }
+
+#[test]
+fn joliet_names_are_the_ones_xorriso_and_genisoimage_write() {
+    if !tier(
+        "joliet_names_are_the_ones_xorriso_and_genisoimage_write",
+        &["xorriso", "genisoimage", "isoinfo"],
+    ) {
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let src = work.path().join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    let names = [
+        "plain.txt",
+        "UPPER lower.Tar.GZ",
+        "semi;colon",
+        "star*name",
+        "x:y",
+        "q?mark",
+        "A long name that goes well beyond the sixty-four characters Joliet keeps.txt",
+    ];
+    for n in names {
+        std::fs::write(src.join(n), format!("content of {n}\n")).unwrap();
+    }
+    let joliet = |iso: &std::path::Path| -> Vec<String> {
+        let text = ok(
+            Command::new("isoinfo")
+                .args(["-J", "-l", "-i"])
+                .arg(iso)
+                .output()
+                .unwrap(),
+            "isoinfo -J -l",
+        );
+        let mut v: Vec<String> = text
+            .lines()
+            .filter(|l| l.starts_with('-'))
+            .filter_map(|l| l.split("] ").nth(1))
+            .map(|s| s.trim().to_string())
+            .collect();
+        v.sort();
+        v
+    };
+    let ours = work.path().join("ours.iso");
+    ok(
+        spindle(&[
+            "image",
+            "-J",
+            "-o",
+            &ours.display().to_string(),
+            &src.display().to_string(),
+        ]),
+        "spindle image",
+    );
+    let xo = work.path().join("xo.iso");
+    ok(
+        Command::new("xorriso")
+            .args(["-as", "mkisofs", "-quiet", "-R", "-J", "-o"])
+            .arg(&xo)
+            .arg(&src)
+            .output()
+            .unwrap(),
+        "xorriso -as mkisofs",
+    );
+    let gi = work.path().join("gi.iso");
+    ok(
+        Command::new("genisoimage")
+            .args(["-quiet", "-R", "-J", "-o"])
+            .arg(&gi)
+            .arg(&src)
+            .output()
+            .unwrap(),
+        "genisoimage",
+    );
+    // Names up to Joliet's 64 characters are the same in all three. Longer ones differ among
+    // the tools themselves: genisoimage cuts at 64 and loses the extension, xorriso keeps the
+    // extension but records 65 characters; spindle keeps the extension within 64.
+    let short =
+        |v: Vec<String>| -> Vec<String> { v.into_iter().filter(|n| n.len() < 60).collect() };
+    let ours_names = joliet(&ours);
+    assert_eq!(
+        short(ours_names.clone()),
+        short(joliet(&xo)),
+        "Joliet: spindle vs xorriso"
+    );
+    assert_eq!(
+        short(ours_names.clone()),
+        short(joliet(&gi)),
+        "Joliet: spindle vs genisoimage"
+    );
+    let long = ours_names.iter().find(|n| n.len() >= 60).unwrap();
+    assert!(
+        long.chars().count() <= 64 && long.ends_with(".txt"),
+        "{long}"
+    );
+    // A name can be extracted by its Joliet path, as a Windows user would see it.
+    for n in ["plain.txt", "x_y", "UPPER lower.Tar.GZ"] {
+        let o = Command::new("isoinfo")
+            .args(["-J", "-x", &format!("/{n}"), "-i"])
+            .arg(&ours)
+            .output()
+            .unwrap();
+        let want = names.iter().find(|m| m.replace(':', "_") == n).unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&o.stdout),
+            format!("content of {want}\n"),
+            "isoinfo -J -x /{n}"
+        );
+    }
+}

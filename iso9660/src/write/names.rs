@@ -287,14 +287,15 @@ fn joliet_units(name: &[u8]) -> Vec<u16> {
 }
 
 /// Joliet names (UCS-2 code units) for one directory's children, in POSIX-name order.
-/// Files get a ";1" version suffix, as mkisofs writes them.
+/// Files get no ";1" version suffix: genisoimage and xorriso record Joliet names without one,
+/// so `isoinfo -J -x /NAME` and Windows find the same names on their images and ours.
 pub(crate) fn joliet_identifiers<'a>(
     children: impl Iterator<Item = (&'a [u8], bool)>,
 ) -> IdentList<u16> {
     let mut namer = Namer::new(children.size_hint().0);
     let mut tail = Vec::new();
     let dot = u16::from(b'.');
-    for (name, is_dir) in children {
+    for (name, _is_dir) in children {
         let units = joliet_units(name);
         let (stem, ext): (&[u16], &[u16]) = match units.iter().rposition(|&c| c == dot) {
             Some(p) if p > 0 && units.len() - p <= 16 => (
@@ -305,9 +306,6 @@ pub(crate) fn joliet_identifiers<'a>(
         };
         tail.clear();
         tail.extend_from_slice(ext);
-        if !is_dir {
-            tail.extend_from_slice(&[0x3B, 0x31]);
-        }
         namer.push_unique(stem, JOLIET_MAX - tail.len(), &tail);
     }
     namer.ids
@@ -323,7 +321,7 @@ pub struct Identifiers {
     /// ECMA-119 file identifier: `NAME.EXT;1` for files, `NAME` for directories, in
     /// d-characters, at most 30 characters of name and extension (31 for directories).
     pub iso9660: Vec<u8>,
-    /// Joliet identifier as UCS-2 code units, `;1` included for files, at most 64 units.
+    /// Joliet identifier as UCS-2 code units, without a version, at most 64 units.
     pub joliet: Vec<u16>,
 }
 
@@ -466,10 +464,10 @@ mod tests {
             ("x.tar.gz", false),
         ];
         let got = joliet_identifiers(names.iter().map(|(n, d)| (n.as_bytes(), *d)));
-        assert_eq!(String::from_utf16(got.get(0)).unwrap(), "a_b;1");
-        assert_eq!(String::from_utf16(got.get(1)).unwrap(), "a_b_1;1");
+        assert_eq!(String::from_utf16(got.get(0)).unwrap(), "a_b");
+        assert_eq!(String::from_utf16(got.get(1)).unwrap(), "a_b_1");
         assert_eq!(got.get(2).len(), 64);
-        assert_eq!(String::from_utf16(got.get(3)).unwrap(), "x.tar.gz;1");
+        assert_eq!(String::from_utf16(got.get(3)).unwrap(), "x.tar.gz");
     }
 
     #[test]
