@@ -86,7 +86,7 @@ pub fn fast(drive: &MockDrive) -> mmc::Drive<MockDrive> {
 /// On any drive error.
 pub fn next_start(drive: &MockDrive, new_disc: bool) -> SessionStart {
     let mut d = fast(drive);
-    let b = Burner::new(&mut d).expect("survey");
+    let b = Burner::new(&mut d, &cli::disc::ISO9660).expect("survey");
     b.next_session_start(new_disc).expect("next session")
 }
 
@@ -96,7 +96,7 @@ pub fn next_start(drive: &MockDrive, new_disc: bool) -> SessionStart {
 /// The burner's error.
 pub fn burn(drive: &MockDrive, image: &Path, opts: &BurnOptions) -> mmc::Result<()> {
     let mut d = fast(drive);
-    let mut b = Burner::new(&mut d)?;
+    let mut b = Burner::new(&mut d, &cli::disc::ISO9660)?;
     let len = std::fs::metadata(image).expect("image").len();
     let plan = b.plan(len, opts)?;
     b.burn(

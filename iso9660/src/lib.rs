@@ -3,6 +3,7 @@
 #![warn(missing_docs, missing_debug_implementations)]
 #![cfg_attr(not(test), deny(clippy::indexing_slicing, clippy::unwrap_used))]
 
+pub mod multisession;
 pub mod raw;
 pub mod read;
 pub mod write;

@@ -32,7 +32,7 @@ fn too_small_disc_is_refused_before_any_write() {
     assert!(!t.lines().any(|l| l.starts_with("2A ")), "{t}");
     // The library says why, with both figures.
     let mut d = tests::burnkit::fast(&disc.drive);
-    let b = mmc::burn::Burner::new(&mut d).unwrap();
+    let b = mmc::burn::Burner::new(&mut d, &cli::disc::ISO9660).unwrap();
     let e = b
         .plan(800_000_000, &mmc::burn::BurnOptions::default())
         .unwrap_err();

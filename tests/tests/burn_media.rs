@@ -71,7 +71,7 @@ fn three_sessions(kind: MediaKind) {
                 "{kind}: {cap}"
             );
             let mut d = fast(&disc.drive);
-            let b = Burner::new(&mut d).unwrap();
+            let b = Burner::new(&mut d, &cli::disc::ISO9660).unwrap();
             let c = b.capacity(false);
             assert_eq!(c.used_blocks, u64::from(after.start_lba));
             assert_eq!(c.available_blocks, cap["free_blocks"].as_u64().unwrap());
@@ -137,7 +137,7 @@ fn dvd_rw_restricted_overwrite_three_sessions() {
     let disc = MockDisc::with(MediaKind::DvdRw, true);
     {
         let mut d = fast(&disc.drive);
-        let mut b = Burner::new(&mut d).unwrap();
+        let mut b = Burner::new(&mut d, &cli::disc::ISO9660).unwrap();
         b.prepare(Preparation::Format { full: false }, &mut ())
             .unwrap();
         assert_eq!(
@@ -197,7 +197,7 @@ fn finalize_closes_the_disc() {
         let (_, probe) = disc.probe();
         assert_eq!(probe["medium"]["disc_status"], "complete", "{kind}");
         let mut d = fast(&disc.drive);
-        let b = Burner::new(&mut d).unwrap();
+        let b = Burner::new(&mut d, &cli::disc::ISO9660).unwrap();
         let e = b.next_session_start(false).unwrap_err();
         assert!(e.to_string().contains("finalized"), "{e}");
         assert_eq!(b.capacity(false).available_blocks, 0);

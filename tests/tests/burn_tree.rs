@@ -181,7 +181,7 @@ fn dvd_rw_restricted_overwrite_tree_sessions() {
     let disc = MockDisc::with(MediaKind::DvdRw, true);
     {
         let mut d = fast(&disc.drive);
-        let mut b = Burner::new(&mut d).unwrap();
+        let mut b = Burner::new(&mut d, &cli::disc::ISO9660).unwrap();
         b.prepare(Preparation::Format { full: false }, &mut ())
             .unwrap();
     }

@@ -217,7 +217,8 @@ fn burn_image(a: &BurnArgs, image: &std::path::Path, out: &mut dyn Write) -> any
         .len();
     check_image_whole(image, &file, len)?;
     let mut drive = crate::disc::open_drive(&a.device, "burn")?;
-    let mut burner = Burner::new(&mut drive).with_context(|| a.device.clone())?;
+    let mut burner =
+        Burner::new(&mut drive, &crate::disc::ISO9660).with_context(|| a.device.clone())?;
     let speed_kbps = a
         .speed
         .map(|n| (n * one_x_kbps(burner.status().recipe)).round() as u32);
@@ -282,7 +283,8 @@ fn burn_tree_cmd(a: &BurnArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         None => None,
         Some(n) => {
             let mut drive = crate::disc::open_drive(&a.device, "burn --speed")?;
-            let burner = Burner::new(&mut drive).with_context(|| a.device.clone())?;
+            let burner =
+                Burner::new(&mut drive, &crate::disc::ISO9660).with_context(|| a.device.clone())?;
             Some((n * one_x_kbps(burner.status().recipe)).round() as u32)
         }
     };
@@ -337,7 +339,8 @@ fn burn_tree_cmd(a: &BurnArgs, out: &mut dyn Write) -> anyhow::Result<()> {
 
 fn prepare(a: &PrepareArgs, what: Preparation) -> anyhow::Result<()> {
     let mut drive = crate::disc::open_drive(&a.device, "blank/format")?;
-    let mut burner = Burner::new(&mut drive).with_context(|| a.device.clone())?;
+    let mut burner =
+        Burner::new(&mut drive, &crate::disc::ISO9660).with_context(|| a.device.clone())?;
     let mut bar = Bar::new();
     let r = burner.prepare(what, &mut bar);
     bar.finish();
@@ -366,7 +369,8 @@ pub fn format(a: &PrepareArgs) -> anyhow::Result<()> {
 /// Overwritable media; drive errors.
 pub fn close_cmd(a: &CloseArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let mut drive = crate::disc::open_drive(&a.device, "close")?;
-    let mut burner = Burner::new(&mut drive).with_context(|| a.device.clone())?;
+    let mut burner =
+        Burner::new(&mut drive, &crate::disc::ISO9660).with_context(|| a.device.clone())?;
     let mut bar = Bar::new();
     let r = burner.close_open_session(a.finalize, &mut bar);
     bar.finish();

@@ -9,6 +9,7 @@
 //! - [`sectors`]: `Read + Seek` over a target's sectors, READ(10) through the drive.
 //! - [`write`]: writing a session: a tree streamed to a drive, and appending to an image
 //!   file (the one way both are done).
+//! - [`format`]: ISO 9660 as the burner needs to know it.
 //! - [`tray`]: eject, load, lock, unlock, refresh.
 //! - [`compare`]: digests of a tree on disc and on the local filesystem, and their
 //!   comparison (verify --tree, the consistency check).
@@ -20,10 +21,12 @@
 
 pub mod compare;
 pub mod files;
+pub mod format;
 pub mod sectors;
 pub mod session;
 pub mod target;
 pub mod tray;
 pub mod write;
 
+pub use format::ISO9660;
 pub use target::{open_drive, AnyDrive, Target};

@@ -56,8 +56,9 @@ use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
+use iso9660::multisession as iso;
 use iso9660::{GraftPoint, Image, ImageBuilder, Layout, Lba, Options, Ownership, WriteSummary};
-use mmc::burn::{iso, BurnOptions, BurnPlan, BurnProgress, BurnReport, Burner, MediaCapacity};
+use mmc::burn::{BurnOptions, BurnPlan, BurnProgress, BurnReport, Burner, MediaCapacity};
 
 use crate::disc::sectors::{AnyDrive, DiscSectors};
 use crate::disc::session::{self, OVERWRITABLE_FIRST_SESSION};
@@ -301,7 +302,7 @@ fn prepare_drive(req: &TreeBurn, target: &Target) -> anyhow::Result<Prepared> {
     let dev = &req.device;
     let mut drive = target.open_drive("burn")?;
     let start = {
-        let b = Burner::new(&mut drive).with_context(|| dev.clone())?;
+        let b = Burner::new(&mut drive, &crate::disc::ISO9660).with_context(|| dev.clone())?;
         b.next_session_start_at(req.new_disc, OVERWRITABLE_FIRST_SESSION)
             .with_context(|| dev.clone())?
     };
@@ -336,7 +337,7 @@ fn prepare_drive(req: &TreeBurn, target: &Target) -> anyhow::Result<Prepared> {
     } else {
         (build::<DiscSectors>(req, None, start.start_lba)?, drive)
     };
-    let burner = Burner::new(&mut drive).with_context(|| dev.clone())?;
+    let burner = Burner::new(&mut drive, &crate::disc::ISO9660).with_context(|| dev.clone())?;
     let status = burner.status().clone();
     let medium = burner.status().profile.name().to_owned();
     let (fits, write_blocks, burn_plan, capacity) =
@@ -518,7 +519,7 @@ fn burn_to_drive(
     let dev = &req.device;
     // The plan's survey is from this same open drive a moment ago (planning only read the
     // previous session), so it is not repeated.
-    let mut burner = Burner::with_status(drive, status);
+    let mut burner = Burner::with_status(drive, status, &crate::disc::ISO9660);
     let burn_plan = burner
         .plan(layout.size_bytes(), &burn_options(req))
         .with_context(|| dev.clone())?;

@@ -33,12 +33,13 @@ use crate::profile::Profile;
 use crate::{Drive, Error, Result};
 
 pub mod capacity;
-pub mod iso;
+pub mod format;
 mod recipe;
 mod stream;
 mod verify;
 
 pub use capacity::MediaCapacity;
+pub use format::ImageFormat;
 pub use recipe::{AppendMethod, BurnPlan, Preparation, Recipe, SessionStart, Step};
 pub use stream::{chunk_pipe, ChunkStream, ChunkWriter};
 pub use verify::verify;
@@ -197,8 +198,9 @@ pub struct MediumStatus {
     pub free_blocks: u64,
     /// Write-once: first block of the last complete session.
     pub last_session_start: Option<u32>,
-    /// Overwritable: the volume space size of the ISO 9660 filesystem at LBA 16, if any.
-    pub iso_volume_blocks: Option<u32>,
+    /// Overwritable: the end of the volume the filesystem at the start of the medium records
+    /// (from the [`ImageFormat`]), if it holds one.
+    pub volume_end: Option<u32>,
 }
 
 /// What [`Burner::close_open_session`] did.
@@ -255,6 +257,7 @@ pub struct BurnReport {
 pub struct Burner<'d, T: Transport> {
     drive: &'d mut Drive<T>,
     status: MediumStatus,
+    format: &'d dyn ImageFormat,
 }
 
 impl<T: Transport> fmt::Debug for Burner<'_, T> {
@@ -329,20 +332,32 @@ fn chunk_blocks(max_transfer: usize, unit: u32) -> u32 {
 impl<'d, T: Transport> Burner<'d, T> {
     /// Surveys the medium: waits for the drive, GET CONFIGURATION (current profile), READ
     /// DISC INFORMATION, READ TRACK INFORMATION (write-once) or READ FORMAT CAPACITIES and
-    /// the ISO volume descriptor at LBA 16 (overwritable).
+    /// the start of `format`'s link area (overwritable), for images in `format`.
     ///
     /// # Errors
-    /// No medium, a medium spindle does not write ([`Error::NotWritable`]), drive errors.
-    pub fn new(drive: &'d mut Drive<T>) -> Result<Self> {
-        let status = survey(drive)?;
-        Ok(Burner { drive, status })
+    /// No medium, a medium without a write recipe ([`Error::NotWritable`]), drive errors.
+    pub fn new(drive: &'d mut Drive<T>, format: &'d dyn ImageFormat) -> Result<Self> {
+        let status = survey(drive, format)?;
+        Ok(Burner {
+            drive,
+            status,
+            format,
+        })
     }
 
     /// A burner for a medium surveyed moments ago on the same open drive (for example by a
     /// planning step), without asking the drive again. Only for when nothing can have
     /// happened in between; otherwise use [`Burner::new`].
-    pub fn with_status(drive: &'d mut Drive<T>, status: MediumStatus) -> Self {
-        Burner { drive, status }
+    pub fn with_status(
+        drive: &'d mut Drive<T>,
+        status: MediumStatus,
+        format: &'d dyn ImageFormat,
+    ) -> Self {
+        Burner {
+            drive,
+            status,
+            format,
+        }
     }
 
     /// What the burner knows about the medium.
@@ -360,7 +375,7 @@ impl<'d, T: Transport> Burner<'d, T> {
     /// # Errors
     /// As [`Burner::new`].
     pub fn refresh(&mut self) -> Result<()> {
-        self.status = survey(self.drive)?;
+        self.status = survey(self.drive, self.format)?;
         Ok(())
     }
 
@@ -370,8 +385,8 @@ impl<'d, T: Transport> Burner<'d, T> {
     pub fn capacity(&self, entire_disc: bool) -> MediaCapacity {
         let s = &self.status;
         if s.recipe.is_overwritable() {
-            let used = match (entire_disc, s.iso_volume_blocks) {
-                (false, Some(v)) => u64::from(iso::next_session_start(v)),
+            let used = match (entire_disc, s.volume_end) {
+                (false, Some(v)) => u64::from(self.format.next_session_start(v)),
                 _ => 0,
             };
             return MediaCapacity {
@@ -420,10 +435,10 @@ impl<'d, T: Transport> Burner<'d, T> {
         let s = &self.status;
         let medium = s.profile.name();
         if s.recipe.is_overwritable() {
-            return Ok(match (new_disc, s.iso_volume_blocks) {
+            return Ok(match (new_disc, s.volume_end) {
                 (false, Some(v)) => SessionStart {
                     method: AppendMethod::Grow,
-                    start_lba: iso::next_session_start(v),
+                    start_lba: self.format.next_session_start(v),
                     previous_session_lba: Some(0),
                 },
                 _ => SessionStart {
@@ -575,9 +590,10 @@ impl<'d, T: Transport> Burner<'d, T> {
             Recipe::BdRe => {}
         }
         if session.method == AppendMethod::Grow {
-            let unit = recipe.unit().max(iso::DESCRIPTOR_MAX);
-            // The unit holding LBA 16..31: DVD 16..31, BD 0..31.
-            let unit_start = (iso::DESCRIPTOR_START / unit) * unit;
+            let (area, area_blocks) = self.format.link_area();
+            let unit = recipe.unit().max(area_blocks);
+            // The unit holding the link area (ISO 9660's 16..31): DVD 16..31, BD 0..31.
+            let unit_start = (area / unit) * unit;
             steps.push(Step::RewriteDescriptors {
                 unit_start,
                 unit_blocks: unit,
@@ -914,7 +930,11 @@ impl<'d, T: Transport> Burner<'d, T> {
         // stays queued in the feed to be written first.
         let head_len = usize::try_from(plan.image_bytes.min(32 * BLOCK as u64)).unwrap_or(0);
         feed.gather(head_len, false)?;
-        let descriptors = check_head(plan, feed.pending.get(..head_len).unwrap_or(&[]))?;
+        let descriptors = check_head(
+            plan,
+            self.format,
+            feed.pending.get(..head_len).unwrap_or(&[]),
+        )?;
 
         let mut run = Run {
             plan,
@@ -1101,8 +1121,8 @@ impl<'d, T: Transport> Burner<'d, T> {
         };
         unit.resize(unit_blocks as usize * BLOCK, 0);
         let mut set = descriptors.to_vec();
-        iso::patch_volume_space_size(&mut set, volume_blocks);
-        let at = (iso::DESCRIPTOR_START - unit_start) as usize * BLOCK;
+        self.format.set_volume_end(&mut set, volume_blocks);
+        let at = self.format.link_area().0.saturating_sub(unit_start) as usize * BLOCK;
         if let Some(dst) = unit.get_mut(at..at + set.len()) {
             dst.copy_from_slice(&set);
         }
@@ -1122,15 +1142,15 @@ struct Run<'p> {
     left: DiscLeft,
 }
 
-/// Checks the image head against the plan; for the growisofs method returns the image's
-/// descriptor set (blocks 16..=terminator).
-fn check_head(plan: &BurnPlan, head: &[u8]) -> Result<Option<Vec<u8>>> {
+/// Checks the image head against the plan; when the session is linked in at the start of the
+/// medium (the growisofs method, or a new image after a reserved head) returns the image's
+/// superblock (ISO 9660: its descriptor set).
+fn check_head(plan: &BurnPlan, format: &dyn ImageFormat, head: &[u8]) -> Result<Option<Vec<u8>>> {
     let start = plan.session.start_lba;
-    let pvd = head.get(iso::DESCRIPTOR_START as usize * BLOCK..);
-    let root = pvd.and_then(iso::root_extent);
-    let head = plan.recipe.is_overwritable() && start > 0;
+    let root = format.root_block(head);
+    let linked_head = plan.recipe.is_overwritable() && start > 0;
     match plan.session.method {
-        AppendMethod::NewDisc if !head => {
+        AppendMethod::NewDisc if !linked_head => {
             if let Some(r) = root {
                 if r < start {
                     return Err(Error::ImageMismatch {
@@ -1144,7 +1164,8 @@ fn check_head(plan: &BurnPlan, head: &[u8]) -> Result<Option<Vec<u8>>> {
         AppendMethod::NewDisc | AppendMethod::Session | AppendMethod::Grow => {
             let Some(r) = root else {
                 return Err(Error::ImageMismatch {
-                    reason: "an appended session must be an ISO 9660 image",
+                    reason:
+                        "an appended session must hold a filesystem (none found in the image head)",
                     start,
                 });
             };
@@ -1157,17 +1178,16 @@ fn check_head(plan: &BurnPlan, head: &[u8]) -> Result<Option<Vec<u8>>> {
             if plan.session.method == AppendMethod::Session {
                 return Ok(None);
             }
-            let set = pvd.unwrap_or(&[]);
-            let n = iso::descriptor_set_len(set).ok_or(Error::ImageMismatch {
-                reason: "the image's volume descriptor set does not end within LBA 16..31",
+            let set = format.superblock(head).ok_or(Error::ImageMismatch {
+                reason: "the image's superblock (volume descriptor set) does not end within its link area",
                 start,
             })?;
-            Ok(set.get(..n as usize * BLOCK).map(<[u8]>::to_vec))
+            Ok(Some(set.to_vec()))
         }
     }
 }
 
-fn survey<T: Transport>(drive: &mut Drive<T>) -> Result<MediumStatus> {
+fn survey<T: Transport>(drive: &mut Drive<T>, format: &dyn ImageFormat) -> Result<MediumStatus> {
     drive.wait_ready(Duration::from_secs(60), |_| {})?;
     drive.clear_medium_changed();
     let config = drive.run(&GetConfiguration::header())?;
@@ -1190,7 +1210,7 @@ fn survey<T: Transport>(drive: &mut Drive<T>) -> Result<MediumStatus> {
         total_blocks: 0,
         free_blocks: 0,
         last_session_start: None,
-        iso_volume_blocks: None,
+        volume_end: None,
     };
     if recipe.is_overwritable() {
         let caps = drive.run(&ReadFormatCapacities::default())?;
@@ -1224,9 +1244,11 @@ fn survey<T: Transport>(drive: &mut Drive<T>) -> Result<MediumStatus> {
         if status.format != FormatState::Unformatted {
             // Only "nothing recorded there" means "no filesystem": any other failure must
             // stop the burn, or a flaky read would turn an append into a new disc.
-            match drive.run(&Read10::new(iso::DESCRIPTOR_START, 1)) {
-                Ok(block) => status.iso_volume_blocks = iso::volume_space_size(&block),
-                Err(e) if e.is_unrecorded() => debug!("no ISO 9660 volume at LBA 16: {e}"),
+            match drive.run(&Read10::new(format.link_area().0, 1)) {
+                Ok(block) => status.volume_end = format.volume_end(&block),
+                Err(e) if e.is_unrecorded() => {
+                    debug!("no filesystem at the start of the medium: {e}")
+                }
                 Err(e) => return Err(e),
             }
         }

@@ -61,13 +61,14 @@ fn survey(store: &Store) -> anyhow::Result<Medium> {
     let dev = &store.target_device;
     log::info!("{dev}: looking at the medium");
     let mut drive = crate::disc::open_drive(dev, "store")?;
-    let b = Burner::new(&mut drive).with_context(|| format!("{dev}: surveying the medium"))?;
+    let b = Burner::new(&mut drive, &crate::disc::ISO9660)
+        .with_context(|| format!("{dev}: surveying the medium"))?;
     let s = b.status();
     let m = Medium {
         name: s.profile.name(),
         recipe: s.recipe,
         blank: s.disc_status == DiscStatus::Blank
-            || (s.recipe.is_overwritable() && s.iso_volume_blocks.is_none()),
+            || (s.recipe.is_overwritable() && s.volume_end.is_none()),
         erasable: s.erasable || s.recipe.is_overwritable(),
     };
     let cd = m.recipe == Recipe::CdTao;

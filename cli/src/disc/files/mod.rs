@@ -258,7 +258,7 @@ fn load_drive(target: &Target) -> anyhow::Result<Medium> {
     let device = target.name();
     let mut drive = target.open_drive("reading")?;
     let writable = {
-        match mmc::burn::Burner::new(&mut drive) {
+        match mmc::burn::Burner::new(&mut drive, &crate::disc::ISO9660) {
             Ok(burner) => {
                 let status = burner.status().clone();
                 let cap = burner.capacity(false);

@@ -1,6 +1,8 @@
-//! The little of ISO 9660 the burner needs for the growisofs append method (`docs/mmc-notes.md` §3.2):
-//! find the volume space size in the primary volume descriptor, and patch it in every
-//! volume descriptor of a set. Reading directories is `iso9660`'s job, not this crate's.
+//! Block-level helpers for appending sessions by the growisofs method (docs/mmc-notes.md
+//! §3.2), for writers that handle raw blocks rather than an [`Image`](crate::Image): find the
+//! volume space size and the root directory in a primary volume descriptor, measure a
+//! descriptor set, and patch the volume space size in every descriptor of a set (the
+//! superblock of an overwritable medium records the absolute end of the whole volume).
 
 /// Logical block of the first volume descriptor (ECMA-119 §6.2.1: system area is 0-15).
 pub const DESCRIPTOR_START: u32 = 16;
