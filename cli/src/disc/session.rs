@@ -40,16 +40,18 @@ use crate::disc::target::Target;
 /// Where libisoburn and spindle put the first session on overwritable media and image files:
 /// LBA 0..31 then holds the superblock, and every session keeps its own descriptors.
 pub const OVERWRITABLE_FIRST_SESSION: u32 = 32;
-/// The growisofs method's session alignment on every medium (libisoburn's rule).
-pub const SESSION_ALIGN: u32 = 32;
 /// Logical block of the first volume descriptor (ECMA-119 §6.2.1: the system area is 0..15).
 const DESCRIPTOR_START: u32 = 16;
 /// Sessions followed in an emulated chain at most (a hostile chain cannot loop forever).
 const MAX_CHAIN: usize = 10_000;
 
-/// The start of the session after a volume that ends at `end` (growisofs method).
+/// The start of the session after a volume that ends at `end` (growisofs method; the
+/// alignment is [`iso9660::multisession::next_session_start`]'s, the burner's too).
 pub fn next_session_start(end: u64) -> u64 {
-    end.div_ceil(u64::from(SESSION_ALIGN)) * u64::from(SESSION_ALIGN)
+    match u32::try_from(end) {
+        Ok(e) => u64::from(iso9660::multisession::next_session_start(e)),
+        Err(_) => end.div_ceil(32) * 32,
+    }
 }
 
 /// One session on the medium.
