@@ -123,6 +123,9 @@ pub struct MockDrive {
     store: Store,
     name: String,
     max_transfer: usize,
+    /// With pacing: when the medium will have recorded everything written so far (this
+    /// handle's view; a burn is one process).
+    media_clock: std::sync::Arc<std::sync::Mutex<Option<std::time::Instant>>>,
 }
 
 /// What happened when the host-side eject button was pressed.
@@ -248,6 +251,7 @@ impl MockDrive {
             name: format!("mock:{}", dir.display()),
             store,
             max_transfer,
+            media_clock: Default::default(),
         })
     }
 
@@ -269,6 +273,7 @@ impl MockDrive {
             name: format!("mock:{}", dir.display()),
             store,
             max_transfer: st.config.max_transfer,
+            media_clock: Default::default(),
         })
     }
 
@@ -615,6 +620,44 @@ fn medium_state(m: &dyn media::Media, tray_open: bool) -> MediumState {
     }
 }
 
+impl MockDrive {
+    /// Paces a command as a drive with a write buffer does: WRITE data goes to the buffer
+    /// and the medium records it at `kbs`, so a WRITE returns at once while the buffer has
+    /// room and the host's own work overlaps the recording; SYNCHRONIZE CACHE returns when
+    /// the medium has caught up; a READ takes its data's time at the medium's rate.
+    fn pace(&self, kbs: u32, opcode: u8, write: bool, moved: u64, buffer_bytes: u32) {
+        const SYNCHRONIZE_CACHE: u8 = 0x35;
+        let rate = f64::from(kbs.max(1)) * 1000.0;
+        let now = std::time::Instant::now();
+        let mut clock = self
+            .media_clock
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let recorded = clock.map_or(now, |c| c.max(now));
+        let wait_until = if write && moved > 0 {
+            let done = recorded + Duration::from_secs_f64(moved as f64 / rate);
+            *clock = Some(done);
+            // The host may run ahead of the medium by one buffer's worth.
+            done.checked_sub(Duration::from_secs_f64(f64::from(buffer_bytes) / rate))
+        } else if opcode == SYNCHRONIZE_CACHE {
+            Some(recorded)
+        } else if moved > 0 {
+            let done = recorded + Duration::from_secs_f64(moved as f64 / rate);
+            *clock = Some(done);
+            Some(done)
+        } else {
+            None
+        };
+        drop(clock);
+        if let Some(t) = wait_until {
+            let now = std::time::Instant::now();
+            if t > now {
+                std::thread::sleep(t - now);
+            }
+        }
+    }
+}
+
 impl Transport for MockDrive {
     fn execute(&mut self, req: Request<'_>) -> Result<Completion> {
         let Request {
@@ -656,11 +699,15 @@ impl Transport for MockDrive {
             }
         }
         drop(lock);
-        if let (Some(kbs), true) = (st.config.pace_kbs, exec.moved > 0) {
+        if let Some(kbs) = st.config.pace_kbs {
             // Outside the lock: a paced drive is slow, not blocking other processes.
-            std::thread::sleep(Duration::from_secs_f64(
-                exec.moved as f64 / (f64::from(kbs.max(1)) * 1000.0),
-            ));
+            self.pace(
+                kbs,
+                cdb.first().copied().unwrap_or(0),
+                direction == "out",
+                exec.moved,
+                st.config.buffer_bytes,
+            );
         }
         exec.outcome
     }
