@@ -358,6 +358,16 @@ impl Config {
         let Some(options) = child(root, "options") else {
             return err("/cb_config/options", "missing (required)");
         };
+        // Cedar refuses a file that configures no action.
+        if !["collect", "stage", "store", "purge"]
+            .iter()
+            .any(|n| child(root, n).is_some())
+        {
+            return err(
+                "/cb_config",
+                "at least one of <collect>, <stage>, <store> and <purge> is required",
+            );
+        }
         let options = parse_options(options)?;
         let peers = match child(root, "peers") {
             Some(p) => {
