@@ -217,3 +217,22 @@ fn a_file_with_no_action_section_is_refused() {
         text(&o)
     );
 }
+
+#[test]
+fn a_persistent_lock_does_not_stop_the_store_or_leave_the_day_unmarked() {
+    use tests::cedarkit::{Knobs, Setup, WEEK};
+    let s = Setup::new(hal::mock::MediaKind::DvdPlusRw, &Knobs::default());
+    s.stage_day(WEEK[0], 2000);
+    let spec = s.disc.spec();
+    assert_eq!(
+        cli::spindle::run_args(["spindle", "lock", "--persistent", spec.as_str()]),
+        0
+    );
+    assert_eq!(s.run(WEEK[0], &["store"]), 0);
+    assert!(
+        s.stored(WEEK[0]),
+        "the written and checked day is marked stored"
+    );
+    let (files, _) = s.last_session();
+    assert!(!files.is_empty());
+}
