@@ -99,6 +99,91 @@ impl Target {
     }
 }
 
+/// Refuses a drive whose medium is mounted, as Cedar Backup does: writing under a mounted
+/// filesystem leaves the kernel with stale caches of what it thinks is on the disc. The
+/// mount table is matched by device number, so every name of the drive counts: `/dev/srN`,
+/// the `/dev/cdrom` and `/dev/dvd` links, and the `/dev/sgN` node of the same drive.
+///
+/// # Errors
+/// The mount point and the name it was mounted by, as a busy device (exit 14).
+pub fn refuse_if_mounted(name: &str) -> anyhow::Result<()> {
+    refuse_if_mounted_in(name, Path::new("/proc/self/mountinfo"))
+}
+
+fn refuse_if_mounted_in(name: &str, mountinfo: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    if name.starts_with("mock:") {
+        return Ok(());
+    }
+    let Ok(real) = std::fs::canonicalize(name) else {
+        // Opening it will say what is wrong with the name.
+        return Ok(());
+    };
+    let mut nodes = vec![real.clone()];
+    if let Ok(drives) = hal::discover::list() {
+        for d in drives {
+            if d.sg.as_deref() == Some(real.as_path()) || d.block.as_deref() == Some(real.as_path())
+            {
+                nodes.extend(d.block);
+            }
+        }
+    }
+    let devices: Vec<(u64, u64)> = nodes
+        .iter()
+        .filter_map(|n| std::fs::metadata(n).ok())
+        .filter(|m| m.file_type().is_block_device())
+        .map(|m| {
+            let r = m.rdev();
+            (nix::sys::stat::major(r), nix::sys::stat::minor(r))
+        })
+        .collect();
+    if devices.is_empty() {
+        return Ok(());
+    }
+    let table = std::fs::read_to_string(mountinfo).unwrap_or_default();
+    for line in table.lines() {
+        // ID PARENT MAJOR:MINOR ROOT MOUNT_POINT OPTIONS [OPTIONAL…] - FSTYPE SOURCE SUPER
+        let f: Vec<&str> = line.split(' ').collect();
+        let Some((maj, min)) = f.get(2).and_then(|d| d.split_once(':')) else {
+            continue;
+        };
+        let (Ok(maj), Ok(min)) = (maj.parse::<u64>(), min.parse::<u64>()) else {
+            continue;
+        };
+        if !devices.contains(&(maj, min)) {
+            continue;
+        }
+        let point = f.get(4).copied().unwrap_or("?").replace("\\040", " ");
+        let source = line
+            .split(" - ")
+            .nth(1)
+            .and_then(|t| t.split(' ').nth(1))
+            .unwrap_or("?");
+        return Err(anyhow::Error::new(hal::Error::Open {
+            path: PathBuf::from(name),
+            kind: hal::ErrorKind::Busy,
+            reason: format!(
+                "the medium is mounted on {point} (as {source}); unmount it first (`umount {point}`)"
+            ),
+            source: None,
+        }));
+    }
+    Ok(())
+}
+
+/// Parses `spec` and opens it as a drive to write to: refused while its medium is mounted
+/// ([`refuse_if_mounted`]).
+///
+/// # Errors
+/// As [`open_drive`]; a mounted medium (busy).
+pub fn open_writer(spec: &str, what: &str) -> anyhow::Result<AnyDrive> {
+    let t = Target::parse(spec)?;
+    if let Target::Drive(d) = &t {
+        refuse_if_mounted(d)?;
+    }
+    t.open_drive(what)
+}
+
 /// Parses `spec` and opens it as a drive: [`Target::parse`] then [`Target::open_drive`].
 ///
 /// # Errors
@@ -123,6 +208,38 @@ fn open_drive_name(name: &str) -> anyhow::Result<AnyDrive> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_mounted_drive_is_refused_by_any_of_its_names() {
+        // A block device this test can name: the root filesystem's, if it has one.
+        let table = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+        let Some(dev) = table
+            .lines()
+            .filter_map(|l| l.split(" - ").nth(1)?.split(' ').nth(1).map(str::to_owned))
+            .find(|s| s.starts_with("/dev/") && Path::new(s).exists())
+        else {
+            eprintln!("NOT RUN: no block-device mount to check against");
+            return;
+        };
+        let e = refuse_if_mounted(&dev).unwrap_err();
+        assert!(format!("{e:#}").contains("is mounted on"), "{e:#}");
+        assert!(
+            e.chain().any(|c| c
+                .downcast_ref::<hal::Error>()
+                .is_some_and(|h| h.kind() == hal::ErrorKind::Busy)),
+            "{e:#}"
+        );
+        // The same device through a symlink, as /dev/cdrom is.
+        let dir = tempfile::tempdir().unwrap();
+        let link = dir.path().join("cdrom");
+        std::os::unix::fs::symlink(&dev, &link).unwrap();
+        assert!(refuse_if_mounted(link.to_str().unwrap()).is_err());
+        // An empty mount table: nothing is mounted.
+        let empty = dir.path().join("mountinfo");
+        std::fs::write(&empty, "").unwrap();
+        refuse_if_mounted_in(&dev, &empty).unwrap();
+        refuse_if_mounted("mock:/nowhere").unwrap();
+    }
 
     #[test]
     fn every_spelling_is_classified_once() {

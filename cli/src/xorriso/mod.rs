@@ -380,7 +380,11 @@ impl Xorriso {
                 let on = self.on_off(cmd, &a[0]) == Some(true);
                 let text = format!("{cmd} on: spindle does not record {what} in the image");
                 self.msg.msg(
-                    if on { Severity::Warning } else { Severity::Debug },
+                    if on {
+                        Severity::Warning
+                    } else {
+                        Severity::Debug
+                    },
                     &text,
                 );
             }

@@ -60,7 +60,7 @@ pub fn staging_root<'c>(ctx: &ActionContext<'c>, store: &'c Store) -> &'c Path {
 fn survey(store: &Store) -> anyhow::Result<Medium> {
     let dev = &store.target_device;
     log::info!("{dev}: looking at the medium");
-    let mut drive = crate::disc::open_drive(dev, "store")?;
+    let mut drive = crate::disc::open_writer(dev, "store")?;
     let b = Burner::new(&mut drive, &crate::disc::ISO9660)
         .with_context(|| format!("{dev}: surveying the medium"))?;
     let s = b.status();
