@@ -121,3 +121,213 @@ fn restores_keep_metadata_and_run_again() {
         );
     }
 }
+
+fn transcript(dir: &Path) -> String {
+    std::fs::read_to_string(dir.join("transcript.log")).unwrap_or_default()
+}
+
+/// Case 3: two processes on one mock drive. While one burns, a second burn (and a `close`)
+/// is refused as busy, exit 14, naming the holder and never advising `close`; the first
+/// burn is not disturbed. The medium is locked in the drive while the burn writes.
+#[test]
+fn a_second_process_is_refused_while_a_burn_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let drive = dir.path().join("drive");
+    let d = drive.to_str().unwrap();
+    assert_eq!(
+        spindle(&["mock", "new", d, "--media", "dvd+r"])
+            .status
+            .code(),
+        Some(0)
+    );
+    let src = dir.path().join("src");
+    std::fs::create_dir(&src).unwrap();
+    // Sparse: cheap to make, slow enough to burn that the test can catch it mid-write.
+    std::fs::File::create(src.join("big"))
+        .unwrap()
+        .set_len(512 << 20)
+        .unwrap();
+    let spec = format!("mock:{d}");
+    let tree = format!("/={}", src.display());
+    let mut first = Command::new(env!("CARGO_BIN_EXE_spindle-dev"))
+        .args(["burn", &spec, "--new-disc", "-V", "FIRST", "--tree", &tree])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = first.id();
+    let signal = |sig: &str| {
+        let ok = Command::new("kill")
+            .args([sig, &pid.to_string()])
+            .status()
+            .unwrap();
+        assert!(ok.success());
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while !transcript(&drive).lines().any(|l| l.starts_with("2A ")) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the first burn never wrote"
+        );
+        assert!(
+            first.try_wait().unwrap().is_none(),
+            "the first burn ended early"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    // Frozen mid-write, it still holds the drive.
+    signal("-STOP");
+    let second = spindle(&["burn", &spec, "-V", "SECOND", "--tree", &tree]);
+    let close = spindle(&["close", &spec]);
+    signal("-CONT");
+    let out = first.wait_with_output().unwrap();
+    for (what, o) in [("burn", &second), ("close", &close)] {
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(14), "second {what}: {err}");
+        assert!(err.contains(&format!("pid {pid}")), "{what}: {err}");
+        assert!(!err.contains("spindle close"), "{what}: {err}");
+    }
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // The medium was locked from before the first WRITE until after the last command of
+    // the burn, and is free now.
+    let t = transcript(&drive);
+    let lines: Vec<&str> = t.lines().collect();
+    let prevent = lines.iter().position(|l| l.starts_with("1E 00 00 00 01"));
+    let first_write = lines.iter().position(|l| l.starts_with("2A "));
+    let allow = lines.iter().rposition(|l| l.starts_with("1E 00 00 00 00"));
+    let last_write = lines.iter().rposition(|l| l.starts_with("2A "));
+    assert!(
+        matches!((prevent, first_write, last_write, allow), (Some(p), Some(w), Some(lw), Some(a)) if p < w && lw < a),
+        "{prevent:?} {first_write:?} {last_write:?} {allow:?}"
+    );
+    let o = spindle(&["ls", &spec]);
+    assert_eq!(text(&o.stdout), "big\n", "{}", text(&o.stderr));
+}
+
+/// Case 3: a burn that fails still lets the medium go.
+#[test]
+fn a_failed_burn_unlocks_the_medium() {
+    let dir = tempfile::tempdir().unwrap();
+    let drive = dir.path().join("drive");
+    let d = drive.to_str().unwrap();
+    assert_eq!(
+        spindle(&["mock", "new", d, "--media", "dvd+r"])
+            .status
+            .code(),
+        Some(0)
+    );
+    let src = dir.path().join("src");
+    std::fs::create_dir(&src).unwrap();
+    std::fs::write(src.join("f"), vec![1u8; 1 << 20]).unwrap();
+    assert_eq!(
+        spindle(&["mock", "fault", d, "--opcode", "2A", "--nth", "3", "--sense", "3/0C/00"])
+            .status
+            .code(),
+        Some(0)
+    );
+    let spec = format!("mock:{d}");
+    let tree = format!("/={}", src.display());
+    let o = spindle(&["burn", &spec, "--new-disc", "--tree", &tree]);
+    assert_ne!(o.status.code(), Some(0));
+    let t = transcript(&drive);
+    let last = t.lines().rev().find(|l| l.starts_with("1E ")).unwrap_or("");
+    assert!(last.starts_with("1E 00 00 00 00"), "{t}");
+    // So the operator's eject works.
+    assert_eq!(spindle(&["mock", "eject", d]).status.code(), Some(0));
+}
+
+/// Case 8: concurrent `put`s into one image all land in the journal.
+#[test]
+fn concurrent_puts_lose_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let iso = dir.path().join("x.iso");
+    let iso = iso.to_str().unwrap();
+    let children: Vec<_> = (0..12)
+        .map(|i| {
+            let f = dir.path().join(format!("g{i}"));
+            std::fs::write(&f, format!("{i}")).unwrap();
+            Command::new(env!("CARGO_BIN_EXE_spindle-dev"))
+                .args(["put", iso, f.to_str().unwrap(), &format!("/g{i}")])
+                .stderr(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for c in children {
+        let o = c.wait_with_output().unwrap();
+        assert!(o.status.success(), "{}", text(&o.stderr));
+    }
+    let o = spindle(&["commit", iso, "--dry-run"]);
+    let adds = text(&o.stdout)
+        .lines()
+        .filter(|l| l.starts_with("add "))
+        .count();
+    assert_eq!(adds, 12, "{}", text(&o.stdout));
+}
+
+/// Case 8: a symlink planted at the journal's name is neither followed nor written through.
+#[test]
+fn a_planted_journal_symlink_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let iso = dir.path().join("x.iso");
+    let victim = dir.path().join("victim");
+    std::fs::write(&victim, b"precious").unwrap();
+    std::os::unix::fs::symlink(&victim, dir.path().join(".x.iso.spindle-pending")).unwrap();
+    let f = dir.path().join("f");
+    std::fs::write(&f, b"x").unwrap();
+    let o = spindle(&["put", iso.to_str().unwrap(), f.to_str().unwrap(), "/f"]);
+    assert_ne!(o.status.code(), Some(0));
+    assert!(text(&o.stderr).contains("symlink"), "{}", text(&o.stderr));
+    assert_eq!(std::fs::read(&victim).unwrap(), b"precious");
+}
+
+/// Case 8: pending changes belong to one medium: a new medium in the mock drops them.
+#[test]
+fn pending_changes_do_not_follow_a_new_medium() {
+    let dir = tempfile::tempdir().unwrap();
+    let drive = dir.path().join("drive");
+    let d = drive.to_str().unwrap();
+    let spec = format!("mock:{d}");
+    assert_eq!(
+        spindle(&["mock", "new", d, "--media", "dvd+r"])
+            .status
+            .code(),
+        Some(0)
+    );
+    let f = dir.path().join("f");
+    std::fs::write(&f, b"x").unwrap();
+    assert_eq!(
+        spindle(&["put", &spec, f.to_str().unwrap(), "/f"])
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(
+        spindle(&["mock", "new", d, "--media", "dvd+r"])
+            .status
+            .code(),
+        Some(0)
+    );
+    let o = spindle(&["commit", &spec]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(text(&o.stdout), "nothing to commit\n");
+    // An image file replaced under the same name is another medium too.
+    let iso = dir.path().join("x.iso");
+    let i = iso.to_str().unwrap();
+    assert_eq!(
+        spindle(&["put", i, f.to_str().unwrap(), "/f"])
+            .status
+            .code(),
+        Some(0)
+    );
+    std::fs::write(dir.path().join("other.iso"), b"").unwrap();
+    std::fs::rename(dir.path().join("other.iso"), &iso).unwrap();
+    let o = spindle(&["commit", i]);
+    assert_ne!(o.status.code(), Some(0));
+    assert!(
+        text(&o.stderr).contains("changed since"),
+        "{}",
+        text(&o.stderr)
+    );
+}

@@ -116,8 +116,86 @@ struct Journal {
     target: String,
     volume_blocks: u32,
     volume_id: String,
+    /// Which medium the changes were made against ([`medium_identity`]); a journal without
+    /// one (from an older spindle) matches none.
+    #[serde(default)]
+    medium: String,
     pending: Pending,
 }
+
+/// What tells one medium in a target from another that looks the same (two blank discs have
+/// the same volume id and size): the kind of medium, and for an image file the file itself
+/// (device and inode), so a file replaced under the same name is another medium. A mock
+/// drive's journal is dropped when its medium changes (`spindle mock new|insert|eject`).
+fn medium_identity(m: &Medium) -> String {
+    use std::os::unix::fs::MetadataExt;
+    let file = match m.target() {
+        Target::Image(p) => match std::fs::symlink_metadata(p) {
+            Ok(md) => format!(" file {}:{}", md.dev(), md.ino()),
+            Err(_) => " no file".to_owned(),
+        },
+        Target::Drive(_) => String::new(),
+    };
+    format!("{} at {}{file}", m.media_kind, m.session_start)
+}
+
+/// The journal's lock, held by `put`, `rm` and `commit` from reading the journal to writing
+/// it back, so concurrent commands on one target take turns instead of losing updates.
+fn lock_journal(t: &Target) -> anyhow::Result<nix::fcntl::Flock<std::fs::File>> {
+    let mut lp = journal_path(t).into_os_string();
+    lp.push(".lock");
+    let lp = PathBuf::from(lp);
+    if let Some(d) = lp.parent() {
+        std::fs::create_dir_all(d).with_context(|| format!("creating {}", d.display()))?;
+    }
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .custom_flags(nix::fcntl::OFlag::O_NOFOLLOW.bits())
+        .open(&lp)
+        .with_context(|| format!("opening the journal lock {}", lp.display()))?;
+    nix::fcntl::Flock::lock(f, nix::fcntl::FlockArg::LockExclusive)
+        .map_err(|(_, e)| anyhow::anyhow!("locking {}: {e}", lp.display()))
+}
+
+/// Reads the journal without following a symlink (a planted link must not make us read, or
+/// later replace, a file elsewhere).
+fn read_journal(jp: &Path) -> anyhow::Result<Option<Journal>> {
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(nix::fcntl::OFlag::O_NOFOLLOW.bits())
+        .open(jp);
+    let mut f = match f {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) if e.raw_os_error() == Some(nix::libc::ELOOP) => bail!(
+            "the journal {} is a symlink; refusing to use it (remove it)",
+            jp.display()
+        ),
+        Err(e) => return Err(e).with_context(|| format!("opening {}", jp.display())),
+    };
+    if !f.metadata()?.is_file() {
+        bail!("the journal {} is not a regular file", jp.display());
+    }
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut f, &mut text)
+        .with_context(|| format!("reading {}", jp.display()))?;
+    let j = serde_json::from_str(&text)
+        .with_context(|| format!("reading the journal {}", jp.display()))?;
+    Ok(Some(j))
+}
+
+/// Removes the journal of the mock drive in `dir` (its medium changed). Used by
+/// `spindle mock`.
+pub fn drop_mock_journal(dir: &Path) {
+    let _ = std::fs::remove_file(dir.join(MOCK_JOURNAL));
+}
+
+/// The journal's name in a mock drive's directory.
+const MOCK_JOURNAL: &str = "spindle-pending.json";
 
 fn journal_path(t: &Target) -> PathBuf {
     match t {
@@ -131,7 +209,7 @@ fn journal_path(t: &Target) -> PathBuf {
             p.with_file_name(j)
         }
         Target::Drive(d) if d.starts_with("mock:") => {
-            Path::new(&d["mock:".len()..]).join("spindle-pending.json")
+            Path::new(&d["mock:".len()..]).join(MOCK_JOURNAL)
         }
         Target::Drive(d) => {
             let base = std::env::var_os("XDG_STATE_HOME")
@@ -156,12 +234,18 @@ fn open(spec: &str) -> anyhow::Result<Medium> {
 fn open_scoped(spec: &str, scope: &Scope) -> anyhow::Result<Medium> {
     let t = Target::parse(spec)?;
     let jp = journal_path(&t);
-    let scope = if jp.exists() { &Scope::All } else { scope };
+    let journal = read_journal(&jp)?;
+    let scope = if journal.is_some() {
+        &Scope::All
+    } else {
+        scope
+    };
     let mut m = Medium::load_scoped(&t, scope).with_context(|| format!("loading {spec}"))?;
-    if let Ok(text) = std::fs::read_to_string(&jp) {
-        let j: Journal = serde_json::from_str(&text)
-            .with_context(|| format!("reading the journal {}", jp.display()))?;
-        if j.volume_blocks != m.volume_blocks || j.volume_id != m.volume_id {
+    if let Some(j) = journal {
+        if j.volume_blocks != m.volume_blocks
+            || j.volume_id != m.volume_id
+            || j.medium != medium_identity(&m)
+        {
             bail!(
                 "{spec} changed since the pending changes in {} were recorded; \
                  `spindle commit {spec} --discard` drops them",
@@ -188,11 +272,31 @@ fn save(m: &Medium) -> anyhow::Result<()> {
         target: m.target().name(),
         volume_blocks: m.volume_blocks,
         volume_id: m.volume_id.clone(),
+        medium: medium_identity(m),
         pending: m.view.pending().clone(),
     };
-    std::fs::write(&jp, serde_json::to_vec_pretty(&j)?)
-        .with_context(|| format!("writing {}", jp.display()))?;
-    Ok(())
+    // A new file renamed over the old one: a reader sees the old journal or the new, never
+    // a half-written one, and a symlink at the journal's name is replaced, not followed.
+    let mut tmp = jp.clone().into_os_string();
+    tmp.push(format!(".{}.tmp", std::process::id()));
+    let tmp = PathBuf::from(tmp);
+    let _ = std::fs::remove_file(&tmp);
+    let written = (|| -> anyhow::Result<()> {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .custom_flags(nix::fcntl::OFlag::O_NOFOLLOW.bits())
+            .open(&tmp)?;
+        f.write_all(&serde_json::to_vec_pretty(&j)?)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, &jp)?;
+        Ok(())
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written.with_context(|| format!("writing {}", jp.display()))
 }
 
 fn options(f: &CommitFlags) -> CommitOptions {
@@ -307,6 +411,7 @@ pub fn ls(a: &LsArgs, long: bool, out: &mut dyn Write) -> anyhow::Result<()> {
 /// # Errors
 /// Unreadable sources, a file where a directory is needed, commit failures.
 pub fn put(a: &PutArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    let _journal = lock_journal(&Target::parse(&a.target)?)?;
     let mut m = open(&a.target)?;
     let Some((dest, sources)) = a.paths.split_last() else {
         bail!("put needs SOURCE… DEST");
@@ -342,6 +447,7 @@ pub fn put(a: &PutArgs, out: &mut dyn Write) -> anyhow::Result<()> {
 /// # Errors
 /// Missing paths, directories without `-r`.
 pub fn rm(a: &RmArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    let _journal = lock_journal(&Target::parse(&a.target)?)?;
     let mut m = open(&a.target)?;
     for p in &a.paths {
         let n = normalize(b"/", p.as_bytes());
@@ -363,6 +469,7 @@ pub fn rm(a: &RmArgs, out: &mut dyn Write) -> anyhow::Result<()> {
 /// A full disc (nothing written), stale journals, write failures.
 pub fn commit(a: &CommitArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let t = Target::parse(&a.target)?;
+    let _journal = lock_journal(&t)?;
     if a.discard {
         let jp = journal_path(&t);
         match std::fs::remove_file(&jp) {

@@ -99,6 +99,34 @@ impl Target {
     }
 }
 
+/// Takes exclusive use of the drive `spec` names for as long as the returned lease lives
+/// (nothing for image files): a command that opens its drive several times holds this
+/// across all of them, so no other process gets in between ([`hal::lease`]).
+///
+/// # Errors
+/// The drive is busy (another process holds it: [`hal::ErrorKind::Busy`], exit 14).
+pub fn lease(spec: &str) -> anyhow::Result<Option<std::sync::Arc<hal::lease::Lease>>> {
+    let Ok(Target::Drive(d)) = Target::parse(spec) else {
+        return Ok(None);
+    };
+    let path = match d.strip_prefix("mock:") {
+        Some(dir) if Path::new(dir).is_dir() => Path::new(dir).join(hal::mock::LEASE_FILE),
+        Some(_) => return Ok(None),
+        None => match hal::lease::sg_lock_path(Path::new(&d)) {
+            Some(p) => p,
+            None => return Ok(None),
+        },
+    };
+    match hal::lease::acquire(&path, &d) {
+        Ok(l) => Ok(Some(l)),
+        Err(e) if e.kind() == hal::ErrorKind::Busy => Err(e.into()),
+        Err(e) => {
+            log::warn!("{d}: {e}; relying on the exclusive open alone");
+            Ok(None)
+        }
+    }
+}
+
 /// Parses `spec` and opens it as a drive: [`Target::parse`] then [`Target::open_drive`].
 ///
 /// # Errors
