@@ -331,3 +331,59 @@ fn pending_changes_do_not_follow_a_new_medium() {
         text(&o.stderr)
     );
 }
+
+/// Case 10: a `put --commit` that does not fit does not claim its changes stay pending.
+#[test]
+fn a_put_commit_that_does_not_fit_says_nothing_was_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let iso = dir.path().join("x.iso");
+    let f = dir.path().join("big");
+    std::fs::write(&f, vec![1u8; 4 << 20]).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_spindle-dev"))
+        .args([
+            "put",
+            iso.to_str().unwrap(),
+            f.to_str().unwrap(),
+            "/big",
+            "--commit",
+        ])
+        .env("SPINDLE_IMAGE_CAPACITY", "1m")
+        .output()
+        .unwrap();
+    let err = text(&o.stderr);
+    assert_ne!(o.status.code(), Some(0), "{err}");
+    assert!(!err.contains("stay pending"), "{err}");
+    assert!(err.contains("not recorded"), "{err}");
+    let o = spindle(&["commit", iso.to_str().unwrap()]);
+    assert_eq!(text(&o.stdout), "nothing to commit\n");
+}
+
+/// Case 10: names with control characters and escape sequences are printed escaped.
+#[test]
+fn names_are_printed_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    std::fs::create_dir(&src).unwrap();
+    let evil = "x\u{1b}]0;owned\u{7}\u{1b}[2Jy";
+    std::fs::write(src.join(evil), b"x").unwrap();
+    let iso = dir.path().join("x.iso");
+    let iso = iso.to_str().unwrap();
+    let o = spindle(&["put", iso, src.to_str().unwrap(), "/d", "--commit"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    for cmd in ["ls", "lsl"] {
+        let o = spindle(&[cmd, iso, "/d"]);
+        let out = text(&o.stdout);
+        assert!(
+            !out.contains('\u{1b}') && !out.contains('\u{7}'),
+            "{cmd}: {out:?}"
+        );
+        assert!(
+            out.contains("x\\x1b]0;owned\\x07\\x1b[2Jy"),
+            "{cmd}: {out:?}"
+        );
+    }
+    let o = spindle(&["get", iso, "/d", dir.path().join("out").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(!text(&o.stdout).contains('\u{1b}'));
+    assert!(dir.path().join("out/d").join(evil).is_file());
+}

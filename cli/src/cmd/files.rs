@@ -19,7 +19,7 @@ use anyhow::{bail, Context};
 use clap::Args;
 use serde::{Deserialize, Serialize};
 
-use crate::disc::files::view::{leaf, long_line, normalize, quote_name, safe_relative};
+use crate::disc::files::view::{leaf, long_line, normalize, printable, quote_name, safe_relative};
 use crate::disc::files::{CommitOptions, Medium, NoSpace, Node, NodeKind, Pending, Scope, Target};
 
 /// `TARGET [PATH…]` for `ls` and `lsl`.
@@ -308,7 +308,14 @@ fn options(f: &CommitFlags) -> CommitOptions {
     }
 }
 
-fn do_commit(m: &mut Medium, f: &CommitFlags, out: &mut dyn Write) -> anyhow::Result<()> {
+/// Commits; `recorded` says whether the changes are in the journal (`commit`) or only in
+/// this command (`put --commit`), so a full disc is reported truthfully.
+fn do_commit(
+    m: &mut Medium,
+    f: &CommitFlags,
+    recorded: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
     match m.commit(&options(f)) {
         Ok(Some(c)) => {
             let _ = std::fs::remove_file(journal_path(m.target()));
@@ -325,9 +332,12 @@ fn do_commit(m: &mut Medium, f: &CommitFlags, out: &mut dyn Write) -> anyhow::Re
             writeln!(out, "nothing to commit")?;
             Ok(())
         }
-        Err(e) if e.downcast_ref::<NoSpace>().is_some() => {
-            Err(e.context("the disc is full: nothing was written; the changes stay pending"))
-        }
+        Err(e) if e.downcast_ref::<NoSpace>().is_some() => Err(e.context(if recorded {
+            "the disc is full: nothing was written; the changes stay pending"
+        } else {
+            "the disc is full: nothing was written, and this command's changes were not \
+             recorded (run it without --commit to record them)"
+        })),
         Err(e) => Err(e),
     }
 }
@@ -375,7 +385,7 @@ pub fn ls(a: &LsArgs, long: bool, out: &mut dyn Write) -> anyhow::Result<()> {
                     if long {
                         writeln!(out, "{}", long_line(node, name, now))?;
                     } else {
-                        writeln!(out, "{}", String::from_utf8_lossy(name))?;
+                        writeln!(out, "{}", printable(name))?;
                     }
                 }
             }
@@ -383,7 +393,7 @@ pub fn ls(a: &LsArgs, long: bool, out: &mut dyn Write) -> anyhow::Result<()> {
                 if long {
                     writeln!(out, "{}", long_line(node, p.as_bytes(), now))?;
                 } else {
-                    writeln!(out, "{p}")?;
+                    writeln!(out, "{}", printable(p.as_bytes()))?;
                 }
             }
         }
@@ -428,15 +438,10 @@ pub fn put(a: &PutArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             dest.clone()
         };
         m.view.copy_in(s, &target)?;
-        writeln!(
-            out,
-            "added {} as {}",
-            s.display(),
-            String::from_utf8_lossy(&target)
-        )?;
+        writeln!(out, "added {} as {}", s.display(), printable(&target))?;
     }
     if a.commit.commit {
-        do_commit(&mut m, &a.commit, out)
+        do_commit(&mut m, &a.commit, false, out)
     } else {
         save(&m)
     }
@@ -454,10 +459,10 @@ pub fn rm(a: &RmArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         m.view
             .remove(&n, a.recursive)
             .map_err(|r| anyhow::anyhow!("cannot remove '{p}': {r:?}"))?;
-        writeln!(out, "removed {}", String::from_utf8_lossy(&n))?;
+        writeln!(out, "removed {}", printable(&n))?;
     }
     if a.commit.commit {
-        do_commit(&mut m, &a.commit, out)
+        do_commit(&mut m, &a.commit, false, out)
     } else {
         save(&m)
     }
@@ -501,7 +506,7 @@ pub fn commit(a: &CommitArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         }
         return Ok(());
     }
-    do_commit(&mut m, &a.flags, out)
+    do_commit(&mut m, &a.flags, true, out)
 }
 
 /// `spindle get`: restores what it can, names what it could not, and fails if anything
@@ -598,7 +603,7 @@ pub fn get(a: &GetArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             let done = match &node.kind {
                 NodeKind::Dir => restore_dir(&local).map(|()| dirs.push((local.clone(), node))),
                 NodeKind::File => restore_file(&m, &ip, &local, &node, as_root).map(|()| {
-                    let _ = writeln!(out, "{}", local.display());
+                    let _ = writeln!(out, "{}", printable(local.as_os_str().as_bytes()));
                 }),
                 NodeKind::Symlink(_) => {
                     links.push((ip.clone(), local, node));
@@ -619,7 +624,7 @@ pub fn get(a: &GetArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         // Links last, so nothing is ever written through one.
         for (ip, local, node) in links {
             match restore_symlink(&local, &node, as_root) {
-                Ok(()) => writeln!(out, "{}", local.display())?,
+                Ok(()) => writeln!(out, "{}", printable(local.as_os_str().as_bytes()))?,
                 Err(e) => fail(format!("{}: {e:#}", quote_name(&ip))),
             }
         }

@@ -602,11 +602,37 @@ impl SocketLike for std::fs::FileType {
     }
 }
 
+/// A name from an image or a disc as text safe to print on a terminal: control characters
+/// (C0, DEL and C1, which include escape sequences that would move the cursor, retitle the
+/// window or worse) and invalid UTF-8 become `\xNN` escapes; a backslash is doubled so the
+/// escapes stay unambiguous.
+pub fn printable(name: &[u8]) -> String {
+    let mut out = String::with_capacity(name.len());
+    for chunk in name.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '\\' => out.push_str("\\\\"),
+                c if c.is_control() => {
+                    let mut buf = [0u8; 4];
+                    for b in c.encode_utf8(&mut buf).bytes() {
+                        out.push_str(&format!("\\x{b:02x}"));
+                    }
+                }
+                c => out.push(c),
+            }
+        }
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    out
+}
+
 /// Quotes a name the way xorriso's listings do: in single quotes, an embedded `'` written as
-/// `'"'"'`.
+/// `'"'"'`; control characters escaped as [`printable`] does.
 pub fn quote_name(name: &[u8]) -> String {
     let mut s = String::from("'");
-    for part in String::from_utf8_lossy(name).split('\'').enumerate() {
+    for part in printable(name).split('\'').enumerate() {
         if part.0 > 0 {
             s.push_str("'\"'\"'");
         }
@@ -713,6 +739,15 @@ mod tests {
         assert_eq!(parent(b"/a/b"), b"/a");
         assert_eq!(parent(b"/a"), b"/");
         assert_eq!(leaf(b"/a/b c"), b"b c");
+    }
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(printable(b"a\x1b]0;owned\x07b"), "a\\x1b]0;owned\\x07b");
+        assert_eq!(printable(b"x\ny\\z"), "x\\x0ay\\\\z");
+        assert_eq!(printable("\u{9b}2J".as_bytes()), "\\xc2\\x9b2J");
+        assert_eq!(printable(b"\xffok"), "\\xffok");
+        assert_eq!(quote_name(b"t\tab"), "'t\\x09ab'");
     }
 
     #[test]
