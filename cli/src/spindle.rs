@@ -185,6 +185,24 @@ where
         }
     }
     crate::logging::init(cli.verbose);
+    // Commands that change a medium hold the drive for their whole run, across every open
+    // of it, so a second process cannot start between them (it gets exit 14, busy).
+    let device = match command {
+        Command::Burn(a) => Some(&a.device),
+        Command::Blank(a) | Command::Format(a) => Some(&a.device),
+        Command::Close(a) => Some(&a.device),
+        Command::Put(crate::cmd::files::PutArgs { target, .. })
+        | Command::Rm(crate::cmd::files::RmArgs { target, .. })
+        | Command::Commit(crate::cmd::files::CommitArgs { target, .. }) => Some(target),
+        _ => None,
+    };
+    let _lease = match device.map(|d| crate::disc::target::lease(d)).transpose() {
+        Ok(l) => l,
+        Err(e) => {
+            crate::report_error("spindle", &e);
+            return exit::spindle_device_code(&e);
+        }
+    };
     let result = match command {
         // Handled above, with cback3's exit codes.
         Command::Store(_)

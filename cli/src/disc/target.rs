@@ -85,7 +85,7 @@ impl Target {
     /// not an optical drive, busy), each with its own [`hal::ErrorKind`].
     pub fn open_drive(&self, what: &str) -> anyhow::Result<AnyDrive> {
         match self {
-            Target::Drive(d) => open_drive_name(d),
+            Target::Drive(d) => open_drive_name(d, false),
             Target::Image(p) => bail!(
                 "{}: is {}; {what} needs a drive (/dev/srN, /dev/sgN, mock:DIR)",
                 p.display(),
@@ -177,11 +177,41 @@ fn refuse_if_mounted_in(name: &str, mountinfo: &Path) -> anyhow::Result<()> {
 /// # Errors
 /// As [`open_drive`]; a mounted medium (busy).
 pub fn open_writer(spec: &str, what: &str) -> anyhow::Result<AnyDrive> {
-    let t = Target::parse(spec)?;
-    if let Target::Drive(d) = &t {
-        refuse_if_mounted(d)?;
+    match Target::parse(spec)? {
+        Target::Drive(d) => {
+            refuse_if_mounted(&d)?;
+            open_drive_name(&d, true)
+        }
+        t => t.open_drive(what),
     }
-    t.open_drive(what)
+}
+
+/// Takes exclusive use of the drive `spec` names for as long as the returned lease lives
+/// (nothing for image files): a command that opens its drive several times holds this
+/// across all of them, so no other process gets in between ([`hal::lease`]).
+///
+/// # Errors
+/// The drive is busy (another process holds it: [`hal::ErrorKind::Busy`], exit 14).
+pub fn lease(spec: &str) -> anyhow::Result<Option<std::sync::Arc<hal::lease::Lease>>> {
+    let Ok(Target::Drive(d)) = Target::parse(spec) else {
+        return Ok(None);
+    };
+    let path = match d.strip_prefix("mock:") {
+        Some(dir) if Path::new(dir).is_dir() => Path::new(dir).join(hal::mock::LEASE_FILE),
+        Some(_) => return Ok(None),
+        None => match hal::lease::sg_lock_path(Path::new(&d)) {
+            Some(p) => p,
+            None => return Ok(None),
+        },
+    };
+    match hal::lease::acquire(&path, &d) {
+        Ok(l) => Ok(Some(l)),
+        Err(e) if e.kind() == hal::ErrorKind::Busy => Err(e.into()),
+        Err(e) => {
+            log::warn!("{d}: {e}; relying on the exclusive open alone");
+            Ok(None)
+        }
+    }
 }
 
 /// Parses `spec` and opens it as a drive: [`Target::parse`] then [`Target::open_drive`].
@@ -194,8 +224,13 @@ pub fn open_drive(spec: &str, what: &str) -> anyhow::Result<AnyDrive> {
 
 /// Opens a drive by the name `hal::open` takes. Mock drives finish Immed operations after a
 /// count of polls, not after time, so they are polled without pauses.
-fn open_drive_name(name: &str) -> anyhow::Result<AnyDrive> {
-    let mut d = Drive::new(hal::open(name)?);
+fn open_drive_name(name: &str, exclusive: bool) -> anyhow::Result<AnyDrive> {
+    let transport = if exclusive {
+        hal::open_exclusive(name)?
+    } else {
+        hal::open(name)?
+    };
+    let mut d = Drive::new(transport);
     if name.starts_with("mock:") {
         d.set_policy(mmc::DrivePolicy {
             poll_interval: Duration::from_millis(1),

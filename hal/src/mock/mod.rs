@@ -15,6 +15,7 @@
 //! |---|---|
 //! | `state.json` | everything but sector data, JSON with a `version` field (currently 2): config, tray, prevent states, the medium's state machine (tracks, sessions, format state), queued unit attentions and media events, a pending Immed operation, page 05, speeds, the buffer index and the fault plan. Rewritten in place after every command that changes it, with one `pwrite` padded with spaces, so it always holds one complete state. |
 //! | `lock` | empty; every operation holds an exclusive `flock(2)` on it from loading the state to saving it. |
+//! | `drive.lease` | the pid and command line of the process using the drive for a whole operation (`hal::open` holds an `flock(2)` on it; see [`crate::lease`]). |
 //! | `media.img` | the medium's user data, byte offset = LBA × 2048, sparse. For ROM media a copy of the `--image` file (`std::fs::copy`, which reflinks where the filesystem can), so the original is never touched. Outside tools (`isoinfo`, `xorriso -indev`) can read it as an image. BLANK empties it; insert replaces it; eject leaves it for inspection. |
 //! | `undo.bin` | for WRITE data acknowledged but not yet flushed, the bytes it replaced in `media.img` where those were not zeros, in arrival order in a ring of twice the buffer size; the index (LBA, blocks, undo offset, previous `media.img` length) is in `state.json`. Empty while streaming onto new media. |
 //! | `transcript.log` | one line per command in [`format_exchange`] format, appended (unless `config.transcript` is off). |
@@ -92,7 +93,7 @@ mod tests;
 pub use config::{MockConfig, Quirks};
 pub use fault::{Fault, FaultEffect, FaultHandle};
 pub use kind::{MediaKind, ParseMediaKindError};
-pub use store::STATE_FILE;
+pub use store::{LEASE_FILE, STATE_FILE};
 
 use engine::{Engine, Fail};
 use media::Medium;

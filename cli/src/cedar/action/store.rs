@@ -365,6 +365,8 @@ fn write_check_mark(
 /// consistency check. In every case the staging dir is left unmarked.
 pub fn store(ctx: &ActionContext<'_>) -> anyhow::Result<()> {
     let store = store_section(ctx)?;
+    // The drive is ours from the first look to the last refresh.
+    let _lease = crate::disc::target::lease(&store.target_device)?;
     if store.target_scsi_id.is_some() {
         log::info!("<target_scsi_id> is ignored: spindle addresses the drive by <target_device>");
     }
@@ -396,6 +398,8 @@ pub fn store(ctx: &ActionContext<'_>) -> anyhow::Result<()> {
 /// As [`store`]; no staged dir this week.
 pub fn rebuild(ctx: &ActionContext<'_>) -> anyhow::Result<()> {
     let store = store_section(ctx)?;
+    // The drive is ours from the first look to the last refresh.
+    let _lease = crate::disc::target::lease(&store.target_device)?;
     if store.check_media {
         check_media(store)?;
     }
@@ -438,6 +442,8 @@ pub fn rebuild(ctx: &ActionContext<'_>) -> anyhow::Result<()> {
 /// A write-once media type, no `<store>`, a missing working_dir, drive errors.
 pub fn initialize(ctx: &ActionContext<'_>) -> anyhow::Result<()> {
     let store = store_section(ctx)?;
+    // The drive is ours from the first look to the last refresh.
+    let _lease = crate::disc::target::lease(&store.target_device)?;
     if !store.media_type.is_rewritable() {
         bail!(
             "initialize works only on rewritable media (cdrw-74, cdrw-80, dvd+rw); <media_type> is {}",
