@@ -185,8 +185,7 @@ impl Layout {
         while let Some(id) = stack.pop() {
             out.push(id);
             if let Some(n) = self.tree.node(id) {
-                let kids: Vec<NodeId> = n.children().map(|(_, c)| c).collect();
-                stack.extend(kids.into_iter().rev());
+                stack.extend(n.children().iter().rev());
             }
         }
         out
@@ -202,7 +201,7 @@ impl Layout {
                 continue;
             };
             let key = match &node.kind {
-                Kind::File(FileData::Disk { link: Some(k), .. }) => Some(*k),
+                Kind::File(FileData::Disk { link: Some(k), .. }) => Some(**k),
                 Kind::File(FileData::Imported { size, extents }) if *size > 0 => {
                     extents.first().map(|e| (u64::MAX, u64::from(e.lba)))
                 }
@@ -212,7 +211,8 @@ impl Layout {
                 Kind::Dir { .. } => {
                     2 + node
                         .children()
-                        .filter(|(_, c)| self.tree.node(*c).is_some_and(Node::is_dir))
+                        .iter()
+                        .filter(|&&c| self.tree.node(c).is_some_and(Node::is_dir))
                         .count() as u32
                 }
                 _ => 1,
@@ -251,22 +251,23 @@ impl Layout {
         let mut queue: VecDeque<(NodeId, usize, Vec<u8>)> = VecDeque::from([(ROOT, 0, vec![0])]);
         while let Some((id, parent, ident)) = queue.pop_front() {
             let node = self.node(id)?;
-            let kids: Vec<(&Vec<u8>, NodeId, bool)> = node
+            let kids: Vec<(&[u8], NodeId, bool)> = node
                 .children()
-                .filter_map(|(name, c)| {
+                .iter()
+                .filter_map(|&c| {
                     let n = self.tree.node(c)?;
                     // Joliet has no symlinks or special files (as libisofs does).
                     let keep = !joliet || matches!(n.kind, Kind::Dir { .. } | Kind::File(_));
-                    keep.then_some((name, c, n.is_dir()))
+                    keep.then_some((&n.name[..], c, n.is_dir()))
                 })
                 .collect();
             let mut order: Vec<u32> = (0..kids.len() as u32).collect();
             let idents = if joliet {
-                let ids = joliet_identifiers(kids.iter().map(|(n, _, d)| (n.as_slice(), *d)));
+                let ids = joliet_identifiers(kids.iter().map(|&(n, _, d)| (n, d)));
                 order.sort_by(|&a, &b| joliet_order(ids.get(a as usize), ids.get(b as usize)));
                 ids.permuted(&order).to_ucs2_be()
             } else {
-                let ids = iso_identifiers(kids.iter().map(|(n, _, d)| (n.as_slice(), *d)));
+                let ids = iso_identifiers(kids.iter().map(|&(n, _, d)| (n, d)));
                 order.sort_by(|&a, &b| iso_order(ids.get(a as usize), ids.get(b as usize)));
                 ids.permuted(&order)
             };
@@ -382,7 +383,7 @@ impl Layout {
             let Kind::File(FileData::Disk { size, link, .. }) = &node.kind else {
                 continue;
             };
-            let (size, link) = (*size, *link);
+            let (size, link) = (*size, link.as_deref().copied());
             if size == 0 {
                 continue;
             }
@@ -459,7 +460,7 @@ impl Layout {
     /// Extents of a regular file as recorded (several for files of 4 GiB and more).
     fn file_extents(&self, id: NodeId, data: &FileData) -> Vec<Extent> {
         match data {
-            FileData::Imported { extents, .. } => extents.clone(),
+            FileData::Imported { extents, .. } => extents.to_vec(),
             FileData::Disk { size, .. } => {
                 let lba = self.info(id).lba;
                 let mut out = Vec::new();
@@ -762,7 +763,7 @@ impl Layout {
         }
         for &id in &self.data {
             let node = self.node(id)?;
-            let Kind::File(FileData::Disk { path, size, .. }) = &node.kind else {
+            let Kind::File(FileData::Disk { size, .. }) = &node.kind else {
                 return Err(Error::LayoutMismatch {
                     what: "data node kind",
                     planned: u64::from(S_IFREG),
@@ -775,7 +776,12 @@ impl Layout {
                 mtime: node.meta.mtime,
                 mtime_nsec: node.meta.mtime_nsec,
             };
-            sink.copy_file(path, planned)?;
+            let path = self.tree.source_path(id).ok_or(Error::LayoutMismatch {
+                what: "source path of a data node",
+                planned: u64::from(id),
+                actual: 0,
+            })?;
+            sink.copy_file(&path, planned)?;
         }
         sink.expect(self.end, "end of image")?;
         let written = sink.position();
@@ -794,14 +800,10 @@ impl Layout {
         })
     }
 
-    /// Paths of the source files in the order `write_to` reads them.
-    pub fn source_files(&self) -> impl Iterator<Item = &std::path::Path> {
-        self.data
-            .iter()
-            .filter_map(|&id| match &self.tree.node(id)?.kind {
-                Kind::File(FileData::Disk { path, .. }) => Some(path.as_path()),
-                _ => None,
-            })
+    /// Paths of the source files in the order `write_to` reads them (built on demand: the
+    /// plan keeps no path per file).
+    pub fn source_files(&self) -> impl Iterator<Item = std::path::PathBuf> + '_ {
+        self.data.iter().filter_map(|&id| self.tree.source_path(id))
     }
 }
 

@@ -232,6 +232,7 @@ impl ImageBuilder {
             }
             Ok(())
         })?;
+        b.tree.sort_imported();
         Ok(b)
     }
 
