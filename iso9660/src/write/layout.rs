@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::collections::VecDeque;
 use std::io::Write;
 
-use super::names::{iso_identifiers, iso_order, joliet_identifiers, joliet_order, IdentList};
+use super::names::{iso_identifiers, iso_order, joliet_identifiers, joliet_order, Idents};
 use super::rock_ridge::{spread, CeCursor, Entries};
 use super::sink::Sink;
 use super::tree::{FileData, Kind, Node, NodeId, Tree, ROOT, S_IFMT, S_IFREG};
@@ -42,10 +42,12 @@ struct DirPlan {
     parent: usize,
     /// Identifier as recorded: d-characters, or UCS-2BE for Joliet; `[0]` for the root.
     ident: Vec<u8>,
-    /// Children's recorded identifiers, sorted in directory-record order.
-    idents: IdentList<u8>,
-    /// The children, in the same order.
-    nodes: Vec<NodeId>,
+    /// The children, in POSIX-name order (the order they were named in).
+    kids: Vec<NodeId>,
+    /// Their recorded identifiers, in the same order.
+    idents: Idents,
+    /// Directory-record order: indices into `kids` and `idents`.
+    order: Vec<u32>,
     lba: u32,
     sectors: u32,
     ce_lba: u32,
@@ -251,34 +253,41 @@ impl Layout {
         let mut queue: VecDeque<(NodeId, usize, Vec<u8>)> = VecDeque::from([(ROOT, 0, vec![0])]);
         while let Some((id, parent, ident)) = queue.pop_front() {
             let node = self.node(id)?;
-            let kids: Vec<(&[u8], NodeId, bool)> = node
+            // Joliet has no symlinks or special files (as libisofs does).
+            let kids: Vec<NodeId> = node
                 .children()
                 .iter()
-                .filter_map(|&c| {
-                    let n = self.tree.node(c)?;
-                    // Joliet has no symlinks or special files (as libisofs does).
-                    let keep = !joliet || matches!(n.kind, Kind::Dir { .. } | Kind::File(_));
-                    keep.then_some((&n.name[..], c, n.is_dir()))
+                .copied()
+                .filter(|&c| {
+                    self.tree.node(c).is_some_and(|n| {
+                        !joliet || matches!(n.kind, Kind::Dir { .. } | Kind::File(_))
+                    })
                 })
                 .collect();
+            let tree = &self.tree;
+            let named = kids.iter().map(|&c| {
+                tree.node(c)
+                    .map_or((&[][..], false), |n| (&n.name[..], n.is_dir()))
+            });
             let mut order: Vec<u32> = (0..kids.len() as u32).collect();
             let idents = if joliet {
-                let ids = joliet_identifiers(kids.iter().map(|&(n, _, d)| (n, d)));
+                let ids = joliet_identifiers(named);
                 order.sort_by(|&a, &b| joliet_order(ids.get(a as usize), ids.get(b as usize)));
-                ids.permuted(&order).to_ucs2_be()
+                Idents::Joliet(ids)
             } else {
-                let ids = iso_identifiers(kids.iter().map(|&(n, _, d)| (n, d)));
+                let ids = iso_identifiers(named);
                 order.sort_by(|&a, &b| iso_order(ids.get(a as usize), ids.get(b as usize)));
-                ids.permuted(&order)
+                Idents::Iso(ids)
             };
-            let nodes: Vec<NodeId> = order
-                .iter()
-                .filter_map(|&i| kids.get(i as usize).map(|k| k.1))
-                .collect();
             let index = dirs.len();
-            for (cid, &child) in idents.iter().zip(&nodes) {
+            let mut scratch = Vec::new();
+            for &i in &order {
+                let Some(&child) = kids.get(i as usize) else {
+                    continue;
+                };
                 if self.tree.node(child).is_some_and(Node::is_dir) {
-                    queue.push_back((child, index, cid.to_vec()));
+                    let ident = idents.bytes(i as usize, &mut scratch).to_vec();
+                    queue.push_back((child, index, ident));
                 }
             }
             if let Some(i) = self.info_mut(id) {
@@ -292,8 +301,9 @@ impl Layout {
                 node: id,
                 parent,
                 ident,
+                kids,
                 idents,
-                nodes,
+                order,
                 lba: 0,
                 sectors: 0,
                 ce_lba: 0,
@@ -323,9 +333,10 @@ impl Layout {
         for joliet in [false, true] {
             let count = self.ns(joliet).map_or(0, |n| n.dirs.len());
             for i in 0..count {
-                self.emit_dir(joliet, i, &mut dir_buf, &mut ce_buf)?;
+                // Only the size is wanted here: the records are dropped as they are made.
+                let len = self.emit_dir(joliet, i, &mut dir_buf, &mut ce_buf, &mut |_| Ok(()))?;
                 let (s, c) = (
-                    (dir_buf.len() / SECTOR_SIZE) as u32,
+                    (len / SECTOR_BYTES) as u32,
                     (ce_buf.len() / SECTOR_SIZE) as u32,
                 );
                 if let Some(d) = self.ns_mut(joliet).and_then(|n| n.dirs.get_mut(i)) {
@@ -483,15 +494,17 @@ impl Layout {
         }
     }
 
-    /// Generates one directory's extent into `dir_buf` and its continuation areas into
-    /// `ce_buf`, both padded to whole sectors.
+    /// Generates one directory's extent, handing it to `out` in batches of whole sectors
+    /// (`dir_buf` is the batch buffer), and its continuation areas into `ce_buf`, both padded
+    /// to whole sectors. Returns the extent's length in bytes.
     fn emit_dir(
         &self,
         joliet: bool,
         index: usize,
         dir_buf: &mut Vec<u8>,
         ce_buf: &mut Vec<u8>,
-    ) -> Result<()> {
+        out: &mut dyn FnMut(&[u8]) -> Result<()>,
+    ) -> Result<u64> {
         dir_buf.clear();
         ce_buf.clear();
         let ns = self.ns(joliet).ok_or(Error::LayoutMismatch {
@@ -511,12 +524,10 @@ impl Layout {
         let mut entries = Entries::default();
         let mut su = Vec::new();
 
-        let push = |dir_buf: &mut Vec<u8>, rec: DirRecord<'_>| {
-            let len = DirRecord::encoded_len(rec.identifier.len(), rec.system_use.len());
-            if dir_buf.len() % SECTOR_SIZE + len > SECTOR_SIZE {
-                dir_buf.resize(dir_buf.len().next_multiple_of(SECTOR_SIZE), 0);
-            }
-            rec.encode(dir_buf);
+        let mut dir_out = DirWriter {
+            buf: dir_buf,
+            flushed: 0,
+            out,
         };
         let dir_len = |d: &DirPlan| d.sectors.saturating_mul(SECTOR_SIZE as u32);
 
@@ -538,24 +549,24 @@ impl Layout {
                 spread(&entries, room, &mut cursor, &mut su, ce_buf);
             }
             let node = self.node(node_id)?;
-            push(
-                dir_buf,
-                DirRecord {
-                    ext_attr_len: 0,
-                    extent: target.lba,
-                    data_length: dir_len(target),
-                    recorded: encode_short(node.meta.mtime),
-                    flags: FileFlags::DIRECTORY,
-                    file_unit_size: 0,
-                    interleave_gap: 0,
-                    volume_seq: 1,
-                    identifier: ident,
-                    system_use: &su,
-                },
-            );
+            dir_out.push(DirRecord {
+                ext_attr_len: 0,
+                extent: target.lba,
+                data_length: dir_len(target),
+                recorded: encode_short(node.meta.mtime),
+                flags: FileFlags::DIRECTORY,
+                file_unit_size: 0,
+                interleave_gap: 0,
+                volume_seq: 1,
+                identifier: ident,
+                system_use: &su,
+            })?;
         }
 
-        for (ident, child) in plan.idents.iter().zip(&plan.nodes) {
+        let mut ident_buf = Vec::new();
+        for &i in &plan.order {
+            let ident = plan.idents.bytes(i as usize, &mut ident_buf);
+            let child = plan.kids.get(i as usize).ok_or_else(missing)?;
             let node = self.node(*child)?;
             entries.clear();
             su.clear();
@@ -592,7 +603,7 @@ impl Layout {
                     record.extent = d.lba;
                     record.data_length = dir_len(d);
                     record.flags = FileFlags::DIRECTORY;
-                    push(dir_buf, record);
+                    dir_out.push(record)?;
                 }
                 Kind::File(data) => {
                     let extents = self.file_extents(*child, data);
@@ -605,15 +616,14 @@ impl Layout {
                         } else {
                             FileFlags::default()
                         };
-                        push(dir_buf, record);
+                        dir_out.push(record)?;
                     }
                 }
-                Kind::Symlink(_) | Kind::Device(_) | Kind::Fifo => push(dir_buf, record),
+                Kind::Symlink(_) | Kind::Device(_) | Kind::Fifo => dir_out.push(record)?,
             }
         }
-        dir_buf.resize(dir_buf.len().next_multiple_of(SECTOR_SIZE), 0);
         ce_buf.resize(cursor.sectors() as usize * SECTOR_SIZE, 0);
-        Ok(())
+        dir_out.finish()
     }
 
     fn root_record(&self, joliet: bool) -> Result<[u8; 34]> {
@@ -752,12 +762,17 @@ impl Layout {
             .flatten()
         {
             for (i, d) in ns.dirs.iter().enumerate() {
-                self.emit_dir(ns.joliet, i, &mut dir_buf, &mut ce_buf)?;
                 sink.expect(d.lba, "directory extent")?;
-                check_len("directory extent length", d.sectors, dir_buf.len())?;
-                sink.put(&dir_buf)?;
+                let len = self.emit_dir(ns.joliet, i, &mut dir_buf, &mut ce_buf, &mut |b| {
+                    sink.put(b)
+                })?;
+                check_len("directory extent length", d.sectors, len)?;
                 sink.expect(d.ce_lba, "continuation area")?;
-                check_len("continuation area length", d.ce_sectors, ce_buf.len())?;
+                check_len(
+                    "continuation area length",
+                    d.ce_sectors,
+                    ce_buf.len() as u64,
+                )?;
                 sink.put(&ce_buf)?;
             }
         }
@@ -807,14 +822,56 @@ impl Layout {
     }
 }
 
-fn check_len(what: &'static str, planned_sectors: u32, actual_bytes: usize) -> Result<()> {
+fn check_len(what: &'static str, planned_sectors: u32, actual_bytes: u64) -> Result<()> {
     let planned = u64::from(planned_sectors) * SECTOR_BYTES;
-    if planned != actual_bytes as u64 {
+    if planned != actual_bytes {
         return Err(Error::LayoutMismatch {
             what,
             planned,
-            actual: actual_bytes as u64,
+            actual: actual_bytes,
         });
     }
     Ok(())
+}
+
+/// Batches of directory records handed out as whole sectors, so that a directory of a million
+/// entries (over 100 MiB of records) needs no buffer of its size, in planning or writing.
+struct DirWriter<'a> {
+    buf: &'a mut Vec<u8>,
+    /// Bytes handed to `out` so far: whole sectors, so `buf`'s length modulo the sector size
+    /// is the position within the current sector.
+    flushed: u64,
+    out: &'a mut dyn FnMut(&[u8]) -> Result<()>,
+}
+
+/// Bytes of records gathered before they are handed on.
+const DIR_BATCH: usize = 256 * 1024;
+
+impl DirWriter<'_> {
+    /// Appends a record, starting a new sector when it would cross one (ECMA-119 §6.8.1.1).
+    fn push(&mut self, rec: DirRecord<'_>) -> Result<()> {
+        let len = DirRecord::encoded_len(rec.identifier.len(), rec.system_use.len());
+        if self.buf.len() % SECTOR_SIZE + len > SECTOR_SIZE {
+            self.buf
+                .resize(self.buf.len().next_multiple_of(SECTOR_SIZE), 0);
+        }
+        rec.encode(self.buf);
+        if self.buf.len() >= DIR_BATCH {
+            let whole = self.buf.len() / SECTOR_SIZE * SECTOR_SIZE;
+            (self.out)(self.buf.get(..whole).unwrap_or(&[]))?;
+            self.buf.drain(..whole);
+            self.flushed += whole as u64;
+        }
+        Ok(())
+    }
+
+    /// Pads the last sector, hands on the rest and returns the extent's length in bytes.
+    fn finish(self) -> Result<u64> {
+        self.buf
+            .resize(self.buf.len().next_multiple_of(SECTOR_SIZE), 0);
+        (self.out)(self.buf)?;
+        let len = self.flushed + self.buf.len() as u64;
+        self.buf.clear();
+        Ok(len)
+    }
 }

@@ -7,7 +7,6 @@
 //! by name (4 bytes each) rather than a map holding a second copy of every name; a scanned
 //! directory's entries are sorted once and merged into what is already there in one pass.
 
-use std::cmp::Ordering;
 use std::ffi::OsStr;
 use std::fs;
 use std::os::unix::ffi::OsStrExt;
@@ -283,21 +282,29 @@ impl Tree {
         Ok(id)
     }
 
-    /// Inserts a whole directory's worth of new children (sorted by name, no name twice) into
-    /// `dir` in one pass over both lists, with `insert`'s rules. Returns the ids of the
-    /// directories among them (new or merged), in name order. On a conflict nothing changes.
-    fn merge(&mut self, dir: NodeId, new: Vec<Node>, dest: &Path) -> Result<Vec<NodeId>> {
+    /// Links a whole directory's worth of new nodes, already in the arena and sorted by name
+    /// (no name twice), into `dir` in one pass over both lists, with `insert`'s rules; a new
+    /// directory merged into an existing one is left unlinked. Returns the ids of the
+    /// directories now at those names (new or merged), in name order. On a conflict nothing
+    /// is linked.
+    fn merge(&mut self, dir: NodeId, new: &[NodeId], dest: &Path) -> Result<Vec<NodeId>> {
         let old = self.node(dir).map_or(&[][..], Node::children);
-        // First pass, read-only: find every collision and fail before changing anything.
-        let mut hits: Vec<(usize, Resolution)> = Vec::new();
+        // First pass, read-only: resolve every collision, failing before anything changes.
+        let mut hits: Vec<(usize, NodeId, Resolution)> = Vec::new();
         let mut o = 0;
-        for (i, n) in new.iter().enumerate() {
-            while old.get(o).is_some_and(|&c| self.name(c) < &n.name[..]) {
+        for (i, &n) in new.iter().enumerate() {
+            let name = self.name(n);
+            while old.get(o).is_some_and(|&c| self.name(c) < name) {
                 o += 1;
             }
-            if let Some(&c) = old.get(o).filter(|&&c| self.name(c) == &n.name[..]) {
-                let r = self.resolve(c, n, &dest.join(OsStr::from_bytes(&n.name)))?;
-                hits.push((i, r));
+            if let Some(&c) = old.get(o).filter(|&&c| self.name(c) == name) {
+                let node = self.node(n).ok_or(Error::LayoutMismatch {
+                    what: "tree node",
+                    planned: 0,
+                    actual: u64::from(n),
+                })?;
+                let r = self.resolve(c, node, &dest.join(OsStr::from_bytes(name)))?;
+                hits.push((i, c, r));
             }
         }
         let old = self
@@ -306,34 +313,33 @@ impl Tree {
             .unwrap_or_default();
         let mut merged = Vec::with_capacity(old.len() + new.len());
         let mut dirs = Vec::new();
-        let mut old = old.into_iter().peekable();
         let mut hits = hits.into_iter().peekable();
-        for (i, n) in new.into_iter().enumerate() {
+        let mut old = old.into_iter().peekable();
+        for (i, &n) in new.iter().enumerate() {
+            let hit = hits.next_if(|h| h.0 == i);
             while let Some(&c) = old.peek() {
-                if self.name(c).cmp(&n.name) != Ordering::Less {
+                if self.name(c) >= self.name(n) {
                     break;
                 }
                 merged.push(c);
                 old.next();
             }
-            let is_dir = n.is_dir();
-            // `old` is now at the name of a hit: the first pass found it there.
-            let id = match hits.next_if(|h| h.0 == i).map(|h| h.1) {
-                Some(Resolution::MergeDirs) => match old.next() {
-                    Some(existing) => {
-                        self.merge_dir(existing, n.meta, n.origin);
-                        existing
-                    }
-                    None => self.alloc(n),
-                },
-                Some(Resolution::Replace) => {
+            let id = match hit {
+                Some((_, existing, Resolution::MergeDirs)) => {
                     old.next();
-                    self.alloc(n)
+                    if let Some((meta, origin)) = self.node(n).map(|x| (x.meta, x.origin)) {
+                        self.merge_dir(existing, meta, origin);
+                    }
+                    existing
                 }
-                None => self.alloc(n),
+                Some((_, _, Resolution::Replace)) => {
+                    old.next();
+                    n
+                }
+                None => n,
             };
             merged.push(id);
-            if is_dir {
+            if self.node(id).is_some_and(Node::is_dir) {
                 dirs.push(id);
             }
         }
@@ -446,7 +452,10 @@ impl Tree {
     fn scan_dir(&mut self, dir: NodeId, path: &Path, dest: &Path) -> Result<()> {
         let rd = fs::read_dir(path).map_err(|e| Error::source_io(path, e))?;
         let source = self.add_source(path);
-        let mut found = Vec::new();
+        // Nodes go straight into the arena (a second vector of them would double the peak for
+        // a large directory); if linking them fails they are dropped again.
+        let first = self.nodes.len();
+        let mut found: Vec<NodeId> = Vec::new();
         for entry in rd {
             let entry = entry.map_err(|e| Error::source_io(path, e))?;
             let md = entry
@@ -456,11 +465,18 @@ impl Tree {
             if let Some(node) =
                 self.node_from_fs(&entry.path(), name, Origin::Child(source), &md)?
             {
-                found.push(node);
+                found.push(self.alloc(node));
             }
         }
-        found.sort_unstable_by(|a, b| a.name.cmp(&b.name));
-        for id in self.merge(dir, found, dest)? {
+        found.sort_unstable_by(|&a, &b| self.name(a).cmp(self.name(b)));
+        let dirs = match self.merge(dir, &found, dest) {
+            Ok(dirs) => dirs,
+            Err(e) => {
+                self.nodes.truncate(first);
+                return Err(e);
+            }
+        };
+        for id in dirs {
             let name = OsStr::from_bytes(self.name(id)).to_owned();
             self.scan_dir(id, &path.join(&name), &dest.join(&name))?;
         }
