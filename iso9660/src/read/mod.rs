@@ -3,8 +3,10 @@
 //! Every bound is checked against the volume size and against fixed limits, so a malformed
 //! or hostile image yields [`Error::Corrupt`] (or a read error), never a panic, an endless
 //! loop or an unbounded allocation:
-//! * directory extents are at most [`MAX_DIR_BYTES`], and a walk visits each directory extent
-//!   once (a loop is an error) down to [`MAX_DEPTH`] levels;
+//! * [`Image::read_dir`] reads directory extents of at most [`MAX_DIR_BYTES`]; [`Image::walk`]
+//!   reads any directory one record at a time (memory does not grow with its size), visits
+//!   each directory extent once (a loop is an error) and goes down at most [`MAX_DEPTH`]
+//!   levels;
 //! * Rock Ridge CE chains stop after 32 areas or 64 KiB per record;
 //! * every extent must lie inside the volume space the primary volume descriptor declares.
 
@@ -23,7 +25,8 @@ use crate::raw::record::{DirRecord, FileFlags};
 use crate::raw::{Lba, Malformed, FIRST_DESCRIPTOR_LBA, SECTOR_BYTES, SECTOR_SIZE};
 use rock_ridge::RrFields;
 
-/// Largest directory extent read (bytes): about 800,000 Rock Ridge entries.
+/// Largest directory extent [`Image::read_dir`] reads (bytes): about 800,000 Rock Ridge
+/// entries, all held in memory at once. [`Image::walk`] streams and has no such limit.
 pub const MAX_DIR_BYTES: u32 = 128 << 20;
 /// Deepest directory level walked.
 pub const MAX_DEPTH: usize = 1024;
@@ -131,6 +134,41 @@ pub struct Image<R> {
     rr_skip: Option<usize>,
     namespace: Namespace,
     sector: Box<[u8; SECTOR_SIZE]>,
+    /// Where `src` is known to be positioned, so that reading on from there needs no seek
+    /// (a seek empties a `BufReader`, and sequential directory sectors would each cost a
+    /// seek and a refill).
+    pos: Option<u64>,
+}
+
+/// Reads `buf.len()` bytes at `at`, seeking only when `src` is not already there.
+fn read_at<R: Read + Seek>(
+    src: &mut R,
+    pos: &mut Option<u64>,
+    at: u64,
+    buf: &mut [u8],
+) -> std::io::Result<()> {
+    if *pos != Some(at) {
+        *pos = None;
+        src.seek(SeekFrom::Start(at))?;
+    }
+    *pos = None;
+    src.read_exact(buf)?;
+    *pos = Some(at + buf.len() as u64);
+    Ok(())
+}
+
+/// Position in one directory extent while its records are read one entry at a time.
+#[derive(Debug)]
+struct DirCursor {
+    ext: Extent,
+    sector: Box<[u8; SECTOR_SIZE]>,
+    /// Sector of the extent in `sector` (`None` before the first).
+    index: Option<u32>,
+    off: usize,
+    limit: usize,
+    seen_self: bool,
+    /// A multi-extent file whose further sections are still to come.
+    pending: Option<Entry>,
 }
 
 fn corrupt(lba: u32, m: Malformed) -> Error {
@@ -177,6 +215,7 @@ impl<R: Read + Seek> Image<R> {
             rr_skip: None,
             namespace: Namespace::Iso9660,
             sector: Box::new([0u8; SECTOR_SIZE]),
+            pos: None,
         };
         let first = start
             .0
@@ -285,11 +324,9 @@ impl<R: Read + Seek> Image<R> {
     }
 
     fn load_sector(&mut self, lba: u32) -> Result<()> {
-        let io = |source| Error::ReadSectors { lba, source };
-        self.src
-            .seek(SeekFrom::Start(u64::from(lba) * SECTOR_BYTES))
-            .map_err(io)?;
-        self.src.read_exact(&mut self.sector[..]).map_err(io)
+        let at = u64::from(lba) * SECTOR_BYTES;
+        read_at(&mut self.src, &mut self.pos, at, &mut self.sector[..])
+            .map_err(|source| Error::ReadSectors { lba, source })
     }
 
     /// Checks that `len` bytes from `lba` lie inside the volume.
@@ -330,15 +367,14 @@ impl<R: Read + Seek> Image<R> {
     fn rr_fields(&mut self, system_use: &[u8], lba: u32) -> Result<RrFields> {
         let skip = self.rr_skip.unwrap_or(0);
         let volume_end = self.pvd.volume_space_size;
-        let src = &mut self.src;
+        let (src, pos) = (&mut self.src, &mut self.pos);
         rock_ridge::parse(system_use, skip, |(ce_lba, off, len)| {
             if ce_lba >= volume_end {
                 return Err((ce_lba, Malformed("CE area past the end of the volume")));
             }
             let mut buf = vec![0u8; len as usize];
             let at = u64::from(ce_lba) * SECTOR_BYTES + u64::from(off);
-            src.seek(SeekFrom::Start(at))
-                .and_then(|_| src.read_exact(&mut buf))
+            read_at(src, pos, at, &mut buf)
                 .map_err(|_| (ce_lba, Malformed("CE area unreadable")))?;
             Ok(buf)
         })
@@ -377,6 +413,22 @@ impl<R: Read + Seek> Image<R> {
     /// # Errors
     /// `Corrupt` (including a directory longer than [`MAX_DIR_BYTES`]), `ReadSectors`.
     pub fn read_dir(&mut self, dir: &Entry) -> Result<Vec<Entry>> {
+        let mut cursor = self.cursor(dir)?;
+        if cursor.ext.len > MAX_DIR_BYTES {
+            return Err(corrupt(
+                cursor.ext.lba,
+                Malformed("directory extent too large"),
+            ));
+        }
+        let mut out = Vec::new();
+        while let Some(e) = self.next_entry(&mut cursor)? {
+            out.push(e);
+        }
+        Ok(out)
+    }
+
+    /// A cursor at the start of directory `dir`'s extent, which must lie inside the volume.
+    fn cursor(&self, dir: &Entry) -> Result<DirCursor> {
         let ext = match (&dir.kind, dir.extents.first()) {
             (EntryKind::Directory, Some(e)) => *e,
             _ => {
@@ -386,74 +438,93 @@ impl<R: Read + Seek> Image<R> {
                 })
             }
         };
-        if ext.len > MAX_DIR_BYTES {
-            return Err(corrupt(ext.lba, Malformed("directory extent too large")));
-        }
         self.check_extent(ext.lba, u64::from(ext.len))?;
-        let sectors = ext.len.div_ceil(SECTOR_SIZE as u32);
-        let mut out: Vec<Entry> = Vec::new();
-        let mut pending: Option<Entry> = None;
-        let mut seen_self = false;
-        for i in 0..sectors {
-            let lba = ext.lba + i;
-            self.load_sector(lba)?;
-            let sector = self.sector.to_vec();
-            let limit = (ext.len - i * SECTOR_SIZE as u32).min(SECTOR_SIZE as u32) as usize;
-            let mut off = 0usize;
-            while off < limit {
-                let rest = sector.get(off..limit).unwrap_or(&[]);
-                let Some(rec) = DirRecord::parse(rest).map_err(|m| corrupt(lba, m))? else {
-                    break;
-                };
-                off += DirRecord::len_in(rest).map_err(|m| corrupt(lba, m))?;
-                if rec.is_self() || rec.is_parent() {
-                    seen_self = true;
+        Ok(DirCursor {
+            ext,
+            sector: Box::new([0u8; SECTOR_SIZE]),
+            index: None,
+            off: 0,
+            limit: 0,
+            seen_self: false,
+            pending: None,
+        })
+    }
+
+    /// The next entry of the directory `c` reads (multi-extent sections merged), or `None`
+    /// at its end.
+    fn next_entry(&mut self, c: &mut DirCursor) -> Result<Option<Entry>> {
+        loop {
+            if c.off >= c.limit {
+                let next = c.index.map_or(0, |i| i + 1);
+                if next >= c.ext.len.div_ceil(SECTOR_SIZE as u32) {
+                    return match c.pending.take() {
+                        Some(p) => self.checked_file(p).map(Some),
+                        None => Ok(None),
+                    };
+                }
+                let lba = c.ext.lba + next;
+                let at = u64::from(lba) * SECTOR_BYTES;
+                read_at(&mut self.src, &mut self.pos, at, &mut c.sector[..])
+                    .map_err(|source| Error::ReadSectors { lba, source })?;
+                c.index = Some(next);
+                c.off = 0;
+                c.limit = (c.ext.len - next * SECTOR_SIZE as u32).min(SECTOR_SIZE as u32) as usize;
+            }
+            let lba = c.ext.lba + c.index.unwrap_or(0);
+            let rest = c.sector.get(c.off..c.limit).unwrap_or(&[]);
+            let Some(rec) = DirRecord::parse(rest).map_err(|m| corrupt(lba, m))? else {
+                // The rest of the sector is padding.
+                c.off = c.limit;
+                continue;
+            };
+            c.off += DirRecord::len_in(rest).map_err(|m| corrupt(lba, m))?;
+            if rec.is_self() || rec.is_parent() {
+                c.seen_self = true;
+                continue;
+            }
+            if !c.seen_self {
+                return Err(corrupt(
+                    lba,
+                    Malformed("directory does not start with \".\""),
+                ));
+            }
+            let extent = Extent {
+                lba: rec.extent,
+                len: rec.data_length,
+            };
+            if let Some(p) = c.pending.as_mut() {
+                // A further section of a multi-extent file.
+                p.extents.push(extent);
+                p.size += u64::from(extent.len);
+                if rec.flags.contains(FileFlags::MULTI_EXTENT) {
                     continue;
                 }
-                if !seen_self {
-                    return Err(corrupt(
-                        lba,
-                        Malformed("directory does not start with \".\""),
-                    ));
-                }
-                let extent = Extent {
-                    lba: rec.extent,
-                    len: rec.data_length,
+                return match c.pending.take() {
+                    Some(p) => self.checked_file(p).map(Some),
+                    None => continue,
                 };
-                if let Some(p) = pending.as_mut() {
-                    // A further section of a multi-extent file.
-                    p.extents.push(extent);
-                    p.size += u64::from(extent.len);
-                    if !rec.flags.contains(FileFlags::MULTI_EXTENT) {
-                        if let Some(done) = pending.take() {
-                            out.push(done);
-                        }
-                    }
-                    continue;
-                }
-                let Some(entry) = self.entry(&rec, lba)? else {
-                    continue;
-                };
-                if rec.flags.contains(FileFlags::MULTI_EXTENT) && !entry.is_dir() {
-                    pending = Some(entry);
-                } else {
-                    out.push(entry);
+            }
+            let Some(entry) = self.entry(&rec, lba)? else {
+                continue;
+            };
+            if rec.flags.contains(FileFlags::MULTI_EXTENT) && !entry.is_dir() {
+                c.pending = Some(entry);
+                continue;
+            }
+            return self.checked_file(entry).map(Some);
+        }
+    }
+
+    /// `entry`, after checking that a file's extents lie inside the volume.
+    fn checked_file(&self, entry: Entry) -> Result<Entry> {
+        if entry.kind == EntryKind::File {
+            for x in &entry.extents {
+                if x.len > 0 {
+                    self.check_extent(x.lba, u64::from(x.len))?;
                 }
             }
         }
-        if let Some(p) = pending {
-            out.push(p);
-        }
-        for e in &out {
-            if e.kind == EntryKind::File {
-                for x in &e.extents {
-                    if x.len > 0 {
-                        self.check_extent(x.lba, u64::from(x.len))?;
-                    }
-                }
-            }
-        }
-        Ok(out)
+        Ok(entry)
     }
 
     /// Builds an entry from one record; `None` for entries to hide (Rock Ridge RE).
@@ -533,21 +604,28 @@ impl<R: Read + Seek> Image<R> {
     ///
     /// # Errors
     /// `Corrupt` for a directory visited twice (a loop) or nested deeper than
-    /// [`MAX_DEPTH`], any error of [`Image::read_dir`], and whatever `visit` returns.
+    /// [`MAX_DEPTH`], any error of [`Image::read_dir`] but its size limit, and whatever
+    /// `visit` returns.
     pub fn walk(&mut self, mut visit: impl FnMut(&WalkEntry) -> Result<()>) -> Result<()> {
         let root = self.root()?;
         let mut seen: HashSet<u32> = HashSet::new();
         if let Some(e) = root.extents.first() {
             seen.insert(e.lba);
         }
-        let mut stack: Vec<WalkEntry> = Vec::new();
-        let kids = self.read_dir(&root)?;
-        stack.extend(kids.into_iter().rev().map(|entry| WalkEntry {
-            path: PathBuf::from(&entry.name),
-            depth: 1,
-            entry,
-        }));
-        while let Some(w) = stack.pop() {
+        // One cursor per open directory, with the path and depth of its entries: a directory
+        // of a million entries is read as it is visited, never held.
+        let mut stack: Vec<(DirCursor, PathBuf, usize)> =
+            vec![(self.cursor(&root)?, PathBuf::new(), 1)];
+        while let Some((cursor, dir_path, depth)) = stack.last_mut() {
+            let Some(entry) = self.next_entry(cursor)? else {
+                stack.pop();
+                continue;
+            };
+            let w = WalkEntry {
+                path: dir_path.join(&entry.name),
+                depth: *depth,
+                entry,
+            };
             visit(&w)?;
             if w.entry.is_dir() {
                 let lba = w.entry.extents.first().map_or(0, |e| e.lba);
@@ -557,12 +635,8 @@ impl<R: Read + Seek> Image<R> {
                 if w.depth >= MAX_DEPTH {
                     return Err(corrupt(lba, Malformed("directories nested too deep")));
                 }
-                let kids = self.read_dir(&w.entry)?;
-                stack.extend(kids.into_iter().rev().map(|entry| WalkEntry {
-                    path: w.path.join(&entry.name),
-                    depth: w.depth + 1,
-                    entry,
-                }));
+                let cursor = self.cursor(&w.entry)?;
+                stack.push((cursor, w.path, w.depth + 1));
             }
         }
         Ok(())
@@ -629,6 +703,8 @@ impl<R: Read + Seek> Image<R> {
         } else {
             Vec::new()
         };
+        // The file reader moves the source where this image cannot see it.
+        self.pos = None;
         Ok(FileReader {
             src: &mut self.src,
             extents,
@@ -652,11 +728,13 @@ impl<R: Read + Seek> Image<R> {
         }
         self.check_extent(lba, u64::from(d.path_table_size))?;
         let mut buf = vec![0u8; d.path_table_size as usize];
-        let io = |source| Error::ReadSectors { lba, source };
-        self.src
-            .seek(SeekFrom::Start(u64::from(lba) * SECTOR_BYTES))
-            .map_err(io)?;
-        self.src.read_exact(&mut buf).map_err(io)?;
+        read_at(
+            &mut self.src,
+            &mut self.pos,
+            u64::from(lba) * SECTOR_BYTES,
+            &mut buf,
+        )
+        .map_err(|source| Error::ReadSectors { lba, source })?;
         path_table::parse(&buf, Endian::Little).map_err(|m| corrupt(lba, m))
     }
 }
