@@ -2,9 +2,10 @@
 # Benchmarks spindle's image writer on trees shaped to find superlinear costs (many names
 # that collide in ISO 9660 form, a million files in one directory, deep trees, appending to a
 # million-file image) against xorrisofs/xorriso and genisoimage, side by side in one run.
-#   usage: scripts/bench-scale.sh [RUNS] [SHAPE...]     (default 3 runs, every shape)
+#   usage: scripts/bench-scale.sh [RUNS] [SHAPE[:RUNS]...]   (default 3 runs, every shape)
 #   env:   BENCH_DIR (default target/scale-bench), MILLION (files of the flat shape,
-#          default 1000000), PEER_TIMEOUT (seconds before a peer run is abandoned, default 600),
+#          default 1000000), PEER_TIMEOUT (seconds before a peer run is abandoned and that
+#          peer is not run again on that shape, default 300),
 #          TABLE_ONLY=1 (print the table of the last run again)
 # Shapes (trees made once under BENCH_DIR and reused; a tree is remade only if its .done
 # stamp is missing):
@@ -29,7 +30,7 @@ shapes=("$@")
 [[ ${#shapes[@]} -gt 0 ]] || shapes=(collide20k collide100k long200x500 deep40 flat1m append1m)
 dir=${BENCH_DIR:-$root/target/scale-bench}
 million=${MILLION:-1000000}
-peer_timeout=${PEER_TIMEOUT:-600}
+peer_timeout=${PEER_TIMEOUT:-300}
 mkdir -p "$dir"
 (cd "$root" && cargo build --quiet --release -p cli --bin spindle)
 spindle="${CARGO_TARGET_DIR:-$root/target}/release/spindle"
@@ -92,9 +93,11 @@ now() { date +%s.%N; }
 T="/usr/bin/time -o $dir/rss -f %M"
 
 # timed LABEL CMD: runs CMD (a bash command line that puts $T before the writer) and appends
-# "LABEL wall_s rss_kib" to $dir/runs; a run past PEER_TIMEOUT is recorded as "timeout".
+# "LABEL wall_s rss_kib" to $dir/runs; a run past PEER_TIMEOUT is recorded as "timeout", and
+# that label is not run again (quadratic peers would otherwise take hours).
 timed() {
     local label=$1 cmd=$2 t0 t1
+    if grep -q "^$label timeout" "$dir/runs"; then return; fi
     rm -f "$dir/rss"
     t0=$(now)
     if timeout "$peer_timeout" bash -c "$cmd" > /dev/null 2>&1; then
@@ -128,28 +131,31 @@ restore() {
 
 # TABLE_ONLY=1 prints the table of the last run's $dir/runs again without running anything.
 [[ ${TABLE_ONLY:-} == 1 ]] || : > "$dir/runs"
-for shape in "${shapes[@]}"; do
+for spec in "${shapes[@]}"; do
     [[ ${TABLE_ONLY:-} == 1 ]] && break
+    shape=${spec%%:*}
+    n=$runs
+    [[ $spec == *:* ]] && n=${spec#*:}
     [[ $shape == append1m ]] && make_tree flat1m || make_tree "$shape"
     src=$dir/$shape
     case $shape in
         collide*)
             tar cf - "$src" | cat > /dev/null   # warm the page cache (inodes and dentries)
-            for _ in $(seq "$runs"); do
+            for _ in $(seq "$n"); do
                 timed "$shape spindle" "$T $spindle image --print-size -V LABEL $src"
                 timed "$shape xorrisofs" "$T xorrisofs -quiet -print-size -r -J -V LABEL $src"
                 timed "$shape genisoimage" "$T genisoimage -quiet -print-size -r -J -V LABEL $src"
             done ;;
         long200x500|deep40|flat1m)
             tar cf - "$src" | cat > /dev/null
-            for _ in $(seq "$runs"); do
+            for _ in $(seq "$n"); do
                 timed "$shape spindle" "$T $spindle image -V LABEL -o - $src | cat > /dev/null"
                 timed "$shape xorrisofs" "$T xorrisofs -quiet -r -J -V LABEL -o - $src | cat > /dev/null"
                 timed "$shape genisoimage" "$T genisoimage -quiet -r -J -V LABEL $src | cat > /dev/null"
             done ;;
         append1m)
             prepare_append
-            for _ in $(seq "$runs"); do
+            for _ in $(seq "$n"); do
                 restore
                 timed "$shape spindle" "$T $spindle burn $dir/work.iso --tree added=$dir/onefile"
                 restore
@@ -161,9 +167,10 @@ for shape in "${shapes[@]}"; do
 done
 
 # One row per shape: each tool's median wall time and peak RSS, and spindle's ratios.
-echo "| shape | files | spindle s | spindle MiB | xorriso(fs) s | MiB | genisoimage s | MiB | fastest peer / spindle | leanest peer MiB / spindle MiB |"
-echo "|---|---|---|---|---|---|---|---|---|---|"
-for shape in "${shapes[@]}"; do
+echo "| shape | files | spindle s | spindle MiB | spindle B/file | xorriso(fs) s | MiB | genisoimage s | MiB | fastest peer / spindle | leanest peer MiB / spindle MiB |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
+for spec in "${shapes[@]}"; do
+    shape=${spec%%:*}
     stat_of() {   # stat_of TOOL FIELD(2 wall, 3 rss): the median, or "-"
         local v
         v=$(awk -v l="$shape $1" -v f="$2" '$1" "$2 == l && $3 != "timeout" {print $(f+1)}' "$dir/runs" | median)
@@ -179,6 +186,8 @@ for shape in "${shapes[@]}"; do
         *) src=$dir/$shape ;;
     esac
     files=$(find "$src" -type f ! -name '.done*' | wc -l)
+    per_file=-
+    [[ $sr == - ]] || per_file=$(echo "$sr * 1024 / $files" | bc)
     [[ $shape == append1m ]] && files="$files + 1"
     # The faster and the leaner of the peers that finished (a timed-out peer is slower still).
     best_w=$(printf '%s\n' "$xw" "$gw" | { grep -v -- '-\|n/a' || true; } | sort -n | head -1)
@@ -186,7 +195,7 @@ for shape in "${shapes[@]}"; do
     sec() { case $1 in -) echo "> $peer_timeout" ;; n/a) echo n/a ;; *) printf '%.3f' "$1" ;; esac; }
     mib() { case $1 in -|n/a) echo "$1" ;; *) printf '%.1f' "$(echo "$1 / 1024" | bc -l)" ;; esac; }
     ratio() { [[ -z $1 || $1 == - || $2 == - ]] && echo - || printf '%.2fx' "$(echo "$1 / $2" | bc -l)"; }
-    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$shape" "$files" \
-        "$(sec "$sw")" "$(mib "$sr")" "$(sec "$xw")" "$(mib "$xr")" "$(sec "$gw")" "$(mib "$gr")" \
+    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$shape" "$files" \
+        "$(sec "$sw")" "$(mib "$sr")" "$per_file" "$(sec "$xw")" "$(mib "$xr")" "$(sec "$gw")" "$(mib "$gr")" \
         "$(ratio "$best_w" "$sw")" "$(ratio "$best_r" "$sr")"
 done
