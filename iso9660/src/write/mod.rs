@@ -244,6 +244,7 @@ impl ImageBuilder {
             }
             Ok(())
         })?;
+        b.tree.sort_imported();
         Ok(b)
     }
 
