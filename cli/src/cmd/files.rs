@@ -28,6 +28,9 @@ pub struct LsArgs {
     pub target: String,
     /// Paths in the image (default `/`).
     pub paths: Vec<String>,
+    /// Print the entries as JSON (docs/schema/ls.json).
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Arguments of `spindle put`.
@@ -235,6 +238,14 @@ pub fn ls(a: &LsArgs, long: bool, out: &mut dyn Write) -> anyhow::Result<()> {
     } else {
         &a.paths[..]
     };
+    if a.json {
+        let summary = crate::cmd::json::ls_summary(&a.target, &m.view, paths);
+        crate::cmd::json::print(out, &summary)?;
+        if !summary.missing.is_empty() {
+            bail!("not in the image: {}", summary.missing.join(", "));
+        }
+        return Ok(());
+    }
     let mut missing = Vec::new();
     for p in paths {
         let n = normalize(b"/", p.as_bytes());
