@@ -102,6 +102,7 @@ impl Setup {
         let text = format!(
             r#"<?xml version="1.0"?>
 <cb_config>
+  <reference><author>spindle tests</author></reference>
   <options>
     <starting_day>{sd}</starting_day>
     <working_dir>{r}/work</working_dir>

@@ -26,15 +26,16 @@ Exit codes:
 #[derive(Debug, Parser)]
 #[command(name = "spindle", version, about, long_about = None, after_help = AFTER_HELP)]
 pub struct Cli {
-    /// More logging on stderr: -v steps, -vv every drive command, -vvv data bytes.
-    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    /// More logging on stderr: -v steps, -vv every drive command, -vvv data bytes (-b is
+    /// cback3's spelling).
+    #[arg(short, long, short_alias = 'b', global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
     /// cback3's switches, for the Cedar Backup actions (store, stage, rebuild, …).
     #[command(flatten)]
     pub cedar: crate::cedar::args::CedarArgs,
     /// What to do.
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 /// The subcommands.
@@ -192,12 +193,23 @@ where
             };
         }
     };
+    let Some(command) = &cli.command else {
+        // cback3 -D prints its diagnostics without an action.
+        if cli.cedar.diagnostics {
+            crate::cedar::print_diagnostics();
+            return exit::spindle::OK;
+        }
+        eprintln!(
+            "spindle: say what to do, for example `spindle --config /etc/cback3.conf stage store` (the nightly backup) or `spindle burn /dev/sr0 --tree DIR`; `spindle --help` lists every command"
+        );
+        return exit::spindle::USAGE;
+    };
     {
         use crate::cedar::args::ActionName as A;
         let cedar = |first: A, m: &crate::cedar::args::MoreActions| {
             crate::cedar::run_actions(&cli.cedar, cli.verbose, first, &m.more)
         };
-        match &cli.command {
+        match command {
             Command::Store(m) => return cedar(A::Store, m),
             Command::Stage(m) => return cedar(A::Stage, m),
             Command::Rebuild(m) => return cedar(A::Rebuild, m),
@@ -215,7 +227,25 @@ where
         }
     }
     crate::logging::init(cli.verbose);
-    let result = match &cli.command {
+    // Commands that change a medium hold the drive for their whole run, across every open
+    // of it, so a second process cannot start between them (it gets exit 14, busy).
+    let device = match command {
+        Command::Burn(a) => Some(&a.device),
+        Command::Blank(a) | Command::Format(a) => Some(&a.device),
+        Command::Close(a) => Some(&a.device),
+        Command::Put(crate::cmd::files::PutArgs { target, .. })
+        | Command::Rm(crate::cmd::files::RmArgs { target, .. })
+        | Command::Commit(crate::cmd::files::CommitArgs { target, .. }) => Some(target),
+        _ => None,
+    };
+    let _lease = match device.map(|d| crate::disc::target::lease(d)).transpose() {
+        Ok(l) => l,
+        Err(e) => {
+            crate::report_error("spindle", &e);
+            return exit::spindle_device_code(&e);
+        }
+    };
+    let result = match command {
         // Handled above, with cback3's exit codes.
         Command::Store(_)
         | Command::Stage(_)

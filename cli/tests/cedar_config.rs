@@ -155,3 +155,117 @@ fn logfile_gets_cedar_lines_and_bad_logfile_exits_3() {
         .unwrap();
     assert_eq!(out.status.code(), Some(3));
 }
+
+/// A configuration with `peers` inside `<peers>` and `tail` after it.
+fn config_text(peers: &str, tail: &str) -> String {
+    format!(
+        "<cb_config><options><starting_day>monday</starting_day>\
+         <working_dir>/tmp</working_dir><backup_user>backup</backup_user>\
+         <backup_group>backup</backup_group><rcp_command>/usr/bin/scp -B</rcp_command>\
+         </options><peers>{peers}</peers><stage><staging_dir>/s</staging_dir></stage>{tail}\
+         </cb_config>"
+    )
+}
+
+fn check(text: &str) -> (Option<i32>, String, std::time::Duration) {
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("cback3.conf");
+    std::fs::write(&conf, text).unwrap();
+    let started = std::time::Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_spindle"))
+        .args(["config", "check", "--config"])
+        .arg(&conf)
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        started.elapsed(),
+    )
+}
+
+const PEER: &str = "<peer><name>p</name><type>local</type><collect_dir>/c</collect_dir></peer>";
+
+#[test]
+fn deeply_nested_elements_are_a_config_error_not_a_crash() {
+    let text = config_text(
+        PEER,
+        &format!("<x>{}{}</x>", "<a>".repeat(20_000), "</a>".repeat(20_000)),
+    );
+    let (code, err, _) = check(&text);
+    assert_eq!(code, Some(4), "{err}");
+    assert!(err.contains("nested deeper than 64"), "{err}");
+    // Cedar's own nesting is fine, and so are comments and quoted '>' on the way.
+    let ok = config_text(
+        "<!-- <a><a><a> --><peer><name a='>'>p</name><type>local</type>\
+         <collect_dir>/c</collect_dir></peer>",
+        "",
+    );
+    let (code, err, _) = check(&ok);
+    assert_eq!(code, Some(0), "{err}");
+}
+
+#[test]
+fn a_huge_config_is_refused_at_once() {
+    let peers: String = (0..450_000)
+        .map(|i| {
+            format!(
+                "<peer><name>peer{i}</name><type>local</type>\
+                 <collect_dir>/srv/collect/{i}</collect_dir></peer>\n"
+            )
+        })
+        .collect();
+    let (code, err, took) = check(&config_text(&peers, ""));
+    assert_eq!(code, Some(4), "{err}");
+    assert!(err.contains("larger than"), "{err}");
+    assert!(took < std::time::Duration::from_secs(10), "{took:?}");
+    // Just under the peer limit, peers are checked in linear time.
+    let peers: String = (0..10_000)
+        .map(|i| {
+            format!("<peer><name>p{i}</name><type>local</type><collect_dir>/c</collect_dir></peer>")
+        })
+        .collect();
+    let (code, err, took) = check(&config_text(&peers, ""));
+    assert_eq!(code, Some(0), "{err}");
+    assert!(took < std::time::Duration::from_secs(10), "{took:?}");
+    let peers: String = (0..10_001)
+        .map(|i| {
+            format!("<peer><name>p{i}</name><type>local</type><collect_dir>/c</collect_dir></peer>")
+        })
+        .collect();
+    let (code, err, _) = check(&config_text(&peers, ""));
+    assert_eq!(code, Some(4), "{err}");
+    assert!(err.contains("more than 10000 peers"), "{err}");
+}
+
+#[test]
+fn remote_peer_names_must_be_host_names() {
+    let remote = |name: &str| {
+        format!("<peer><name>{name}</name><type>remote</type><collect_dir>/c</collect_dir></peer>")
+    };
+    for bad in [
+        "host:$(touch /tmp/x)",
+        "a@host:/etc",
+        "a@host",
+        "host`id`",
+        "host;id",
+        "-oProxyCommand=id",
+        "host name",
+        "",
+    ] {
+        let xml = bad.replace('&', "&amp;").replace('<', "&lt;");
+        let (code, err, _) = check(&config_text(&remote(&xml), ""));
+        assert_eq!(code, Some(4), "{bad:?} was accepted: {err}");
+        assert!(err.contains("/cb_config/peers/peer[1]/name"), "{err}");
+    }
+    for good in ["host", "backup-1.example.org", "10.0.0.7", "a.b-c.d"] {
+        let (code, err, _) = check(&config_text(&remote(good), ""));
+        assert_eq!(code, Some(0), "{good:?}: {err}");
+    }
+    // A remote user that would reach the same command line is refused too.
+    let user = "<peer><name>h</name><type>remote</type><collect_dir>/c</collect_dir>\
+                <backup_user>a@evil:x</backup_user></peer>";
+    let (code, err, _) = check(&config_text(user, ""));
+    assert_eq!(code, Some(4), "{err}");
+    assert!(err.contains("backup_user"), "{err}");
+}

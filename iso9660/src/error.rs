@@ -90,6 +90,16 @@ pub enum Error {
         /// What is wrong.
         what: &'static str,
     },
+    /// Walking the image would cost more than its size allows: a well-formed image reads each
+    /// directory sector and continuation area once, so more work than this means overlapping
+    /// or looping structures (see [`crate::read::WalkBudget`]).
+    #[error("the image's directories need more {what} than its size allows (limit {limit})")]
+    BudgetExceeded {
+        /// What ran out: "metadata bytes" or "path bytes".
+        what: &'static str,
+        /// The limit for this image.
+        limit: u64,
+    },
     /// A graft point or path argument cannot be used.
     #[error("invalid graft point {spec:?}: {reason}")]
     InvalidGraft {

@@ -12,7 +12,9 @@ mod error;
 
 pub use error::{Error, FileStamp, Result};
 pub use raw::Lba;
-pub use read::{Entry, EntryKind, Extent, Image, Namespace, WalkEntry};
+pub use read::{
+    Damaged, Entry, EntryKind, Extent, Image, Listing, Namespace, WalkBudget, WalkEntry, WalkStats,
+};
 pub use write::{
     GraftPoint, ImageBuilder, Layout, Options, Ownership, SparseFileWriter, Warning, WriteSummary,
 };

@@ -627,26 +627,17 @@ fn hostile_names_and_paths_never_reach_a_shell() {
     );
     let files = [("data 1.tar", "hostile\n", 0o644)];
     let evil_dir = lab.collect_dir(&rel, &files, true);
-    // A peer name (a host name here, and the staging subdirectory) that would do the same.
-    let evil_name = "n';touch n1;'$(touch n2)`touch n3`;touch n4";
-    let plain = lab.collect_dir("peers/plain", &files, true);
+    // A peer name that would do the same is refused by the configuration check
+    // (cli/tests/cedar_config.rs, remote_peer_names_must_be_host_names), so it never gets here.
     let xml = |s: &str| {
         s.replace('&', "&amp;")
             .replace('<', "&lt;")
             .replace('>', "&gt;")
     };
-    let peers = [
-        format!(
-            "<peer><name>evil-path</name><type>remote</type><collect_dir>{}</collect_dir></peer>",
-            xml(&evil_dir.display().to_string())
-        ),
-        format!(
-            "<peer><name>{}</name><type>remote</type><collect_dir>{}</collect_dir></peer>",
-            xml(evil_name),
-            plain.display()
-        ),
-    ]
-    .concat();
+    let peers = format!(
+        "<peer><name>evil-path</name><type>remote</type><collect_dir>{}</collect_dir></peer>",
+        xml(&evil_dir.display().to_string())
+    );
     lab.config("", &peers);
     let (code, log) = lab.run("2024-03-05", &["stage"]);
     assert_eq!(code, 0);
@@ -663,16 +654,6 @@ fn hostile_names_and_paths_never_reach_a_shell() {
         ["cback.collect", "data 1.tar"]
     );
     assert!(logged(&log, "INFO", "staged 2 files from peer [evil-path]"));
-    // The odd name got its staging dir, reached ssh as one argument, and ssh refused it as a
-    // host name: that peer is not ready, and nothing ran.
-    assert!(names_in(&daily.join(evil_name)).is_empty());
-    assert!(logged(&log, "INFO", "hostname contains invalid characters"));
-    assert!(logged(
-        &log,
-        "ERROR",
-        &format!("Peer [{evil_name}] was not ready to be staged.")
-    ));
-    assert!(!plain.join("cback.stage").exists());
     assert!(evil_dir.join("cback.stage").is_file());
     // The remote commands carry the path escaped for the remote shell.
     let cmds = lab.commands();

@@ -14,6 +14,7 @@
 //! - `<target_device>` may be `mock:/abs/dir`, a mock drive.
 
 use std::fmt;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use chrono::Weekday;
@@ -310,16 +311,120 @@ pub struct Store {
 
 const KNOWN: [&str; 4] = ["options", "peers", "stage", "store"];
 
+/// Largest configuration file read. Cedar's sample is 7 KiB and a site with a thousand peers
+/// needs a few hundred; beyond this the file is not a configuration anyone wrote by hand,
+/// and parsing it would only cost memory and time.
+pub const MAX_CONFIG_BYTES: u64 = 4 << 20;
+/// Deepest element nesting accepted. Cedar's elements nest five deep; the XML parser
+/// recurses per level, so a limit checked before parsing keeps a crafted file from
+/// overflowing the stack.
+pub const MAX_NESTING: usize = 64;
+/// Most peers in one `<peers>` or `<stage>` section.
+pub const MAX_PEERS: usize = 10_000;
+
+/// How deep the elements of `text` nest, scanning tags only (comments, CDATA, processing
+/// instructions and declarations are skipped, quoted attribute values too); stops counting
+/// past `limit`. Malformed XML is left for the parser to refuse.
+fn nesting_depth(text: &str, limit: usize) -> usize {
+    let b = text.as_bytes();
+    let mut depth = 0usize;
+    let mut max = 0usize;
+    let mut i = 0usize;
+    let skip_to = |from: usize, end: &[u8]| -> usize {
+        b.get(from..)
+            .and_then(|rest| rest.windows(end.len()).position(|w| w == end))
+            .map_or(b.len(), |p| from + p + end.len())
+    };
+    while let Some(p) = b.get(i..).and_then(|r| r.iter().position(|&c| c == b'<')) {
+        i += p;
+        let rest = b.get(i..).unwrap_or(&[]);
+        if rest.starts_with(b"<!--") {
+            i = skip_to(i + 4, b"-->");
+        } else if rest.starts_with(b"<![CDATA[") {
+            i = skip_to(i + 9, b"]]>");
+        } else if rest.starts_with(b"<?") {
+            i = skip_to(i + 2, b"?>");
+        } else if rest.starts_with(b"<!") {
+            i = skip_to(i + 2, b">");
+        } else if rest.starts_with(b"</") {
+            depth = depth.saturating_sub(1);
+            i = skip_to(i + 2, b">");
+        } else {
+            // A start tag: find its end outside quoted attribute values.
+            let mut j = i + 1;
+            let mut quote = None;
+            while let Some(&c) = b.get(j) {
+                match (quote, c) {
+                    (None, b'"' | b'\'') => quote = Some(c),
+                    (Some(q), c) if c == q => quote = None,
+                    (None, b'>') => break,
+                    _ => {}
+                }
+                j += 1;
+            }
+            if b.get(j.wrapping_sub(1)) != Some(&b'/') {
+                depth += 1;
+                max = max.max(depth);
+                if max > limit {
+                    return max;
+                }
+            }
+            i = j + 1;
+        }
+    }
+    max
+}
+
+/// Whether `name` is a host name (RFC 1123 §2.1: dot-separated labels of letters, digits and
+/// hyphens, 1-63 bytes each, not starting or ending with a hyphen, 253 bytes in all) or an
+/// IPv4 address, which is the same alphabet. Nothing else can safely follow `user@` in an
+/// scp or ssh argument: a `:` ends the host for scp, and the remote shell sees the rest.
+pub fn is_host_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 253
+        && name.split('.').all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-')
+        })
+}
+
+/// Whether `name` is a portable user name (POSIX portable file name characters, not
+/// starting with `-`, as `useradd` accepts them): what goes before the `@` of a remote
+/// copy and after `su`.
+pub fn is_user_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 32
+        && !name.starts_with('-')
+        && name
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-'))
+}
+
 impl Config {
     /// Reads and validates `path`.
     ///
     /// # Errors
     /// The file cannot be read, is not XML, or fails validation.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+        let cannot_read = |e: std::io::Error| ConfigError {
             path: path.display().to_string(),
             reason: format!("cannot read: {e}"),
-        })?;
+        };
+        let file = std::fs::File::open(path).map_err(cannot_read)?;
+        let mut text = String::new();
+        // One byte more than allowed tells a file at the limit from one over it.
+        file.take(MAX_CONFIG_BYTES + 1)
+            .read_to_string(&mut text)
+            .map_err(cannot_read)?;
+        if text.len() as u64 > MAX_CONFIG_BYTES {
+            return err(
+                &path.display().to_string(),
+                format!("larger than {MAX_CONFIG_BYTES} bytes; not a Cedar Backup configuration"),
+            );
+        }
         Config::parse(&text).map_err(|e| {
             if e.path.starts_with('/') {
                 e
@@ -337,6 +442,15 @@ impl Config {
     /// # Errors
     /// Not XML, a root other than `<cb_config>`, or a failed check (with the element path).
     pub fn parse(text: &str) -> Result<Config, ConfigError> {
+        if text.len() as u64 > MAX_CONFIG_BYTES {
+            return err("XML", format!("larger than {MAX_CONFIG_BYTES} bytes"));
+        }
+        if nesting_depth(text, MAX_NESTING) > MAX_NESTING {
+            return err(
+                "XML",
+                format!("elements nested deeper than {MAX_NESTING} levels"),
+            );
+        }
         let doc = Document::parse(text).map_err(|e| ConfigError {
             path: "XML".into(),
             reason: e.to_string(),
@@ -358,6 +472,16 @@ impl Config {
         let Some(options) = child(root, "options") else {
             return err("/cb_config/options", "missing (required)");
         };
+        // Cedar refuses a file that configures no action.
+        if !["collect", "stage", "store", "purge"]
+            .iter()
+            .any(|n| child(root, n).is_some())
+        {
+            return err(
+                "/cb_config",
+                "at least one of <collect>, <stage>, <store> and <purge> is required",
+            );
+        }
         let options = parse_options(options)?;
         let peers = match child(root, "peers") {
             Some(p) => {
@@ -607,7 +731,13 @@ fn parse_options(n: Node<'_, '_>) -> Result<Options, ConfigError> {
     Ok(Options {
         starting_day,
         working_dir: s.abs_path("working_dir")?,
-        backup_user: s.string("backup_user")?,
+        backup_user: {
+            let u = s.string("backup_user")?;
+            if !is_user_name(&u) {
+                return err(&s.at("backup_user"), format!("{u:?} is not a user name"));
+            }
+            u
+        },
         backup_group: s.string("backup_group")?,
         rcp_command: s.string("rcp_command")?,
         rsh_command: s.opt_string("rsh_command")?,
@@ -621,10 +751,14 @@ fn parse_options(n: Node<'_, '_>) -> Result<Options, ConfigError> {
 
 fn parse_peers(n: Node<'_, '_>, at: &str) -> Result<Vec<Peer>, ConfigError> {
     let mut out: Vec<Peer> = Vec::new();
+    let mut names = std::collections::HashSet::new();
     for (i, c) in elements(n)
         .filter(|c| c.tag_name().name() == "peer")
         .enumerate()
     {
+        if i >= MAX_PEERS {
+            return err(at, format!("more than {MAX_PEERS} peers"));
+        }
         let s = Section::new(c, format!("{at}/peer[{}]", i + 1));
         let kind = s
             .one_of(
@@ -646,19 +780,38 @@ fn parse_peers(n: Node<'_, '_>, at: &str) -> Result<Vec<Peer>, ConfigError> {
         }
         s.unknown(&known);
         let name = s.string("name")?;
-        if out.iter().any(|p| p.name == name) {
+        if !names.insert(name.clone()) {
             return err(
                 &s.at("name"),
                 format!("'{name}' names two peers (peer names must be unique)"),
             );
         }
-        if name.contains('/') || name == "." || name == ".." {
+        if name.contains('/') || name == "." || name == ".." || name.chars().any(char::is_control) {
             return err(
                 &s.at("name"),
-                format!("'{name}' cannot be a staging directory name"),
+                format!("{name:?} cannot be a staging directory name"),
             );
         }
         let remote = kind == PeerKind::Remote;
+        // A remote peer's name is the host of `user@host:path` and of ssh's `user@host`:
+        // anything but a host name would be split by scp or read by the peer's shell.
+        // The user comes from backup_user, never from the name.
+        if remote && !is_host_name(&name) {
+            return err(
+                &s.at("name"),
+                format!(
+                    "{name:?} is not a host name (letters, digits, '-' and '.'; \
+                     the remote user goes in <backup_user>)"
+                ),
+            );
+        }
+        if remote {
+            if let Some(u) = s.opt_string("backup_user")? {
+                if !is_user_name(&u) {
+                    return err(&s.at("backup_user"), format!("{u:?} is not a user name"));
+                }
+            }
+        }
         out.push(Peer {
             name,
             kind,

@@ -169,8 +169,92 @@ fn run_one(ctx: &ActionContext<'_>, a: ActionName) -> anyhow::Result<serde_json:
     }
 }
 
+/// A directory Cedar's validate requires: it exists, is a directory, readable and searchable,
+/// and writable when `writable`.
+fn check_dir(p: &Path, writable: bool, what: &str, problems: &mut Vec<String>) {
+    use nix::unistd::{access, AccessFlags};
+    let mut need = AccessFlags::R_OK | AccessFlags::X_OK;
+    if writable {
+        need |= AccessFlags::W_OK;
+    }
+    if !p.exists() {
+        problems.push(format!("{what} {} does not exist", p.display()));
+    } else if !p.is_dir() {
+        problems.push(format!("{what} {} is not a directory", p.display()));
+    } else if access(p, need).is_err() {
+        problems.push(format!(
+            "{what} {} is not {}",
+            p.display(),
+            if writable {
+                "readable and writable"
+            } else {
+                "readable"
+            }
+        ));
+    }
+}
+
+/// The store's drive must exist (Cedar builds its writer, which checks the device); spindle
+/// also says when the name is not a drive at all.
+fn check_device(dev: &str) -> anyhow::Result<()> {
+    match crate::disc::Target::parse(dev)? {
+        crate::disc::Target::Image(_) => {
+            bail!("is not a drive (/dev/srN, /dev/sgN or mock:DIR)")
+        }
+        crate::disc::Target::Drive(d) => match d.strip_prefix("mock:") {
+            Some(dir) if !Path::new(dir).join(hal::mock::STATE_FILE).is_file() => {
+                bail!("holds no mock drive")
+            }
+            Some(_) => Ok(()),
+            None if !Path::new(&d).exists() => bail!("does not exist"),
+            None => Ok(()),
+        },
+    }
+}
+
+/// What validate needs from the sections spindle does not run.
+#[derive(Debug, Default)]
+struct OtherSections {
+    reference: bool,
+    collect_target: Option<std::path::PathBuf>,
+    collect_dirs: Vec<std::path::PathBuf>,
+    purge_dirs: Vec<std::path::PathBuf>,
+}
+
+fn other_sections(path: &Path) -> anyhow::Result<OtherSections> {
+    let text = std::fs::read_to_string(path).with_context(|| path.display().to_string())?;
+    let doc = roxmltree::Document::parse(&text).with_context(|| path.display().to_string())?;
+    let root = doc.root_element();
+    fn kid<'a, 'i>(n: roxmltree::Node<'a, 'i>, name: &str) -> Vec<roxmltree::Node<'a, 'i>> {
+        n.children()
+            .filter(|c| c.is_element() && c.tag_name().name() == name)
+            .collect()
+    }
+    let text_of =
+        |n: roxmltree::Node<'_, '_>| std::path::PathBuf::from(n.text().unwrap_or("").trim());
+    let mut o = OtherSections {
+        reference: !kid(root, "reference").is_empty(),
+        ..OtherSections::default()
+    };
+    for c in kid(root, "collect") {
+        o.collect_target = kid(c, "collect_dir").first().map(|n| text_of(*n));
+        for d in kid(c, "dir") {
+            o.collect_dirs
+                .extend(kid(d, "abs_path").first().map(|n| text_of(*n)));
+        }
+    }
+    for p in kid(root, "purge") {
+        for d in kid(p, "dir") {
+            o.purge_dirs
+                .extend(kid(d, "abs_path").first().map(|n| text_of(*n)));
+        }
+    }
+    Ok(o)
+}
+
 /// The validate action: the configuration parsed (else exit 4 already); also the users,
-/// groups and directories it names.
+/// groups and directories it names, the store's source dir and drive, and the collect and
+/// purge directories, as Cedar's validate checks them.
 fn validate(ctx: &ActionContext<'_>) -> anyhow::Result<()> {
     let o = ctx.options();
     let mut problems = Vec::new();
@@ -200,6 +284,30 @@ fn validate(ctx: &ActionContext<'_>) -> anyhow::Result<()> {
             ));
         }
     }
+    if let Some(s) = &ctx.config.store {
+        check_dir(&s.source_dir, false, "store source_dir", &mut problems);
+        if let Err(e) = check_device(&s.target_device) {
+            problems.push(format!("store target_device {}: {e:#}", s.target_device));
+        }
+    }
+    // The sections spindle leaves to cback3 are validated as Cedar does, from the file.
+    match other_sections(ctx.config_path) {
+        Ok(o) => {
+            if !o.reference {
+                problems.push("the <reference> section is missing (required)".into());
+            }
+            if let Some(t) = &o.collect_target {
+                check_dir(t, true, "collect target_dir", &mut problems);
+            }
+            for d in &o.collect_dirs {
+                check_dir(d, false, "collect dir", &mut problems);
+            }
+            for d in &o.purge_dirs {
+                check_dir(d, true, "purge dir", &mut problems);
+            }
+        }
+        Err(e) => problems.push(format!("{e:#}")),
+    }
     if problems.is_empty() {
         log::info!("configuration is valid");
         Ok(())
@@ -213,6 +321,16 @@ fn validate(ctx: &ActionContext<'_>) -> anyhow::Result<()> {
             problems.join("; ")
         )
     }
+}
+
+/// cback3's `-D`: the version and platform, for a bug report.
+pub fn print_diagnostics() {
+    println!(
+        "spindle {} ({} {})",
+        env!("CARGO_PKG_VERSION"),
+        std::env::consts::OS,
+        std::env::consts::ARCH
+    );
 }
 
 /// What `spindle --json ACTION…` prints (docs/schema/cedar.json).
@@ -261,12 +379,7 @@ fn run_reporting(
     };
     crate::logging::init_filter(stderr, verbose >= 2);
     if a.diagnostics {
-        println!(
-            "spindle {} ({} {})",
-            env!("CARGO_PKG_VERSION"),
-            std::env::consts::OS,
-            std::env::consts::ARCH
-        );
+        print_diagnostics();
         return code::OK;
     }
     let actions = match order(first, more) {
@@ -304,6 +417,7 @@ fn run_reporting(
         today: today(a),
         full: a.full,
         root: is_root(),
+        config_path: &a.config,
     };
     log::info!(
         "spindle {} starting: {} (today is {})",
@@ -315,15 +429,40 @@ fn run_reporting(
             .join(" "),
         ctx.today
     );
+    let managed = a.managed || a.managed_only;
+    // Cedar expands `all` into collect, stage, store and purge, so that `--managed-only all`
+    // runs all four on the managed peers.
+    let actions: Vec<ActionName> = if managed && actions == [ActionName::All] {
+        vec![
+            ActionName::Collect,
+            ActionName::Stage,
+            ActionName::Store,
+            ActionName::Purge,
+        ]
+    } else {
+        actions
+    };
+    let mut not_local = Vec::new();
     for act in actions {
         let r = (|| -> anyhow::Result<serde_json::Value> {
             let mut details = serde_json::json!({});
             if !a.managed_only {
-                run_hooks(&config.options.pre_action_hooks, act.name(), "pre")?;
-                details = run_one(&ctx, act)?;
-                run_hooks(&config.options.post_action_hooks, act.name(), "post")?;
+                if managed && matches!(act, ActionName::Collect | ActionName::Purge) {
+                    // spindle has no local collect or purge; the managed part still runs,
+                    // and the run fails at the end saying what was not done.
+                    log::warn!(
+                        "the local {} action is not part of spindle (run `cback3 {}` for it); running the managed part",
+                        act.name(),
+                        act.name()
+                    );
+                    not_local.push(act.name());
+                } else {
+                    run_hooks(&config.options.pre_action_hooks, act.name(), "pre")?;
+                    details = run_one(&ctx, act)?;
+                    run_hooks(&config.options.post_action_hooks, act.name(), "post")?;
+                }
             }
-            if a.managed || a.managed_only {
+            if managed {
                 action::managed::run(&ctx, act.name());
             }
             Ok(details)
@@ -343,6 +482,21 @@ fn run_reporting(
             log::logger().flush();
             return code::ACTION_FAILED;
         }
+    }
+    if !not_local.is_empty() {
+        let list = not_local.join(" and ");
+        report.error = Some(format!(
+            "the local {list} did not run (spindle does not collect or purge)"
+        ));
+        log::error!(
+            "the managed part ran; the local {list} did not (spindle does not collect or purge): run `cback3 {}` for it",
+            not_local.join(" ")
+        );
+        eprintln!(
+            "spindle: error: the local {list} did not run (spindle does not collect or purge); the managed part did"
+        );
+        log::logger().flush();
+        return code::ACTION_FAILED;
     }
     log::info!("spindle finished");
     log::logger().flush();

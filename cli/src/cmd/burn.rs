@@ -223,7 +223,7 @@ fn burn_image(a: &BurnArgs, image: &std::path::Path, out: &mut dyn Write) -> any
         .with_context(|| format!("{}", image.display()))?
         .len();
     check_image_whole(image, &file, len)?;
-    let mut drive = crate::disc::open_drive(&a.device, "burn")?;
+    let mut drive = crate::disc::open_writer(&a.device, "burn")?;
     let mut burner =
         Burner::new(&mut drive, &crate::disc::ISO9660).with_context(|| a.device.clone())?;
     let speed_kbps = a
@@ -390,7 +390,7 @@ fn burn_tree_cmd(a: &BurnArgs, out: &mut dyn Write) -> anyhow::Result<()> {
 }
 
 fn prepare(a: &PrepareArgs, what: Preparation) -> anyhow::Result<()> {
-    let mut drive = crate::disc::open_drive(&a.device, "blank/format")?;
+    let mut drive = crate::disc::open_writer(&a.device, "blank/format")?;
     let mut burner =
         Burner::new(&mut drive, &crate::disc::ISO9660).with_context(|| a.device.clone())?;
     let mut bar = Bar::new();
@@ -420,7 +420,7 @@ pub fn format(a: &PrepareArgs) -> anyhow::Result<()> {
 /// # Errors
 /// Overwritable media; drive errors.
 pub fn close_cmd(a: &CloseArgs, out: &mut dyn Write) -> anyhow::Result<()> {
-    let mut drive = crate::disc::open_drive(&a.device, "close")?;
+    let mut drive = crate::disc::open_writer(&a.device, "close")?;
     let mut burner =
         Burner::new(&mut drive, &crate::disc::ISO9660).with_context(|| a.device.clone())?;
     let mut bar = Bar::new();

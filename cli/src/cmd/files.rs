@@ -8,18 +8,19 @@
 //! `rm` does both at once. The journal names the session it was made against: if the medium
 //! changed in between, `commit` refuses (`commit --discard` drops the journal).
 
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::io::Write;
-use std::os::unix::ffi::{OsStrExt, OsStringExt};
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::fd::AsRawFd;
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use clap::Args;
 use serde::{Deserialize, Serialize};
 
-use crate::disc::files::view::{long_line, normalize, quote_name, safe_relative};
-use crate::disc::files::{CommitOptions, Medium, NoSpace, NodeKind, Pending, Target};
+use crate::disc::files::view::{leaf, long_line, normalize, printable, quote_name, safe_relative};
+use crate::disc::files::{CommitOptions, Medium, NoSpace, Node, NodeKind, Pending, Scope, Target};
 
 /// `TARGET [PATH…]` for `ls` and `lsl`.
 #[derive(Debug, Args)]
@@ -118,8 +119,86 @@ struct Journal {
     target: String,
     volume_blocks: u32,
     volume_id: String,
+    /// Which medium the changes were made against ([`medium_identity`]); a journal without
+    /// one (from an older spindle) matches none.
+    #[serde(default)]
+    medium: String,
     pending: Pending,
 }
+
+/// What tells one medium in a target from another that looks the same (two blank discs have
+/// the same volume id and size): the kind of medium, and for an image file the file itself
+/// (device and inode), so a file replaced under the same name is another medium. A mock
+/// drive's journal is dropped when its medium changes (`spindle mock new|insert|eject`).
+fn medium_identity(m: &Medium) -> String {
+    use std::os::unix::fs::MetadataExt;
+    let file = match m.target() {
+        Target::Image(p) => match std::fs::symlink_metadata(p) {
+            Ok(md) => format!(" file {}:{}", md.dev(), md.ino()),
+            Err(_) => " no file".to_owned(),
+        },
+        Target::Drive(_) => String::new(),
+    };
+    format!("{} at {}{file}", m.media_kind, m.session_start)
+}
+
+/// The journal's lock, held by `put`, `rm` and `commit` from reading the journal to writing
+/// it back, so concurrent commands on one target take turns instead of losing updates.
+fn lock_journal(t: &Target) -> anyhow::Result<nix::fcntl::Flock<std::fs::File>> {
+    let mut lp = journal_path(t).into_os_string();
+    lp.push(".lock");
+    let lp = PathBuf::from(lp);
+    if let Some(d) = lp.parent() {
+        std::fs::create_dir_all(d).with_context(|| format!("creating {}", d.display()))?;
+    }
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .custom_flags(nix::fcntl::OFlag::O_NOFOLLOW.bits())
+        .open(&lp)
+        .with_context(|| format!("opening the journal lock {}", lp.display()))?;
+    nix::fcntl::Flock::lock(f, nix::fcntl::FlockArg::LockExclusive)
+        .map_err(|(_, e)| anyhow::anyhow!("locking {}: {e}", lp.display()))
+}
+
+/// Reads the journal without following a symlink (a planted link must not make us read, or
+/// later replace, a file elsewhere).
+fn read_journal(jp: &Path) -> anyhow::Result<Option<Journal>> {
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(nix::fcntl::OFlag::O_NOFOLLOW.bits())
+        .open(jp);
+    let mut f = match f {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) if e.raw_os_error() == Some(nix::libc::ELOOP) => bail!(
+            "the journal {} is a symlink; refusing to use it (remove it)",
+            jp.display()
+        ),
+        Err(e) => return Err(e).with_context(|| format!("opening {}", jp.display())),
+    };
+    if !f.metadata()?.is_file() {
+        bail!("the journal {} is not a regular file", jp.display());
+    }
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut f, &mut text)
+        .with_context(|| format!("reading {}", jp.display()))?;
+    let j = serde_json::from_str(&text)
+        .with_context(|| format!("reading the journal {}", jp.display()))?;
+    Ok(Some(j))
+}
+
+/// Removes the journal of the mock drive in `dir` (its medium changed). Used by
+/// `spindle mock`.
+pub fn drop_mock_journal(dir: &Path) {
+    let _ = std::fs::remove_file(dir.join(MOCK_JOURNAL));
+}
+
+/// The journal's name in a mock drive's directory.
+const MOCK_JOURNAL: &str = "spindle-pending.json";
 
 fn journal_path(t: &Target) -> PathBuf {
     match t {
@@ -133,7 +212,7 @@ fn journal_path(t: &Target) -> PathBuf {
             p.with_file_name(j)
         }
         Target::Drive(d) if d.starts_with("mock:") => {
-            Path::new(&d["mock:".len()..]).join("spindle-pending.json")
+            Path::new(&d["mock:".len()..]).join(MOCK_JOURNAL)
         }
         Target::Drive(d) => {
             let base = std::env::var_os("XDG_STATE_HOME")
@@ -150,13 +229,26 @@ fn journal_path(t: &Target) -> PathBuf {
 
 /// Loads the target and replays the journal, if any.
 fn open(spec: &str) -> anyhow::Result<Medium> {
+    open_scoped(spec, &Scope::All)
+}
+
+/// As [`open`], reading only the directories `scope` needs when nothing is pending (pending
+/// changes replay against the whole tree).
+fn open_scoped(spec: &str, scope: &Scope) -> anyhow::Result<Medium> {
     let t = Target::parse(spec)?;
-    let mut m = Medium::load(&t).with_context(|| format!("loading {spec}"))?;
     let jp = journal_path(&t);
-    if let Ok(text) = std::fs::read_to_string(&jp) {
-        let j: Journal = serde_json::from_str(&text)
-            .with_context(|| format!("reading the journal {}", jp.display()))?;
-        if j.volume_blocks != m.volume_blocks || j.volume_id != m.volume_id {
+    let journal = read_journal(&jp)?;
+    let scope = if journal.is_some() {
+        &Scope::All
+    } else {
+        scope
+    };
+    let mut m = Medium::load_scoped(&t, scope).with_context(|| format!("loading {spec}"))?;
+    if let Some(j) = journal {
+        if j.volume_blocks != m.volume_blocks
+            || j.volume_id != m.volume_id
+            || j.medium != medium_identity(&m)
+        {
             bail!(
                 "{spec} changed since the pending changes in {} were recorded; \
                  `spindle commit {spec} --discard` drops them",
@@ -183,11 +275,31 @@ fn save(m: &Medium) -> anyhow::Result<()> {
         target: m.target().name(),
         volume_blocks: m.volume_blocks,
         volume_id: m.volume_id.clone(),
+        medium: medium_identity(m),
         pending: m.view.pending().clone(),
     };
-    std::fs::write(&jp, serde_json::to_vec_pretty(&j)?)
-        .with_context(|| format!("writing {}", jp.display()))?;
-    Ok(())
+    // A new file renamed over the old one: a reader sees the old journal or the new, never
+    // a half-written one, and a symlink at the journal's name is replaced, not followed.
+    let mut tmp = jp.clone().into_os_string();
+    tmp.push(format!(".{}.tmp", std::process::id()));
+    let tmp = PathBuf::from(tmp);
+    let _ = std::fs::remove_file(&tmp);
+    let written = (|| -> anyhow::Result<()> {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .custom_flags(nix::fcntl::OFlag::O_NOFOLLOW.bits())
+            .open(&tmp)?;
+        f.write_all(&serde_json::to_vec_pretty(&j)?)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, &jp)?;
+        Ok(())
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written.with_context(|| format!("writing {}", jp.display()))
 }
 
 fn options(f: &CommitFlags) -> CommitOptions {
@@ -199,7 +311,14 @@ fn options(f: &CommitFlags) -> CommitOptions {
     }
 }
 
-fn do_commit(m: &mut Medium, f: &CommitFlags, out: &mut dyn Write) -> anyhow::Result<()> {
+/// Commits; `recorded` says whether the changes are in the journal (`commit`) or only in
+/// this command (`put --commit`), so a full disc is reported truthfully.
+fn do_commit(
+    m: &mut Medium,
+    f: &CommitFlags,
+    recorded: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
     match m.commit(&options(f)) {
         Ok(Some(c)) => {
             let _ = std::fs::remove_file(journal_path(m.target()));
@@ -216,9 +335,12 @@ fn do_commit(m: &mut Medium, f: &CommitFlags, out: &mut dyn Write) -> anyhow::Re
             writeln!(out, "nothing to commit")?;
             Ok(())
         }
-        Err(e) if e.downcast_ref::<NoSpace>().is_some() => {
-            Err(e.context("the disc is full: nothing was written; the changes stay pending"))
-        }
+        Err(e) if e.downcast_ref::<NoSpace>().is_some() => Err(e.context(if recorded {
+            "the disc is full: nothing was written; the changes stay pending"
+        } else {
+            "the disc is full: nothing was written, and this command's changes were not \
+             recorded (run it without --commit to record them)"
+        })),
         Err(e) => Err(e),
     }
 }
@@ -228,7 +350,6 @@ fn do_commit(m: &mut Medium, f: &CommitFlags, out: &mut dyn Write) -> anyhow::Re
 /// # Errors
 /// Load failures and missing paths.
 pub fn ls(a: &LsArgs, long: bool, out: &mut dyn Write) -> anyhow::Result<()> {
-    let m = open(&a.target)?;
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64);
@@ -238,18 +359,40 @@ pub fn ls(a: &LsArgs, long: bool, out: &mut dyn Write) -> anyhow::Result<()> {
     } else {
         &a.paths[..]
     };
+    let scope = Scope::Paths(
+        paths
+            .iter()
+            .map(|p| (normalize(b"/", p.as_bytes()), false))
+            .collect(),
+    );
+    let m = open_scoped(&a.target, &scope)?;
     if a.json {
         let summary = crate::cmd::json::ls_summary(&a.target, &m.view, paths);
         crate::cmd::json::print(out, &summary)?;
         if !summary.missing.is_empty() {
             bail!("not in the image: {}", summary.missing.join(", "));
         }
+        if !summary.damaged.is_empty() {
+            bail!(
+                "{} damaged entries could not be listed",
+                summary.damaged.len()
+            );
+        }
         return Ok(());
     }
     let mut missing = Vec::new();
+    let mut damaged = 0usize;
     for p in paths {
         let n = normalize(b"/", p.as_bytes());
+        // What could not be read here is named, so a listing never hides a loss.
+        for (path, what) in m.view.damaged_under(&n) {
+            if path == n.as_slice() || crate::disc::files::view::parent(path) == n.as_slice() {
+                damaged += 1;
+                eprintln!("spindle: damaged: {}: {what}", quote_name(path));
+            }
+        }
         match m.view.get(&n) {
+            None if m.view.damaged().contains_key(&n) => {}
             None => missing.push(p.clone()),
             Some(node) if node.is_dir() => {
                 if paths.len() > 1 {
@@ -259,7 +402,7 @@ pub fn ls(a: &LsArgs, long: bool, out: &mut dyn Write) -> anyhow::Result<()> {
                     if long {
                         writeln!(out, "{}", long_line(node, name, now))?;
                     } else {
-                        writeln!(out, "{}", String::from_utf8_lossy(name))?;
+                        writeln!(out, "{}", printable(name))?;
                     }
                 }
             }
@@ -267,7 +410,7 @@ pub fn ls(a: &LsArgs, long: bool, out: &mut dyn Write) -> anyhow::Result<()> {
                 if long {
                     writeln!(out, "{}", long_line(node, p.as_bytes(), now))?;
                 } else {
-                    writeln!(out, "{p}")?;
+                    writeln!(out, "{}", printable(p.as_bytes()))?;
                 }
             }
         }
@@ -284,6 +427,9 @@ pub fn ls(a: &LsArgs, long: bool, out: &mut dyn Write) -> anyhow::Result<()> {
     if !missing.is_empty() {
         bail!("not in the image: {}", missing.join(", "));
     }
+    if damaged > 0 {
+        bail!("{damaged} damaged entries could not be listed (named above)");
+    }
     Ok(())
 }
 
@@ -292,6 +438,7 @@ pub fn ls(a: &LsArgs, long: bool, out: &mut dyn Write) -> anyhow::Result<()> {
 /// # Errors
 /// Unreadable sources, a file where a directory is needed, commit failures.
 pub fn put(a: &PutArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    let _journal = lock_journal(&Target::parse(&a.target)?)?;
     let mut m = open(&a.target)?;
     let Some((dest, sources)) = a.paths.split_last() else {
         bail!("put needs SOURCE… DEST");
@@ -308,15 +455,10 @@ pub fn put(a: &PutArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             dest.clone()
         };
         m.view.copy_in(s, &target)?;
-        writeln!(
-            out,
-            "added {} as {}",
-            s.display(),
-            String::from_utf8_lossy(&target)
-        )?;
+        writeln!(out, "added {} as {}", s.display(), printable(&target))?;
     }
     if a.commit.commit {
-        do_commit(&mut m, &a.commit, out)
+        do_commit(&mut m, &a.commit, false, out)
     } else {
         save(&m)
     }
@@ -327,16 +469,17 @@ pub fn put(a: &PutArgs, out: &mut dyn Write) -> anyhow::Result<()> {
 /// # Errors
 /// Missing paths, directories without `-r`.
 pub fn rm(a: &RmArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    let _journal = lock_journal(&Target::parse(&a.target)?)?;
     let mut m = open(&a.target)?;
     for p in &a.paths {
         let n = normalize(b"/", p.as_bytes());
         m.view
             .remove(&n, a.recursive)
             .map_err(|r| anyhow::anyhow!("cannot remove '{p}': {r:?}"))?;
-        writeln!(out, "removed {}", String::from_utf8_lossy(&n))?;
+        writeln!(out, "removed {}", printable(&n))?;
     }
     if a.commit.commit {
-        do_commit(&mut m, &a.commit, out)
+        do_commit(&mut m, &a.commit, false, out)
     } else {
         save(&m)
     }
@@ -348,6 +491,7 @@ pub fn rm(a: &RmArgs, out: &mut dyn Write) -> anyhow::Result<()> {
 /// A full disc (nothing written), stale journals, write failures.
 pub fn commit(a: &CommitArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let t = Target::parse(&a.target)?;
+    let _journal = lock_journal(&t)?;
     if a.discard {
         let jp = journal_path(&t);
         match std::fs::remove_file(&jp) {
@@ -379,93 +523,260 @@ pub fn commit(a: &CommitArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         }
         return Ok(());
     }
-    do_commit(&mut m, &a.flags, out)
+    do_commit(&mut m, &a.flags, true, out)
 }
 
-/// `spindle get`.
+/// `spindle get`: restores what it can, names what it could not, and fails if anything
+/// could not be restored.
+///
+/// Restores keep each entry's mode, access and modification times, and, when run as root,
+/// its owner and group (as `tar -p` and xorriso's `-osirrox` do); without root, the
+/// set-user-ID, set-group-ID and sticky bits are left off, since the files belong to the
+/// caller. Files are written under a temporary name and renamed into place, and
+/// directories get their final mode and times after their contents, so a run into the
+/// same destination again (read-only files and directories and symlinks included) works.
 ///
 /// # Errors
-/// Missing paths, names that would land outside the destination, write failures.
+/// Names that would land outside the destination, damaged entries, read and write failures:
+/// after everything else was restored, naming each.
 pub fn get(a: &GetArgs, out: &mut dyn Write) -> anyhow::Result<()> {
-    let m = open(&a.target)?;
     let Some((dest, paths)) = a.paths.split_last() else {
         bail!("get needs PATH… DESTDIR");
     };
+    let scope = Scope::Paths(
+        paths
+            .iter()
+            .map(|p| (normalize(b"/", p.as_bytes()), true))
+            .collect(),
+    );
+    let m = open_scoped(&a.target, &scope)?;
     let dest = PathBuf::from(dest);
     std::fs::create_dir_all(&dest).with_context(|| format!("creating {}", dest.display()))?;
     let dest = dest
         .canonicalize()
         .with_context(|| format!("resolving {}", dest.display()))?;
+    let as_root = nix::unistd::geteuid().is_root();
+    let mut failed: Vec<String> = Vec::new();
+    let mut fail = |what: String| {
+        eprintln!("spindle: not restored: {what}");
+        failed.push(what);
+    };
     for p in paths {
         let n = normalize(b"/", p.as_bytes());
-        let node = m
-            .view
-            .get(&n)
-            .with_context(|| format!("'{p}' is not in the image"))?;
-        // (image path, path relative to dest)
-        let mut items: Vec<(Vec<u8>, PathBuf, NodeKind)> = Vec::new();
+        for (path, what) in m.view.damaged_under(&n) {
+            fail(format!("{}: {what}", quote_name(path)));
+        }
+        let Some(node) = m.view.get(&n) else {
+            if !m.view.damaged().contains_key(&n) {
+                fail(format!("'{p}' is not in the image"));
+            }
+            continue;
+        };
         let base = if n == b"/" {
             PathBuf::new()
         } else {
-            safe_relative(std::ffi::OsStr::from_bytes(crate::disc::files::view::leaf(
-                &n,
-            )))?
+            match safe_relative(OsStr::from_bytes(leaf(&n))) {
+                Ok(b) => b,
+                Err(e) => {
+                    fail(format!("{}: {e:#}", quote_name(&n)));
+                    continue;
+                }
+            }
         };
-        items.push((n.clone(), base.clone(), node.kind.clone()));
+        // (image path, path relative to dest, node), parents before children.
+        let mut items: Vec<(Vec<u8>, PathBuf, Node)> =
+            vec![(n.clone(), base.clone(), node.clone())];
         if node.is_dir() {
             let mut stack = vec![(n.clone(), base)];
             while let Some((dir, rel)) = stack.pop() {
                 for (name, child) in m.view.children(&dir) {
-                    let r = rel.join(safe_relative(std::ffi::OsStr::from_bytes(name))?);
                     let ip = normalize(&dir, name);
+                    let r = match safe_relative(OsStr::from_bytes(name)) {
+                        Ok(r) => rel.join(r),
+                        Err(e) => {
+                            fail(format!("{}: {e:#}", quote_name(&ip)));
+                            continue;
+                        }
+                    };
                     if child.is_dir() {
                         stack.push((ip.clone(), r.clone()));
                     }
-                    items.push((ip, r, child.kind.clone()));
+                    items.push((ip, r, child.clone()));
                 }
             }
         }
         let mut links = Vec::new();
-        for (ip, rel, kind) in items {
+        let mut dirs = Vec::new();
+        for (ip, rel, node) in items {
             let local = dest.join(&rel);
-            check_no_symlink_on_the_way(&dest, &rel)?;
-            match kind {
-                NodeKind::Dir => {
-                    std::fs::create_dir_all(&local)
-                        .with_context(|| format!("creating {}", local.display()))?;
+            let parents_ok = match rel.parent() {
+                Some(parent) => check_no_symlink_on_the_way(&dest, parent),
+                None => Ok(()),
+            };
+            if let Err(e) = parents_ok {
+                fail(format!("{}: {e:#}", quote_name(&ip)));
+                continue;
+            }
+            let done = match &node.kind {
+                NodeKind::Dir => restore_dir(&local).map(|()| dirs.push((local.clone(), node))),
+                NodeKind::File => restore_file(&m, &ip, &local, &node, as_root).map(|()| {
+                    let _ = writeln!(out, "{}", printable(local.as_os_str().as_bytes()));
+                }),
+                NodeKind::Symlink(_) => {
+                    links.push((ip.clone(), local, node));
+                    Ok(())
                 }
-                NodeKind::File => {
-                    let mut f = std::fs::OpenOptions::new()
-                        .write(true)
-                        .create(true)
-                        .truncate(true)
-                        .custom_flags(nix::fcntl::OFlag::O_NOFOLLOW.bits())
-                        .open(&local)
-                        .with_context(|| format!("creating {}", local.display()))?;
-                    m.read_file(&ip, &mut f)?;
-                    writeln!(out, "{}", local.display())?;
+                NodeKind::Special => {
+                    eprintln!(
+                        "spindle: skipping {} (device file, fifo or socket)",
+                        quote_name(&ip)
+                    );
+                    Ok(())
                 }
-                NodeKind::Symlink(t) => links.push((local, t)),
-                NodeKind::Special => eprintln!(
-                    "spindle: skipping {} (device file, fifo or socket)",
-                    String::from_utf8_lossy(&ip)
-                ),
+            };
+            if let Err(e) = done {
+                fail(format!("{}: {e:#}", quote_name(&ip)));
             }
         }
         // Links last, so nothing is ever written through one.
-        for (local, t) in links {
-            if std::fs::symlink_metadata(&local).is_ok() {
-                bail!(
-                    "{} exists; not replacing it with a symlink",
-                    local.display()
-                );
+        for (ip, local, node) in links {
+            match restore_symlink(&local, &node, as_root) {
+                Ok(()) => writeln!(out, "{}", printable(local.as_os_str().as_bytes()))?,
+                Err(e) => fail(format!("{}: {e:#}", quote_name(&ip))),
             }
-            std::os::unix::fs::symlink(OsString::from_vec(t), &local)
-                .with_context(|| format!("creating the symlink {}", local.display()))?;
-            writeln!(out, "{}", local.display())?;
+        }
+        // Directories' own modes and times once nothing more is written into them, deepest
+        // first (a read-only directory must not stop its own contents).
+        for (local, node) in dirs.iter().rev() {
+            if let Err(e) = set_metadata(local, node, as_root, false) {
+                fail(format!("{}: {e:#}", local.display()));
+            }
         }
     }
+    if !failed.is_empty() {
+        bail!(
+            "{} entries could not be restored (the rest were): {}",
+            failed.len(),
+            failed.join("; ")
+        );
+    }
     Ok(())
+}
+
+/// Makes (or reuses) a directory to restore into, writable by us until its final mode is
+/// set after its contents.
+fn restore_dir(local: &Path) -> anyhow::Result<()> {
+    match std::fs::symlink_metadata(local) {
+        Ok(md) if md.is_dir() => {}
+        Ok(_) => bail!("{} exists and is not a directory", local.display()),
+        Err(_) => {
+            std::fs::create_dir(local).with_context(|| format!("creating {}", local.display()))?
+        }
+    }
+    std::fs::set_permissions(local, std::fs::Permissions::from_mode(0o700))
+        .with_context(|| format!("making {} writable", local.display()))
+}
+
+/// Writes a file under a temporary name beside its place (never following a symlink), sets
+/// its metadata on the open handle, and renames it into place.
+fn restore_file(
+    m: &Medium,
+    ip: &[u8],
+    local: &Path,
+    node: &Node,
+    as_root: bool,
+) -> anyhow::Result<()> {
+    let mut tmp_name = OsString::from(".");
+    tmp_name.push(local.file_name().unwrap_or_default());
+    tmp_name.push(".spindle-get");
+    let tmp = local.with_file_name(tmp_name);
+    let _ = std::fs::remove_file(&tmp);
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .custom_flags(nix::fcntl::OFlag::O_NOFOLLOW.bits())
+        .open(&tmp)
+        .with_context(|| format!("creating {}", tmp.display()))?;
+    let written = m.read_file(ip, &mut f).and_then(|_| {
+        apply_metadata(&f, node, as_root)?;
+        std::fs::rename(&tmp, local).with_context(|| format!("renaming to {}", local.display()))
+    });
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
+}
+
+/// Mode, times and (as root) owner of a restored file, through its open handle.
+fn apply_metadata(f: &std::fs::File, node: &Node, as_root: bool) -> anyhow::Result<()> {
+    use nix::sys::stat::{fchmod, futimens, Mode};
+    use nix::sys::time::TimeSpec;
+    if as_root {
+        nix::unistd::fchown(
+            f.as_raw_fd(),
+            Some(nix::unistd::Uid::from_raw(node.uid)),
+            Some(nix::unistd::Gid::from_raw(node.gid)),
+        )
+        .context("setting the owner")?;
+    }
+    let mode = node.mode & if as_root { 0o7777 } else { 0o777 };
+    fchmod(f.as_raw_fd(), Mode::from_bits_truncate(mode)).context("setting the mode")?;
+    let t = TimeSpec::new(node.mtime, 0);
+    futimens(f.as_raw_fd(), &TimeSpec::new(node.atime, 0), &t).context("setting the times")?;
+    Ok(())
+}
+
+/// Mode, times and (as root) owner of a restored directory or symlink, by path without
+/// following a final symlink.
+fn set_metadata(local: &Path, node: &Node, as_root: bool, link: bool) -> anyhow::Result<()> {
+    use nix::fcntl::AtFlags;
+    use nix::sys::stat::{utimensat, UtimensatFlags};
+    use nix::sys::time::TimeSpec;
+    if as_root {
+        nix::unistd::fchownat(
+            None,
+            local,
+            Some(nix::unistd::Uid::from_raw(node.uid)),
+            Some(nix::unistd::Gid::from_raw(node.gid)),
+            AtFlags::AT_SYMLINK_NOFOLLOW,
+        )
+        .context("setting the owner")?;
+    }
+    if !link {
+        let mode = node.mode & if as_root { 0o7777 } else { 0o777 };
+        std::fs::set_permissions(local, std::fs::Permissions::from_mode(mode))
+            .context("setting the mode")?;
+    }
+    utimensat(
+        None,
+        local,
+        &TimeSpec::new(node.atime, 0),
+        &TimeSpec::new(node.mtime, 0),
+        UtimensatFlags::NoFollowSymlink,
+    )
+    .context("setting the times")?;
+    Ok(())
+}
+
+/// Makes a symlink; one already there (from an earlier run) is replaced, anything else is
+/// left alone.
+fn restore_symlink(local: &Path, node: &Node, as_root: bool) -> anyhow::Result<()> {
+    let NodeKind::Symlink(t) = &node.kind else {
+        bail!("not a symlink");
+    };
+    match std::fs::symlink_metadata(local) {
+        Ok(md) if md.file_type().is_symlink() => std::fs::remove_file(local)
+            .with_context(|| format!("replacing the symlink {}", local.display()))?,
+        Ok(_) => bail!(
+            "{} exists; not replacing it with a symlink",
+            local.display()
+        ),
+        Err(_) => {}
+    }
+    std::os::unix::fs::symlink(OsStr::from_bytes(t), local)
+        .with_context(|| format!("creating the symlink {}", local.display()))?;
+    set_metadata(local, node, as_root, true)
 }
 
 fn check_no_symlink_on_the_way(dest: &Path, rel: &Path) -> anyhow::Result<()> {

@@ -6,7 +6,7 @@ use std::io::Write;
 
 use serde::Serialize;
 
-use crate::disc::files::view::{normalize, NodeKind, View};
+use crate::disc::files::view::{normalize, parent, NodeKind, View};
 
 /// `spindle burn --json` (docs/schema/burn.json).
 #[derive(Debug, Clone, Serialize)]
@@ -92,10 +92,21 @@ pub struct LsSummary {
     pub entries: Vec<LsEntry>,
     /// Paths asked for that are not in the image.
     pub missing: Vec<String>,
+    /// Entries at the paths asked that could not be read, and why.
+    pub damaged: Vec<Damaged>,
     /// Changes recorded by `put`/`rm` and not yet committed (the entries include them).
     pub pending_copies: usize,
     /// Removals not yet committed.
     pub pending_removes: usize,
+}
+
+/// An entry the reader could not read (a damaged directory record, an unreadable extent).
+#[derive(Debug, Clone, Serialize)]
+pub struct Damaged {
+    /// Absolute path in the image.
+    pub path: String,
+    /// What is wrong with it.
+    pub what: String,
 }
 
 fn entry(path: &[u8], node: &crate::disc::files::view::Node) -> LsEntry {
@@ -121,9 +132,20 @@ fn entry(path: &[u8], node: &crate::disc::files::view::Node) -> LsEntry {
 pub fn ls_summary(target: &str, view: &View, paths: &[String]) -> LsSummary {
     let mut entries = Vec::new();
     let mut missing = Vec::new();
+    let mut damaged = Vec::new();
     for p in paths {
         let n = normalize(b"/", p.as_bytes());
+        // As the text listing: the damaged entry itself, or a damaged child of a directory.
+        for (path, what) in view.damaged_under(&n) {
+            if path == n.as_slice() || parent(path) == n.as_slice() {
+                damaged.push(Damaged {
+                    path: String::from_utf8_lossy(path).into_owned(),
+                    what: what.to_owned(),
+                });
+            }
+        }
         match view.get(&n) {
+            None if view.damaged().contains_key(&n) => {}
             None => missing.push(p.clone()),
             Some(node) if node.is_dir() => {
                 for (name, child) in view.children(&n) {
@@ -143,6 +165,7 @@ pub fn ls_summary(target: &str, view: &View, paths: &[String]) -> LsSummary {
         target: target.to_owned(),
         entries,
         missing,
+        damaged,
         pending_copies: pending.copies.len(),
         pending_removes: pending.removes.len(),
     }

@@ -212,6 +212,8 @@ pub fn run(a: &MockArgs) -> anyhow::Result<()> {
             config.transcript = !n.no_transcript;
             let mut drive = MockDrive::create(&n.dir, config)
                 .with_context(|| format!("creating a mock drive in {}", n.dir.display()))?;
+            // Changes recorded against the old medium must not land on the new one.
+            crate::cmd::files::drop_mock_journal(&n.dir);
             if let Some(kind) = n.medium.media {
                 insert(&mut drive, kind, &n.medium)?;
             } else if n.medium.image.is_some() || n.medium.blank {
@@ -229,6 +231,7 @@ pub fn run(a: &MockArgs) -> anyhow::Result<()> {
                 bail!("say which medium with --media ({MEDIA_HELP})")
             };
             insert(&mut drive, kind, &i.medium)?;
+            crate::cmd::files::drop_mock_journal(&i.dir);
         }
         MockAction::Eject(e) => {
             let mut drive = MockDrive::open(&e.dir)?;

@@ -5,16 +5,31 @@
 //! The disc side is read through the drive ([`crate::disc::session`]): no mount, no root,
 //! and no stale page cache.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::fmt;
 use std::io::Read;
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use sha1::{Digest, Sha1};
 
-/// SHA-1 of each regular file, keyed by its path below the compared directory.
-pub type Digests = BTreeMap<PathBuf, [u8; 20]>;
+/// SHA-1 of each regular file, keyed by its path below the compared directory. A hash map:
+/// ordered maps of paths compare them component by component, which was a fifth of the
+/// time of a check over 200,000 files.
+pub type Digests = HashMap<Key, [u8; 20]>;
+
+/// A path below the compared directory, as bytes: `Path` compares component by component,
+/// which costs more than the hashing of small files.
+pub type Key = Vec<u8>;
+
+fn key(p: &Path) -> Key {
+    p.as_os_str().as_bytes().to_vec()
+}
+
+fn path(k: &Key) -> PathBuf {
+    PathBuf::from(std::ffi::OsStr::from_bytes(k))
+}
 
 /// How a staging dir and its copy on the disc differ.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -62,15 +77,42 @@ impl fmt::Display for Mismatch {
 }
 
 fn sha1_of(mut r: impl Read) -> std::io::Result<[u8; 20]> {
-    let mut h = Sha1::new();
-    let mut buf = vec![0u8; 64 * 1024];
-    loop {
-        let n = r.read(&mut buf)?;
-        if n == 0 {
-            return Ok(h.finalize().into());
-        }
-        h.update(buf.get(..n).unwrap_or(&[]));
+    thread_local! {
+        // One buffer per thread: a million small files must not mean a million allocations.
+        static BUF: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0u8; 64 * 1024]);
     }
+    BUF.with(|b| {
+        let mut buf = b.borrow_mut();
+        let mut h = Sha1::new();
+        loop {
+            let n = r.read(&mut buf)?;
+            if n == 0 {
+                return Ok(h.finalize().into());
+            }
+            h.update(buf.get(..n).unwrap_or(&[]));
+        }
+    })
+}
+
+/// The digests of `dir` on the disc and of the local tree at `local_root`, computed side by
+/// side: the local files are hashed in a second thread while the disc is read, so the two
+/// take about as long as the slower one, not their sum.
+///
+/// # Errors
+/// As [`image_digests`] and [`local_digests`].
+pub fn digests_side_by_side<R: Read + std::io::Seek>(
+    image: &mut iso9660::Image<R>,
+    dir: &str,
+    local_root: &Path,
+) -> anyhow::Result<(Option<Digests>, Digests)> {
+    std::thread::scope(|s| {
+        let local = s.spawn(|| local_digests(local_root));
+        let disc = image_digests(image, dir);
+        let local = local
+            .join()
+            .map_err(|_| anyhow::anyhow!("hashing {} failed", local_root.display()))?;
+        Ok((disc?, local?))
+    })
 }
 
 /// SHA-1 of one local file.
@@ -101,7 +143,10 @@ pub fn local_digests(root: &Path) -> anyhow::Result<Digests> {
             } else if ft.is_file() {
                 let p = e.path();
                 let f = std::fs::File::open(&p).with_context(|| format!("{}", p.display()))?;
-                out.insert(r, sha1_of(f).with_context(|| format!("{}", p.display()))?);
+                out.insert(
+                    key(&r),
+                    sha1_of(f).with_context(|| format!("{}", p.display()))?,
+                );
             }
         }
     }
@@ -137,7 +182,7 @@ pub fn image_digests<R: Read + std::io::Seek>(
                         .with_context(|| format!("opening /{dir}/{} on the disc", r.display()))?;
                     let d = sha1_of(f)
                         .with_context(|| format!("reading /{dir}/{} on the disc", r.display()))?;
-                    out.insert(r, d);
+                    out.insert(key(&r), d);
                 }
                 _ => {}
             }
@@ -154,16 +199,19 @@ pub fn compare(suffix: &str, local: &Digests, disc: &Digests) -> Mismatch {
     };
     for (k, v) in local {
         match disc.get(k) {
-            None => m.missing_on_disc.push(k.clone()),
-            Some(d) if d != v => m.differ.push(k.clone()),
+            None => m.missing_on_disc.push(path(k)),
+            Some(d) if d != v => m.differ.push(path(k)),
             Some(_) => {}
         }
     }
     m.only_on_disc = disc
         .keys()
         .filter(|k| !local.contains_key(*k))
-        .cloned()
+        .map(path)
         .collect();
+    m.missing_on_disc.sort();
+    m.differ.sort();
+    m.only_on_disc.sort();
     m
 }
 
@@ -185,8 +233,16 @@ pub fn verify_sources(device: &str, tree: &[std::ffi::OsString]) -> anyhow::Resu
         let dest = g.dest.to_string_lossy().trim_matches('/').to_string();
         let meta =
             std::fs::metadata(&g.source).with_context(|| format!("{}", g.source.display()))?;
-        let (dir, local) = if meta.is_dir() {
-            (dest.clone(), local_digests(&g.source)?)
+        let lookup_of = |dir: &str| {
+            if dir.is_empty() {
+                "/".to_string()
+            } else {
+                dir.to_string()
+            }
+        };
+        let (dir, local, disc) = if meta.is_dir() {
+            let (disc, local) = digests_side_by_side(&mut image, &lookup_of(&dest), &g.source)?;
+            (dest.clone(), local, disc)
         } else {
             // A file goes to DEST itself, or DEST/NAME when DEST names a directory
             // (ends in '/', or is the root).
@@ -201,17 +257,13 @@ pub fn verify_sources(device: &str, tree: &[std::ffi::OsString]) -> anyhow::Resu
                 .map(|p| p.to_string_lossy().into_owned())
                 .unwrap_or_default();
             let leaf = on_disc.file_name().map(PathBuf::from).unwrap_or_default();
-            let mut one = std::collections::BTreeMap::new();
-            one.insert(leaf, file_digest(&g.source)?);
-            (parent, one)
-        };
-        let lookup = if dir.is_empty() {
-            "/".to_string()
-        } else {
-            dir.clone()
+            let mut one = Digests::new();
+            one.insert(key(&leaf), file_digest(&g.source)?);
+            let disc = image_digests(&mut image, &lookup_of(&parent))?;
+            (parent, one, disc)
         };
         files += local.len();
-        let m = match image_digests(&mut image, &lookup)? {
+        let m = match disc {
             Some(disc) => {
                 let mut m = compare(&dir, &local, &disc);
                 for extra in std::mem::take(&mut m.only_on_disc) {
@@ -245,15 +297,15 @@ mod tests {
     #[test]
     fn compare_names_every_difference() {
         let a: Digests = [
-            (PathBuf::from("p/a"), [1; 20]),
-            (PathBuf::from("p/b"), [2; 20]),
-            (PathBuf::from("cback.stage"), [0; 20]),
+            (b"p/a".to_vec(), [1; 20]),
+            (b"p/b".to_vec(), [2; 20]),
+            (b"cback.stage".to_vec(), [0; 20]),
         ]
         .into();
         let b: Digests = [
-            (PathBuf::from("p/a"), [9; 20]),
-            (PathBuf::from("p/c"), [3; 20]),
-            (PathBuf::from("cback.stage"), [0; 20]),
+            (b"p/a".to_vec(), [9; 20]),
+            (b"p/c".to_vec(), [3; 20]),
+            (b"cback.stage".to_vec(), [0; 20]),
         ]
         .into();
         let m = compare("2024/03/05", &a, &b);
@@ -272,6 +324,6 @@ mod tests {
         let d = local_digests(t.path()).unwrap();
         assert_eq!(d.len(), 1);
         // SHA-1("abc")
-        assert_eq!(d[Path::new("x/f")][..4], [0xa9, 0x99, 0x3e, 0x36]);
+        assert_eq!(d[b"x/f".as_slice()][..4], [0xa9, 0x99, 0x3e, 0x36]);
     }
 }

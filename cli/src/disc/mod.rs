@@ -29,4 +29,4 @@ pub mod tray;
 pub mod write;
 
 pub use format::ISO9660;
-pub use target::{open_drive, AnyDrive, Target};
+pub use target::{open_drive, open_writer, AnyDrive, Target};

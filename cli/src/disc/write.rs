@@ -300,7 +300,7 @@ fn burn_options(req: &TreeBurn) -> BurnOptions {
 /// follow).
 fn prepare_drive(req: &TreeBurn, target: &Target) -> anyhow::Result<Prepared> {
     let dev = &req.device;
-    let mut drive = target.open_drive("burn")?;
+    let mut drive = crate::disc::open_writer(&target.name(), "burn")?;
     let start = {
         let b = Burner::new(&mut drive, &crate::disc::ISO9660).with_context(|| dev.clone())?;
         b.next_session_start_at(req.new_disc, OVERWRITABLE_FIRST_SESSION)

@@ -54,7 +54,6 @@ const NOT_IMPLEMENTED: &[&str] = &[
     "-blank",
     "-chmod",
     "-chown",
-    "-compliance",
     "-cp_rx",
     "-cpax",
     "-eject",
@@ -65,17 +64,10 @@ const NOT_IMPLEMENTED: &[&str] = &[
     "-map",
     "-mkdir",
     "-mv",
-    "-padding",
     "-rmdir",
     "-toc",
     "-update",
     "-update_r",
-    "-stdio_sync",
-    "-for_backup",
-    "-hardlinks",
-    "-acl",
-    "-xattr",
-    "-disk_dev_ino",
     "-check_media",
     "-scdbackup_tag",
     "-boot_image",
@@ -92,7 +84,9 @@ enum Arity {
 fn arity(cmd: &str) -> Option<Arity> {
     Some(match cmd {
         "-version" | "-help" | "-commit" | "-end" | "-rollback" | "-rollback_end"
-        | "-tell_media_space" | "-pwd" => Arity::Fixed(0),
+        | "-tell_media_space" | "-pwd" | "-for_backup" => Arity::Fixed(0),
+        "-padding" | "-stdio_sync" | "-compliance" | "-hardlinks" | "-acl" | "-xattr"
+        | "-disk_dev_ino" => Arity::Fixed(1),
         "-dev" | "-indev" | "-outdev" | "-dialog" | "-abort_on" | "-report_about" | "-osirrox"
         | "-calm_drive" | "-joliet" | "-speed" | "-md5" | "-volid" | "-close" | "-cd"
         | "-pkt_output" | "-use_readline" | "-rockridge" => Arity::Fixed(1),
@@ -365,6 +359,71 @@ impl Xorriso {
                 }
             }
             "-calm_drive" | "-use_readline" => {}
+            // Options duplicity users put in XORRISO_ARGS: accepted with what they mean for
+            // spindle, or refused as xorriso refuses a bad value.
+            "-for_backup" => {
+                // xorriso: -hardlinks on -acl on -xattr on -md5 on.
+                self.msg.msg(
+                    Severity::Note,
+                    "-for_backup: spindle records hard links (one extent, Rock Ridge link count); it does not record ACLs, extended attributes or MD5 checksums",
+                );
+            }
+            "-hardlinks" | "-disk_dev_ino" => {
+                self.on_off(cmd, &a[0]);
+            }
+            "-acl" | "-xattr" => {
+                let what = if cmd == "-acl" {
+                    "ACLs"
+                } else {
+                    "extended attributes"
+                };
+                let on = self.on_off(cmd, &a[0]) == Some(true);
+                let text = format!("{cmd} on: spindle does not record {what} in the image");
+                self.msg.msg(
+                    if on {
+                        Severity::Warning
+                    } else {
+                        Severity::Debug
+                    },
+                    &text,
+                );
+            }
+            "-padding" => {
+                let v = a[0].as_str();
+                let ok = matches!(v, "included" | "appended")
+                    || crate::disc::write::parse_capacity(v).is_ok();
+                if ok {
+                    self.msg.msg(
+                        Severity::Note,
+                        "-padding: spindle pads every session to the medium's write unit (32 KiB on DVD, 64 KiB on BD, 300 blocks minimum on CD) and adds no other padding",
+                    );
+                } else {
+                    self.msg.msg(
+                        Severity::Failure,
+                        &format!("-padding: Unrecognized size '{v}'"),
+                    );
+                }
+            }
+            "-stdio_sync" => {
+                let v = a[0].as_str();
+                if matches!(v, "on" | "off" | "end") || v.parse::<u64>().is_ok() {
+                    self.msg.msg(
+                        Severity::Note,
+                        "-stdio_sync: spindle flushes an image file once, after the session's data and again after its volume descriptors, whatever this is set to",
+                    );
+                } else {
+                    self.msg.msg(
+                        Severity::Failure,
+                        &format!("-stdio_sync : Unknown mode '{v}'"),
+                    );
+                }
+            }
+            "-compliance" => {
+                self.msg.msg(
+                    Severity::Note,
+                    &format!("-compliance '{}': spindle writes ISO 9660 level 3 names with Rock Ridge 1.12 and Joliet; its rules are fixed", a[0]),
+                );
+            }
             "-md5" | "-pkt_output" if a[0] != "off" => {
                 self.msg.msg(
                     Severity::Sorry,

@@ -15,6 +15,7 @@
 //! |---|---|
 //! | `state.json` | everything but sector data, JSON with a `version` field (currently 2): config, tray, prevent states, the medium's state machine (tracks, sessions, format state), queued unit attentions and media events, a pending Immed operation, page 05, speeds, the buffer index and the fault plan. Rewritten in place after every command that changes it, with one `pwrite` padded with spaces, so it always holds one complete state. |
 //! | `lock` | empty; every operation holds an exclusive `flock(2)` on it from loading the state to saving it. |
+//! | `drive.lease` | the pid and command line of the process using the drive for a whole operation (`hal::open` holds an `flock(2)` on it; see [`crate::lease`]). |
 //! | `media.img` | the medium's user data, byte offset = LBA × 2048, sparse. For ROM media a copy of the `--image` file (`std::fs::copy`, which reflinks where the filesystem can), so the original is never touched. Outside tools (`isoinfo`, `xorriso -indev`) can read it as an image. BLANK empties it; insert replaces it; eject leaves it for inspection. |
 //! | `undo.bin` | for WRITE data acknowledged but not yet flushed, the bytes it replaced in `media.img` where those were not zeros, in arrival order in a ring of twice the buffer size; the index (LBA, blocks, undo offset, previous `media.img` length) is in `state.json`. Empty while streaming onto new media. |
 //! | `transcript.log` | one line per command in [`format_exchange`] format, appended (unless `config.transcript` is off). |
@@ -92,7 +93,7 @@ mod tests;
 pub use config::{MockConfig, Quirks};
 pub use fault::{Fault, FaultEffect, FaultHandle};
 pub use kind::{MediaKind, ParseMediaKindError};
-pub use store::STATE_FILE;
+pub use store::{LEASE_FILE, STATE_FILE};
 
 use engine::{Engine, Fail};
 use media::Medium;
@@ -123,6 +124,9 @@ pub struct MockDrive {
     store: Store,
     name: String,
     max_transfer: usize,
+    /// With pacing: when the medium will have recorded everything written so far (this
+    /// handle's view; a burn is one process).
+    media_clock: std::sync::Arc<std::sync::Mutex<Option<std::time::Instant>>>,
 }
 
 /// What happened when the host-side eject button was pressed.
@@ -248,6 +252,7 @@ impl MockDrive {
             name: format!("mock:{}", dir.display()),
             store,
             max_transfer,
+            media_clock: Default::default(),
         })
     }
 
@@ -269,6 +274,7 @@ impl MockDrive {
             name: format!("mock:{}", dir.display()),
             store,
             max_transfer: st.config.max_transfer,
+            media_clock: Default::default(),
         })
     }
 
@@ -615,6 +621,44 @@ fn medium_state(m: &dyn media::Media, tray_open: bool) -> MediumState {
     }
 }
 
+impl MockDrive {
+    /// Paces a command as a drive with a write buffer does: WRITE data goes to the buffer
+    /// and the medium records it at `kbs`, so a WRITE returns at once while the buffer has
+    /// room and the host's own work overlaps the recording; SYNCHRONIZE CACHE returns when
+    /// the medium has caught up; a READ takes its data's time at the medium's rate.
+    fn pace(&self, kbs: u32, opcode: u8, write: bool, moved: u64, buffer_bytes: u32) {
+        const SYNCHRONIZE_CACHE: u8 = 0x35;
+        let rate = f64::from(kbs.max(1)) * 1000.0;
+        let now = std::time::Instant::now();
+        let mut clock = self
+            .media_clock
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let recorded = clock.map_or(now, |c| c.max(now));
+        let wait_until = if write && moved > 0 {
+            let done = recorded + Duration::from_secs_f64(moved as f64 / rate);
+            *clock = Some(done);
+            // The host may run ahead of the medium by one buffer's worth.
+            done.checked_sub(Duration::from_secs_f64(f64::from(buffer_bytes) / rate))
+        } else if opcode == SYNCHRONIZE_CACHE {
+            Some(recorded)
+        } else if moved > 0 {
+            let done = recorded + Duration::from_secs_f64(moved as f64 / rate);
+            *clock = Some(done);
+            Some(done)
+        } else {
+            None
+        };
+        drop(clock);
+        if let Some(t) = wait_until {
+            let now = std::time::Instant::now();
+            if t > now {
+                std::thread::sleep(t - now);
+            }
+        }
+    }
+}
+
 impl Transport for MockDrive {
     fn execute(&mut self, req: Request<'_>) -> Result<Completion> {
         let Request {
@@ -656,11 +700,15 @@ impl Transport for MockDrive {
             }
         }
         drop(lock);
-        if let (Some(kbs), true) = (st.config.pace_kbs, exec.moved > 0) {
+        if let Some(kbs) = st.config.pace_kbs {
             // Outside the lock: a paced drive is slow, not blocking other processes.
-            std::thread::sleep(Duration::from_secs_f64(
-                exec.moved as f64 / (f64::from(kbs.max(1)) * 1000.0),
-            ));
+            self.pace(
+                kbs,
+                cdb.first().copied().unwrap_or(0),
+                direction == "out",
+                exec.moved,
+                st.config.buffer_bytes,
+            );
         }
         exec.outcome
     }

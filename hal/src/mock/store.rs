@@ -16,6 +16,9 @@ use crate::{Error, ErrorKind, Result};
 /// The file whose presence makes a directory a mock drive.
 pub const STATE_FILE: &str = "state.json";
 pub(crate) const LOCK_FILE: &str = "lock";
+/// The lock file a process holds for a whole operation on the drive ([`crate::lease`]); the
+/// `lock` file above is held for one command at a time.
+pub const LEASE_FILE: &str = "drive.lease";
 pub(crate) const MEDIA_FILE: &str = "media.img";
 pub(crate) const UNDO_FILE: &str = "undo.bin";
 pub(crate) const TRANSCRIPT_FILE: &str = "transcript.log";

@@ -2196,17 +2196,34 @@ fn transcript_lines_and_switch() {
 }
 
 #[test]
-fn pacing_slows_writes() {
+fn pacing_models_the_drive_buffer() {
+    // 1000 kB/s with a 128 KiB buffer: two 64 KiB WRITEs fill the buffer at once; the third
+    // waits for the medium to record one of them; SYNCHRONIZE CACHE waits for all of it.
     let cfg = MockConfig {
         pace_kbs: Some(1000),
+        buffer_bytes: 128 * 1024,
         ..MockConfig::default()
     };
     let (_dir, mut d) = with_media_cfg(MediaKind::DvdPlusRw, cfg, false);
     let t = Instant::now();
     good(write(&mut d, 0, 32, 1));
+    good(write(&mut d, 32, 32, 2));
+    let buffered = t.elapsed();
+    assert!(
+        buffered < Duration::from_millis(60),
+        "two WRITEs into an empty buffer waited {buffered:?}"
+    );
+    good(write(&mut d, 64, 32, 3));
     assert!(
         t.elapsed() >= Duration::from_millis(60),
-        "65536 bytes at 1000 kB/s: {:?}",
+        "the third 64 KiB WRITE must wait for the medium: {:?}",
+        t.elapsed()
+    );
+    good(d.command(&[0x35, 0, 0, 0, 0, 0, 0, 0, 0, 0]).unwrap());
+    // 3 × 65536 bytes at 1000 kB/s = 196.6 ms.
+    assert!(
+        t.elapsed() >= Duration::from_millis(190),
+        "SYNCHRONIZE CACHE returns when the medium has caught up: {:?}",
         t.elapsed()
     );
 }

@@ -200,6 +200,16 @@ fn sysfs_max_transfer(rdev: u64, is_block: bool) -> Option<usize> {
     Some((kb * 1024).max(2048))
 }
 
+/// The major number of a device number (glibc's `gnu_dev_major`).
+pub(crate) fn dev_major(rdev: u64) -> u64 {
+    libc_major(rdev)
+}
+
+/// The minor number of a device number (glibc's `gnu_dev_minor`).
+pub(crate) fn dev_minor(rdev: u64) -> u64 {
+    libc_minor(rdev)
+}
+
 fn libc_major(rdev: u64) -> u64 {
     ((rdev >> 32) & 0xffff_f000) | ((rdev >> 8) & 0x0000_0fff)
 }

@@ -3,14 +3,23 @@
 //! Every bound is checked against the volume size and against fixed limits, so a malformed
 //! or hostile image yields [`Error::Corrupt`] (or a read error), never a panic, an endless
 //! loop or an unbounded allocation:
-//! * directory extents are at most [`MAX_DIR_BYTES`], and a walk visits each directory extent
-//!   once (a loop is an error) down to [`MAX_DEPTH`] levels;
+//! * directory extents are at most [`MAX_DIR_BYTES`], and a walk reads each directory sector
+//!   at most once: a directory whose extent overlaps one already read (a loop, or records
+//!   pointing into each other's extents) is damaged, down to [`MAX_DEPTH`] levels;
 //! * Rock Ridge CE chains stop after 32 areas or 64 KiB per record;
-//! * every extent must lie inside the volume space the primary volume descriptor declares.
+//! * every extent must lie inside the volume space the primary volume descriptor declares;
+//! * a walk's total work is bounded by the volume's size ([`WalkBudget`]): metadata bytes
+//!   read (directory sectors and continuation areas), and path bytes handed out, so memory
+//!   and time stay proportional to the image whatever its records point at.
+//!
+//! A damaged record costs only itself: [`Image::walk_lossy`] and [`Image::read_dir_lossy`]
+//! report it as [`Damaged`] and go on with its siblings (a damaged directory loses what is
+//! below it). [`Image::walk`] and [`Image::read_dir`] stop at the first damage instead, for
+//! callers that must see a whole tree (importing a session to append to it).
 
 pub(crate) mod rock_ridge;
 
-use std::collections::HashSet;
+use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
@@ -19,7 +28,7 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 use crate::raw::descriptor::{DescriptorType, VolumeDescriptor};
 use crate::raw::path_table::{self, Endian, PathRecord};
-use crate::raw::record::{DirRecord, FileFlags};
+use crate::raw::record::{DirRecord, FileFlags, FIXED_LEN};
 use crate::raw::{Lba, Malformed, FIRST_DESCRIPTOR_LBA, SECTOR_BYTES, SECTOR_SIZE};
 use rock_ridge::RrFields;
 
@@ -121,6 +130,104 @@ pub struct WalkEntry {
     pub entry: Entry,
 }
 
+/// A record or directory that could not be read; its siblings are unaffected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Damaged {
+    /// Path relative to the root: the entry's name as far as it could be read (its ISO 9660
+    /// identifier when the Rock Ridge fields are what is broken), or the directory's own path
+    /// with an empty name when a record's name could not be read at all.
+    pub path: PathBuf,
+    /// Whether the damaged entry is (or claims to be) a directory, whose contents are lost.
+    pub is_dir: bool,
+    /// The sector holding the offending structure.
+    pub lba: u32,
+    /// What is wrong.
+    pub what: &'static str,
+}
+
+impl std::fmt::Display for Damaged {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "LBA {}: {}", self.lba, self.what)
+    }
+}
+
+/// A directory's entries, and the records in it that could not be read.
+#[derive(Debug, Clone, Default)]
+pub struct Listing {
+    /// Readable entries, in recorded order, without "." and "..".
+    pub entries: Vec<Entry>,
+    /// Damaged records; `path` holds just the name (relative to the directory).
+    pub damaged: Vec<Damaged>,
+}
+
+/// Limits on one walk, in proportion to the volume, and what it used.
+///
+/// A well-formed image reads each directory sector once and each continuation area once, so
+/// its metadata is at most the volume's bytes; paths are a small multiple of that. Anything
+/// beyond means records that point into each other, and the walk stops with
+/// [`Error::BudgetExceeded`] instead of amplifying a small image into gigabytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WalkBudget {
+    /// Directory and continuation-area bytes that may be read.
+    pub metadata_bytes: u64,
+    /// Bytes of paths that may be handed out (the sum of every visited entry's path length).
+    pub path_bytes: u64,
+}
+
+impl WalkBudget {
+    /// Slack for tiny images, so a few sectors still list a realistic tree.
+    const SLACK: u64 = 1 << 20;
+
+    /// The budget for a volume ending at block `volume_end`: twice its bytes of metadata,
+    /// sixteen times its bytes of paths, each plus 1 MiB.
+    pub fn for_volume_end(volume_end: u64) -> WalkBudget {
+        let bytes = volume_end.saturating_mul(SECTOR_BYTES);
+        WalkBudget {
+            metadata_bytes: bytes.saturating_mul(2).saturating_add(Self::SLACK),
+            path_bytes: bytes.saturating_mul(16).saturating_add(Self::SLACK),
+        }
+    }
+}
+
+/// What a walk did: the figures its [`WalkBudget`] bounds, and the entries it met.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WalkStats {
+    /// Directory and continuation-area bytes read.
+    pub metadata_bytes: u64,
+    /// Sum of the path lengths of the entries visited and queued.
+    pub path_bytes: u64,
+    /// Entries visited.
+    pub entries: u64,
+    /// Damaged records and directories reported.
+    pub damaged: u64,
+    /// Directories read.
+    pub directories: u64,
+}
+
+/// Directory extents read so far in a walk, as disjoint `start -> end` sector ranges.
+#[derive(Debug, Default)]
+struct ClaimedSectors(BTreeMap<u32, u64>);
+
+impl ClaimedSectors {
+    /// Records `[lba, lba + sectors)`; `false` (recording nothing) when it overlaps a range
+    /// already read.
+    fn claim(&mut self, lba: u32, sectors: u64) -> bool {
+        let end = u64::from(lba) + sectors.max(1);
+        if let Some((_, &prev_end)) = self.0.range(..=lba).next_back() {
+            if prev_end > u64::from(lba) {
+                return false;
+            }
+        }
+        if let Some((&next, _)) = self.0.range(lba..).next() {
+            if u64::from(next) < end {
+                return false;
+            }
+        }
+        self.0.insert(lba, end);
+        true
+    }
+}
+
 /// An open ISO 9660 volume (one session).
 #[derive(Debug)]
 pub struct Image<R> {
@@ -131,6 +238,8 @@ pub struct Image<R> {
     rr_skip: Option<usize>,
     namespace: Namespace,
     sector: Box<[u8; SECTOR_SIZE]>,
+    /// Continuation-area bytes read since the image was opened (a walk charges the growth).
+    ce_bytes: u64,
 }
 
 fn corrupt(lba: u32, m: Malformed) -> Error {
@@ -177,6 +286,7 @@ impl<R: Read + Seek> Image<R> {
             rr_skip: None,
             namespace: Namespace::Iso9660,
             sector: Box::new([0u8; SECTOR_SIZE]),
+            ce_bytes: 0,
         };
         let first = start
             .0
@@ -341,10 +451,12 @@ impl<R: Read + Seek> Image<R> {
         let skip = self.rr_skip.unwrap_or(0);
         let volume_end = self.volume_end();
         let src = &mut self.src;
+        let ce_bytes = &mut self.ce_bytes;
         rock_ridge::parse(system_use, skip, |(ce_lba, off, len)| {
             if u64::from(ce_lba) >= volume_end {
                 return Err((ce_lba, Malformed("CE area past the end of the volume")));
             }
+            *ce_bytes = ce_bytes.saturating_add(u64::from(len));
             let mut buf = vec![0u8; len as usize];
             let at = u64::from(ce_lba) * SECTOR_BYTES + u64::from(off);
             src.seek(SeekFrom::Start(at))
@@ -385,8 +497,27 @@ impl<R: Read + Seek> Image<R> {
     /// The entries of directory `dir`, in recorded order, without "." and "..".
     ///
     /// # Errors
-    /// `Corrupt` (including a directory longer than [`MAX_DIR_BYTES`]), `ReadSectors`.
+    /// `Corrupt` (including a directory longer than [`MAX_DIR_BYTES`], and the first damaged
+    /// record: see [`Image::read_dir_lossy`] for the rest), `ReadSectors`.
     pub fn read_dir(&mut self, dir: &Entry) -> Result<Vec<Entry>> {
+        let listing = self.read_dir_lossy(dir)?;
+        match listing.damaged.first() {
+            Some(d) => Err(Error::Corrupt {
+                lba: d.lba,
+                what: d.what,
+            }),
+            None => Ok(listing.entries),
+        }
+    }
+
+    /// The entries of directory `dir` that can be read, and the records that cannot.
+    ///
+    /// # Errors
+    /// The directory as a whole is unreadable: not a directory, an extent longer than
+    /// [`MAX_DIR_BYTES`] or past the volume, no "." record first (`Corrupt`); its first
+    /// sector unreadable (`ReadSectors`). A later sector that cannot be read is reported as
+    /// a damaged record.
+    pub fn read_dir_lossy(&mut self, dir: &Entry) -> Result<Listing> {
         let ext = match (&dir.kind, dir.extents.first()) {
             (EntryKind::Directory, Some(e)) => *e,
             _ => {
@@ -401,19 +532,56 @@ impl<R: Read + Seek> Image<R> {
         }
         self.check_extent(ext.lba, u64::from(ext.len))?;
         let sectors = ext.len.div_ceil(SECTOR_SIZE as u32);
-        let mut out: Vec<Entry> = Vec::new();
+        let mut out = Listing::default();
         let mut pending: Option<Entry> = None;
+        // After a damaged first section, its further sections are skipped with it.
+        let mut skipping_sections = false;
         let mut seen_self = false;
+        let damage =
+            |out: &mut Listing, name: Vec<u8>, is_dir: bool, lba: u32, what: &'static str| {
+                out.damaged.push(Damaged {
+                    path: PathBuf::from(OsString::from_vec(name)),
+                    is_dir,
+                    lba,
+                    what,
+                });
+            };
         for i in 0..sectors {
             let lba = ext.lba + i;
-            self.load_sector(lba)?;
+            if let Err(e) = self.load_sector(lba) {
+                if i == 0 {
+                    return Err(e);
+                }
+                damage(
+                    &mut out,
+                    Vec::new(),
+                    false,
+                    lba,
+                    "directory sector unreadable",
+                );
+                continue;
+            }
             let sector = self.sector.to_vec();
             let limit = (ext.len - i * SECTOR_SIZE as u32).min(SECTOR_SIZE as u32) as usize;
             let mut off = 0usize;
             while off < limit {
                 let rest = sector.get(off..limit).unwrap_or(&[]);
-                let Some(rec) = DirRecord::parse(rest).map_err(|m| corrupt(lba, m))? else {
-                    break;
+                let rec = match DirRecord::parse(rest) {
+                    Ok(Some(rec)) => rec,
+                    Ok(None) => break,
+                    Err(m) if !seen_self => return Err(corrupt(lba, m)),
+                    Err(m) => {
+                        // The length byte is the only way to the next record: trust it when
+                        // it is plausible, else give up on the rest of this sector.
+                        damage(&mut out, Vec::new(), false, lba, m.0);
+                        match DirRecord::len_in(rest) {
+                            Ok(n) if n > FIXED_LEN && n <= rest.len() => {
+                                off += n;
+                                continue;
+                            }
+                            _ => break,
+                        }
+                    }
                 };
                 off += DirRecord::len_in(rest).map_err(|m| corrupt(lba, m))?;
                 if rec.is_self() || rec.is_parent() {
@@ -426,6 +594,11 @@ impl<R: Read + Seek> Image<R> {
                         Malformed("directory does not start with \".\""),
                     ));
                 }
+                let more = rec.flags.contains(FileFlags::MULTI_EXTENT);
+                if skipping_sections {
+                    skipping_sections = more;
+                    continue;
+                }
                 let extent = Extent {
                     lba: rec.extent,
                     len: rec.data_length,
@@ -434,36 +607,65 @@ impl<R: Read + Seek> Image<R> {
                     // A further section of a multi-extent file.
                     p.extents.push(extent);
                     p.size += u64::from(extent.len);
-                    if !rec.flags.contains(FileFlags::MULTI_EXTENT) {
+                    if !more {
                         if let Some(done) = pending.take() {
-                            out.push(done);
+                            self.push_checked(&mut out, done, lba);
                         }
                     }
                     continue;
                 }
-                let Some(entry) = self.entry(&rec, lba)? else {
-                    continue;
+                let is_dir = rec.flags.contains(FileFlags::DIRECTORY);
+                let entry = match self.entry(&rec, lba) {
+                    Ok(Some(entry)) => entry,
+                    Ok(None) => continue,
+                    Err(e) => {
+                        let (at, what) = match e {
+                            Error::Corrupt { lba, what } => (lba, what),
+                            _ => (lba, "a sector the record needs is unreadable"),
+                        };
+                        let name = match self.namespace {
+                            Namespace::Joliet => joliet_name(rec.identifier, is_dir),
+                            _ => plain_name(rec.identifier, is_dir),
+                        };
+                        damage(&mut out, name, is_dir, at, what);
+                        skipping_sections = more && !is_dir;
+                        continue;
+                    }
                 };
-                if rec.flags.contains(FileFlags::MULTI_EXTENT) && !entry.is_dir() {
+                if more && !entry.is_dir() {
                     pending = Some(entry);
                 } else {
-                    out.push(entry);
+                    self.push_checked(&mut out, entry, lba);
                 }
             }
         }
         if let Some(p) = pending {
-            out.push(p);
+            self.push_checked(&mut out, p, ext.lba);
         }
-        for e in &out {
-            if e.kind == EntryKind::File {
-                for x in &e.extents {
-                    if x.len > 0 {
-                        self.check_extent(x.lba, u64::from(x.len))?;
+        Ok(out)
+    }
+
+    /// Adds `entry` to `out`, or reports it damaged when a file's extent lies outside the
+    /// volume.
+    fn push_checked(&self, out: &mut Listing, entry: Entry, lba: u32) {
+        if entry.kind == EntryKind::File {
+            for x in &entry.extents {
+                if x.len > 0 {
+                    if let Err(Error::Corrupt { lba: at, what }) =
+                        self.check_extent(x.lba, u64::from(x.len))
+                    {
+                        out.damaged.push(Damaged {
+                            path: PathBuf::from(&entry.name),
+                            is_dir: false,
+                            lba: if at == 0 { lba } else { at },
+                            what,
+                        });
+                        return;
                     }
                 }
             }
         }
-        Ok(out)
+        out.entries.push(entry);
     }
 
     /// Builds an entry from one record; `None` for entries to hide (Rock Ridge RE).
@@ -542,46 +744,136 @@ impl<R: Read + Seek> Image<R> {
     /// directory's entries in recorded order.
     ///
     /// # Errors
-    /// `Corrupt` for a directory visited twice (a loop) or nested deeper than
-    /// [`MAX_DEPTH`], any error of [`Image::read_dir`], and whatever `visit` returns.
-    pub fn walk(&mut self, mut visit: impl FnMut(&WalkEntry) -> Result<()>) -> Result<()> {
+    /// The first damage met (`Corrupt`: a directory overlapping one already read, which is
+    /// what a loop looks like, nesting deeper than [`MAX_DEPTH`], any damaged record);
+    /// [`Error::BudgetExceeded`]; read errors; whatever `visit` returns.
+    pub fn walk(&mut self, visit: impl FnMut(&WalkEntry) -> Result<()>) -> Result<()> {
         let root = self.root()?;
-        let mut seen: HashSet<u32> = HashSet::new();
-        if let Some(e) = root.extents.first() {
-            seen.insert(e.lba);
-        }
-        let mut stack: Vec<WalkEntry> = Vec::new();
-        let kids = self.read_dir(&root)?;
-        stack.extend(kids.into_iter().rev().map(|entry| WalkEntry {
-            path: PathBuf::from(&entry.name),
-            depth: 1,
-            entry,
-        }));
-        while let Some(w) = stack.pop() {
-            visit(&w)?;
-            if w.entry.is_dir() {
-                let lba = w.entry.extents.first().map_or(0, |e| e.lba);
-                if !seen.insert(lba) {
-                    return Err(corrupt(lba, Malformed("directory loop")));
-                }
-                if w.depth >= MAX_DEPTH {
-                    return Err(corrupt(lba, Malformed("directories nested too deep")));
-                }
-                let kids = self.read_dir(&w.entry)?;
-                stack.extend(kids.into_iter().rev().map(|entry| WalkEntry {
-                    path: w.path.join(&entry.name),
-                    depth: w.depth + 1,
-                    entry,
-                }));
-            }
-        }
-        Ok(())
+        self.walk_lossy(&root, Path::new(""), visit, |d| {
+            Err(Error::Corrupt {
+                lba: d.lba,
+                what: d.what,
+            })
+        })
+        .map(|_| ())
     }
 
-    /// The entry at `path` ("/" or "" is the root).
+    /// Visits every entry below directory `top` (whose path is `base`, empty for the root),
+    /// depth first, parents before children, each directory's entries in recorded order.
+    /// Damaged records and directories go to `damaged` and the walk goes on: a damaged
+    /// directory loses only what is below it.
     ///
     /// # Errors
-    /// `NotFound`, and any error of [`Image::read_dir`].
+    /// [`Error::BudgetExceeded`] when the walk would cost more than the volume's
+    /// [`WalkBudget`]; `top` itself unreadable; whatever `visit` or `damaged` return.
+    pub fn walk_lossy(
+        &mut self,
+        top: &Entry,
+        base: &Path,
+        mut visit: impl FnMut(&WalkEntry) -> Result<()>,
+        mut damaged: impl FnMut(&Damaged) -> Result<()>,
+    ) -> Result<WalkStats> {
+        let budget = WalkBudget::for_volume_end(self.volume_end());
+        let mut stats = WalkStats::default();
+        let ce_start = self.ce_bytes;
+        let mut claimed = ClaimedSectors::default();
+        let mut dir_bytes = 0u64;
+        let mut stack: Vec<WalkEntry> = vec![WalkEntry {
+            path: base.to_path_buf(),
+            depth: base.components().count(),
+            entry: top.clone(),
+        }];
+        let mut first = true;
+        while let Some(w) = stack.pop() {
+            if !first {
+                stats.entries += 1;
+                visit(&w)?;
+            }
+            if !w.entry.is_dir() {
+                continue;
+            }
+            let report = |stats: &mut WalkStats, lba, what| {
+                stats.damaged += 1;
+                Damaged {
+                    path: w.path.clone(),
+                    is_dir: true,
+                    lba,
+                    what,
+                }
+            };
+            let ext = w
+                .entry
+                .extents
+                .first()
+                .copied()
+                .unwrap_or(Extent { lba: 0, len: 0 });
+            if !claimed.claim(ext.lba, u64::from(ext.len.div_ceil(SECTOR_SIZE as u32))) {
+                let d = report(&mut stats, ext.lba, "directory overlaps another (a loop)");
+                damaged(&d)?;
+                continue;
+            }
+            if w.depth >= MAX_DEPTH {
+                let d = report(&mut stats, ext.lba, "directories nested too deep");
+                damaged(&d)?;
+                continue;
+            }
+            stats.directories += 1;
+            dir_bytes = dir_bytes.saturating_add(u64::from(ext.len.min(MAX_DIR_BYTES)));
+            let listing = match self.read_dir_lossy(&w.entry) {
+                Ok(l) => l,
+                Err(e) if first => return Err(e),
+                Err(Error::Corrupt { lba, what }) => {
+                    damaged(&report(&mut stats, lba, what))?;
+                    continue;
+                }
+                Err(Error::ReadSectors { lba, .. }) => {
+                    damaged(&report(&mut stats, lba, "directory unreadable"))?;
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            first = false;
+            stats.metadata_bytes = dir_bytes.saturating_add(self.ce_bytes.saturating_sub(ce_start));
+            if stats.metadata_bytes > budget.metadata_bytes {
+                return Err(Error::BudgetExceeded {
+                    what: "metadata bytes",
+                    limit: budget.metadata_bytes,
+                });
+            }
+            for mut d in listing.damaged {
+                stats.damaged += 1;
+                d.path = w.path.join(&d.path);
+                damaged(&d)?;
+            }
+            let start = stack.len();
+            for entry in listing.entries {
+                let path = w.path.join(&entry.name);
+                stats.path_bytes = stats
+                    .path_bytes
+                    .saturating_add(path.as_os_str().len() as u64);
+                if stats.path_bytes > budget.path_bytes {
+                    return Err(Error::BudgetExceeded {
+                        what: "path bytes",
+                        limit: budget.path_bytes,
+                    });
+                }
+                stack.push(WalkEntry {
+                    path,
+                    depth: w.depth + 1,
+                    entry,
+                });
+            }
+            stack.get_mut(start..).unwrap_or(&mut []).reverse();
+        }
+        Ok(stats)
+    }
+
+    /// The entry at `path` ("/" or "" is the root). Damaged siblings on the way do not
+    /// matter.
+    ///
+    /// # Errors
+    /// `NotFound`; `Corrupt` when the entry itself (or a directory on the way) is damaged;
+    /// read errors.
     pub fn lookup(&mut self, path: impl AsRef<Path>) -> Result<Entry> {
         let path = path.as_ref();
         let mut cur = self.root()?;
@@ -594,11 +886,26 @@ impl<R: Read + Seek> Image<R> {
             if !cur.is_dir() {
                 return Err(Error::NotFound(path.to_path_buf()));
             }
-            let kids = self.read_dir(&cur)?;
-            cur = kids
+            let listing = self.read_dir_lossy(&cur)?;
+            if let Some(e) = listing
+                .entries
                 .into_iter()
                 .find(|e| e.name.as_bytes() == comp)
-                .ok_or_else(|| Error::NotFound(path.to_path_buf()))?;
+            {
+                cur = e;
+                continue;
+            }
+            if let Some(d) = listing
+                .damaged
+                .iter()
+                .find(|d| d.path.as_os_str().as_bytes() == comp)
+            {
+                return Err(Error::Corrupt {
+                    lba: d.lba,
+                    what: d.what,
+                });
+            }
+            return Err(Error::NotFound(path.to_path_buf()));
         }
         Ok(cur)
     }

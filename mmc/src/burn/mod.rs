@@ -24,10 +24,10 @@ use serde::Serialize;
 
 use crate::command::{
     BgFormatStatus, Blank, BlankType, CloseTrackSession, DescriptorType, DiscStatus,
-    FormatDescriptor, FormatType, FormatUnit, GetConfiguration, ModeSelect10, Read10,
-    ReadBufferCapacity, ReadDiscInformation, ReadFormatCapacities, ReadTrackInformation,
-    SessionState, SetCdSpeed, SetStreaming, StreamingDescriptor, SynchronizeCache, Write10,
-    WriteParametersPage,
+    FormatDescriptor, FormatType, FormatUnit, GetConfiguration, ModeSelect10,
+    PreventAllowMediumRemoval, Read10, ReadBufferCapacity, ReadDiscInformation,
+    ReadFormatCapacities, ReadTrackInformation, SessionState, SetCdSpeed, SetStreaming,
+    StreamingDescriptor, SynchronizeCache, Write10, WriteParametersPage,
 };
 use crate::profile::Profile;
 use crate::{Drive, Error, Result};
@@ -915,6 +915,37 @@ impl<'d, T: Transport> Burner<'d, T> {
     /// # Errors
     /// As [`Burner::burn`].
     pub fn burn_stream(
+        &mut self,
+        plan: &BurnPlan,
+        stream: ChunkStream,
+        progress: &mut dyn BurnProgress,
+    ) -> Result<BurnReport> {
+        // The medium stays in the drive while it is written (an eject mid-burn ruins the
+        // session), and is let go afterwards whether the burn worked or not. PREVENT is
+        // mandatory for MMC drives, so a refusal is a drive fault: stop before writing.
+        // A refused ALLOW after a good burn leaves the burn good; `spindle unlock` or
+        // `eject` clears the lock.
+        if let Err(e) = self.drive.run(&PreventAllowMediumRemoval::prevent()) {
+            return Err(Error::Burn {
+                step: "locking the medium in the drive",
+                written: 0,
+                planned: plan.write_blocks,
+                start: plan.session.start_lba,
+                left: DiscLeft::Unchanged,
+                source: Box::new(e),
+            });
+        }
+        let r = self.burn_locked(plan, stream, progress);
+        if let Err(e) = self.drive.run(&PreventAllowMediumRemoval::allow()) {
+            warn!(
+                "{}: cannot unlock the medium ({e}); `spindle unlock` clears it",
+                self.drive.name()
+            );
+        }
+        r
+    }
+
+    fn burn_locked(
         &mut self,
         plan: &BurnPlan,
         stream: ChunkStream,

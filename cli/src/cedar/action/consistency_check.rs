@@ -12,7 +12,7 @@
 use anyhow::Context;
 
 use super::DailyDir;
-use crate::disc::compare::{compare, image_digests, local_digests, Mismatch};
+use crate::disc::compare::{compare, digests_side_by_side, Mismatch};
 
 /// The check failed: the files named differ.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,15 +38,11 @@ pub fn check(device: &str, dirs: &[DailyDir]) -> anyhow::Result<()> {
         .with_context(|| format!("{device}: reading the last session for the consistency check"))?;
     let mut failures = Vec::new();
     for d in dirs {
-        let local = local_digests(&d.path)?;
-        let disc = image_digests(&mut image, &d.suffix)?;
+        let (disc, local) = digests_side_by_side(&mut image, &d.suffix, &d.path)?;
         let m = match disc {
             Some(disc) => compare(&d.suffix, &local, &disc),
-            None => Mismatch {
-                suffix: d.suffix.clone(),
-                missing_on_disc: local.keys().cloned().collect(),
-                ..Mismatch::default()
-            },
+            // Nothing of the day on the disc: every staged file is missing.
+            None => compare(&d.suffix, &local, &Default::default()),
         };
         if m.is_empty() {
             log::info!(

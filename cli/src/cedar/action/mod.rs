@@ -38,6 +38,8 @@ pub struct ActionContext<'c> {
     pub full: bool,
     /// Whether the process runs as root (chown to the backup user, `su` for remote copies).
     pub root: bool,
+    /// The configuration file (validate reads the sections spindle does not run itself).
+    pub config_path: &'c std::path::Path,
 }
 
 impl ActionContext<'_> {

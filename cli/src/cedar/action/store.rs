@@ -85,7 +85,7 @@ pub fn staging_root<'c>(ctx: &ActionContext<'c>, store: &'c Store) -> &'c Path {
 fn survey(store: &Store) -> anyhow::Result<Medium> {
     let dev = &store.target_device;
     log::info!("{dev}: looking at the medium");
-    let mut drive = crate::disc::open_drive(dev, "store")?;
+    let mut drive = crate::disc::open_writer(dev, "store")?;
     let b = Burner::new(&mut drive, &crate::disc::ISO9660)
         .with_context(|| format!("{dev}: surveying the medium"))?;
     let s = b.status();
@@ -402,6 +402,8 @@ fn write_check_mark(
 /// consistency check. In every case the staging dir is left unmarked.
 pub fn store(ctx: &ActionContext<'_>) -> anyhow::Result<Written> {
     let store = store_section(ctx)?;
+    // The drive is ours from the first look to the last refresh.
+    let _lease = crate::disc::target::lease(&store.target_device)?;
     if store.target_scsi_id.is_some() {
         log::info!("<target_scsi_id> is ignored: spindle addresses the drive by <target_device>");
     }
@@ -433,6 +435,8 @@ pub fn store(ctx: &ActionContext<'_>) -> anyhow::Result<Written> {
 /// As [`store`]; no staged dir this week.
 pub fn rebuild(ctx: &ActionContext<'_>) -> anyhow::Result<Written> {
     let store = store_section(ctx)?;
+    // The drive is ours from the first look to the last refresh.
+    let _lease = crate::disc::target::lease(&store.target_device)?;
     if store.check_media {
         check_media(store)?;
     }
@@ -475,6 +479,8 @@ pub fn rebuild(ctx: &ActionContext<'_>) -> anyhow::Result<Written> {
 /// A write-once media type, no `<store>`, a missing working_dir, drive errors.
 pub fn initialize(ctx: &ActionContext<'_>) -> anyhow::Result<Written> {
     let store = store_section(ctx)?;
+    // The drive is ours from the first look to the last refresh.
+    let _lease = crate::disc::target::lease(&store.target_device)?;
     if !store.media_type.is_rewritable() {
         bail!(
             "initialize works only on rewritable media (cdrw-74, cdrw-80, dvd+rw); <media_type> is {}",

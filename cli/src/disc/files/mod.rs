@@ -26,7 +26,7 @@ use iso9660::Ownership;
 
 pub use crate::disc::target::Target;
 pub use crate::disc::write::{parse_capacity, IMAGE_CAPACITY_ENV};
-pub use view::{Node, NodeKind, Origin, Pending, Refusal, View};
+pub use view::{Node, NodeKind, Origin, Pending, Refusal, Scope, View};
 
 /// A commit that does not fit: nothing was written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -121,9 +121,17 @@ impl Medium {
     /// # Errors
     /// The target cannot be opened or read, or holds something that is not ISO 9660.
     pub fn load(target: &Target) -> anyhow::Result<Medium> {
+        Medium::load_scoped(target, &Scope::All)
+    }
+
+    /// Loads the last session of `target`, reading only the directories `scope` needs.
+    ///
+    /// # Errors
+    /// As [`Medium::load`].
+    pub fn load_scoped(target: &Target, scope: &Scope) -> anyhow::Result<Medium> {
         match target {
-            Target::Image(p) => load_image(target, p),
-            Target::Drive(_) => load_drive(target),
+            Target::Image(p) => load_image(target, p, scope),
+            Target::Drive(_) => load_drive(target, scope),
         }
     }
 
@@ -202,7 +210,7 @@ impl Write for WriteAdapter<'_> {
     }
 }
 
-fn load_image(target: &Target, path: &std::path::Path) -> anyhow::Result<Medium> {
+fn load_image(target: &Target, path: &std::path::Path, scope: &Scope) -> anyhow::Result<Medium> {
     let len = match std::fs::metadata(path) {
         Ok(m) if m.is_file() => m.len(),
         Ok(_) => bail!("{}: not a regular file", path.display()),
@@ -232,7 +240,7 @@ fn load_image(target: &Target, path: &std::path::Path) -> anyhow::Result<Medium>
         );
     }
     let mut img = crate::disc::session::open_current(&sessions, src)?;
-    fill(&mut m, &sessions, &mut img)?;
+    fill(&mut m, &sessions, &mut img, scope)?;
     m.free_blocks =
         Some(capacity.saturating_sub(crate::disc::session::next_session_start(img.volume_end())));
     Ok(m)
@@ -242,19 +250,20 @@ fn fill(
     m: &mut Medium,
     sessions: &crate::disc::session::DiscSessions,
     img: &mut iso9660::Image<crate::disc::sectors::DiscSectors>,
+    scope: &Scope,
 ) -> anyhow::Result<()> {
     m.blank = false;
     m.volume_id = img.volume_id();
     m.volume_blocks = u32::try_from(img.volume_end()).unwrap_or(u32::MAX);
     m.session_start = sessions.current_session().map_or(0, |s| s.start);
-    m.view = View::load(img)?;
+    m.view = View::load_scoped(img, scope)?;
     Ok(())
 }
 
 /// Loads a drive: what can be written comes from the burner's survey (none for read-only
 /// media such as pressed discs or closed discs a drive reports as ROM, which are still read),
 /// what a reader sees from [`crate::disc::session`].
-fn load_drive(target: &Target) -> anyhow::Result<Medium> {
+fn load_drive(target: &Target, scope: &Scope) -> anyhow::Result<Medium> {
     let device = target.name();
     let mut drive = target.open_drive("reading")?;
     let writable = {
@@ -300,7 +309,7 @@ fn load_drive(target: &Target) -> anyhow::Result<Medium> {
         return Ok(m);
     }
     let mut img = crate::disc::session::open_current(&sessions, src)?;
-    fill(&mut m, &sessions, &mut img)?;
+    fill(&mut m, &sessions, &mut img, scope)?;
     Ok(m)
 }
 

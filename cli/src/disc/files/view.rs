@@ -50,6 +50,8 @@ pub struct Node {
     pub size: u64,
     /// Modification time, seconds since the epoch.
     pub mtime: i64,
+    /// Access time, seconds since the epoch (restores keep it).
+    pub atime: i64,
     /// Where the content is.
     pub origin: Origin,
 }
@@ -77,6 +79,7 @@ impl Node {
                 _ => e.size,
             },
             mtime: e.mtime,
+            atime: e.atime,
             origin: Origin::Medium,
         }
     }
@@ -105,6 +108,7 @@ impl Node {
             uid: md.uid(),
             gid: md.gid(),
             mtime: md.mtime(),
+            atime: md.atime(),
             origin: Origin::Local(path.to_path_buf()),
         })
     }
@@ -220,12 +224,25 @@ pub enum Refusal {
     NotADirectory,
 }
 
+/// Which part of a session to load.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// Every directory (what changes and commits need).
+    All,
+    /// Only what these normalized paths need: the directories on the way to each, and, for
+    /// a directory, its entries (`false`) or its whole subtree (`true`). `ls` and `get` read
+    /// no directory they do not show.
+    Paths(Vec<(Vec<u8>, bool)>),
+}
+
 /// The last session's tree plus pending changes.
 #[derive(Debug, Clone, Default)]
 pub struct View {
     nodes: BTreeMap<Vec<u8>, Node>,
     /// Paths that were on the medium when the view was loaded.
     on_medium: std::collections::BTreeSet<Vec<u8>>,
+    /// Entries of the medium that could not be read, by normalized path, with why.
+    damaged: BTreeMap<Vec<u8>, String>,
     pending: Pending,
 }
 
@@ -242,37 +259,152 @@ impl View {
                 gid: 0,
                 size: 0,
                 mtime: 0,
+                atime: 0,
                 origin: Origin::Medium,
             },
         );
         v
     }
 
-    /// The tree of an opened session.
+    /// The tree of an opened session. Damaged entries are left out and listed in
+    /// [`View::damaged`]; the rest loads.
     ///
     /// # Errors
-    /// Reading the session fails.
+    /// The root is unreadable; the walk exceeds the image's budget.
     pub fn load<R: std::io::Read + std::io::Seek>(
         image: &mut iso9660::Image<R>,
+    ) -> anyhow::Result<View> {
+        View::load_scoped(image, &Scope::All)
+    }
+
+    /// As [`View::load`], reading only the directories `scope` needs.
+    ///
+    /// # Errors
+    /// The root is unreadable; the walk exceeds the image's budget.
+    pub fn load_scoped<R: std::io::Read + std::io::Seek>(
+        image: &mut iso9660::Image<R>,
+        scope: &Scope,
     ) -> anyhow::Result<View> {
         let mut v = View::blank();
         let root = image.root().context("reading the root directory")?;
         if let Some(r) = v.nodes.get_mut(b"/".as_slice()) {
             *r = Node::from_entry(&root);
         }
-        let mut found = Vec::new();
-        image
-            .walk(|w| {
-                let path = normalize(b"/", w.path.as_os_str().as_bytes());
-                found.push((path, Node::from_entry(&w.entry)));
-                Ok(())
-            })
-            .context("reading the directory tree")?;
-        for (p, n) in found {
-            v.on_medium.insert(p.clone());
-            v.nodes.insert(p, n);
+        let wanted: Vec<(Vec<u8>, bool)> = match scope {
+            Scope::All => vec![(b"/".to_vec(), true)],
+            Scope::Paths(p) => p.clone(),
+        };
+        // Directories already read, so overlapping requests read each once.
+        let mut listed = std::collections::BTreeSet::new();
+        for (path, recursive) in wanted {
+            let mut dir = root.clone();
+            let mut at = b"/".to_vec();
+            let mut found = true;
+            let comps: Vec<&[u8]> = path
+                .split(|&c| c == b'/')
+                .filter(|c| !c.is_empty())
+                .collect();
+            for comp in comps {
+                let listing = v.list(image, &dir, &at, &mut listed)?;
+                at = join(&at, comp);
+                match listing.into_iter().find(|e| e.name.as_bytes() == comp) {
+                    Some(e) if e.is_dir() || at == path => dir = e,
+                    _ => {
+                        found = false;
+                        break;
+                    }
+                }
+            }
+            if !found || !dir.is_dir() {
+                continue;
+            }
+            if !recursive {
+                v.list(image, &dir, &at, &mut listed)?;
+                continue;
+            }
+            let base = PathBuf::from(OsStr::from_bytes(&at[1..]));
+            let mut found = Vec::new();
+            let mut damaged = Vec::new();
+            image
+                .walk_lossy(
+                    &dir,
+                    &base,
+                    |w| {
+                        let path = normalize(b"/", w.path.as_os_str().as_bytes());
+                        found.push((path, Node::from_entry(&w.entry)));
+                        Ok(())
+                    },
+                    |d| {
+                        damaged.push(d.clone());
+                        Ok(())
+                    },
+                )
+                .context("reading the directory tree")?;
+            for (p, n) in found {
+                v.on_medium.insert(p.clone());
+                v.nodes.insert(p, n);
+            }
+            for d in damaged {
+                v.note_damage(&d);
+            }
         }
         Ok(v)
+    }
+
+    /// Reads directory `dir` (at normalized `at`) into the view once; returns its entries.
+    fn list<R: std::io::Read + std::io::Seek>(
+        &mut self,
+        image: &mut iso9660::Image<R>,
+        dir: &iso9660::Entry,
+        at: &[u8],
+        listed: &mut std::collections::BTreeSet<Vec<u8>>,
+    ) -> anyhow::Result<Vec<iso9660::Entry>> {
+        let listing = match image.read_dir_lossy(dir) {
+            Ok(l) => l,
+            Err(e) => {
+                self.damaged.insert(at.to_vec(), e.to_string());
+                return Ok(Vec::new());
+            }
+        };
+        if listed.insert(at.to_vec()) {
+            for e in &listing.entries {
+                let p = join(at, e.name.as_bytes());
+                self.on_medium.insert(p.clone());
+                self.nodes.insert(p, Node::from_entry(e));
+            }
+            let base = PathBuf::from(OsStr::from_bytes(at.get(1..).unwrap_or(b"")));
+            for mut d in listing.damaged {
+                d.path = base.join(&d.path);
+                self.note_damage(&d);
+            }
+        }
+        Ok(listing.entries)
+    }
+
+    fn note_damage(&mut self, d: &iso9660::Damaged) {
+        let p = normalize(b"/", d.path.as_os_str().as_bytes());
+        let what = if d.is_dir {
+            format!("{d} (directory: its contents are lost)")
+        } else {
+            d.to_string()
+        };
+        // A directory that is itself in the view but unreadable keeps its node (it exists)
+        // and is marked damaged.
+        self.damaged.insert(p, what);
+    }
+
+    /// Entries of the medium that could not be read, by normalized path, with why.
+    pub fn damaged(&self) -> &BTreeMap<Vec<u8>, String> {
+        &self.damaged
+    }
+
+    /// The damaged entries at or below `path`.
+    pub fn damaged_under(&self, path: &[u8]) -> Vec<(&[u8], &str)> {
+        self.damaged
+            .iter()
+            .filter(|(p, _)| is_under(p, path))
+            .map(|(p, w)| (p.as_slice(), w.as_str()))
+            .collect()
     }
 
     /// The pending changes.
@@ -379,6 +511,7 @@ impl View {
                             gid: 0,
                             size: 0,
                             mtime: now,
+                            atime: now,
                             origin: Origin::Implicit,
                         },
                     );
@@ -469,11 +602,37 @@ impl SocketLike for std::fs::FileType {
     }
 }
 
+/// A name from an image or a disc as text safe to print on a terminal: control characters
+/// (C0, DEL and C1, which include escape sequences that would move the cursor, retitle the
+/// window or worse) and invalid UTF-8 become `\xNN` escapes; a backslash is doubled so the
+/// escapes stay unambiguous.
+pub fn printable(name: &[u8]) -> String {
+    let mut out = String::with_capacity(name.len());
+    for chunk in name.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '\\' => out.push_str("\\\\"),
+                c if c.is_control() => {
+                    let mut buf = [0u8; 4];
+                    for b in c.encode_utf8(&mut buf).bytes() {
+                        out.push_str(&format!("\\x{b:02x}"));
+                    }
+                }
+                c => out.push(c),
+            }
+        }
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    out
+}
+
 /// Quotes a name the way xorriso's listings do: in single quotes, an embedded `'` written as
-/// `'"'"'`.
+/// `'"'"'`; control characters escaped as [`printable`] does.
 pub fn quote_name(name: &[u8]) -> String {
     let mut s = String::from("'");
-    for part in String::from_utf8_lossy(name).split('\'').enumerate() {
+    for part in printable(name).split('\'').enumerate() {
         if part.0 > 0 {
             s.push_str("'\"'\"'");
         }
@@ -583,6 +742,15 @@ mod tests {
     }
 
     #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(printable(b"a\x1b]0;owned\x07b"), "a\\x1b]0;owned\\x07b");
+        assert_eq!(printable(b"x\ny\\z"), "x\\x0ay\\\\z");
+        assert_eq!(printable("\u{9b}2J".as_bytes()), "\\xc2\\x9b2J");
+        assert_eq!(printable(b"\xffok"), "\\xffok");
+        assert_eq!(quote_name(b"t\tab"), "'t\\x09ab'");
+    }
+
+    #[test]
     fn quoting_names() {
         assert_eq!(quote_name(b"a.txt"), "'a.txt'");
         assert_eq!(quote_name(b"it's"), "'it'\"'\"'s'");
@@ -598,6 +766,7 @@ mod tests {
             gid: 0,
             size: 6,
             mtime: 0,
+            atime: 0,
             origin: Origin::Medium,
         };
         let line = long_line(&n, b"a.txt", 0);
