@@ -147,5 +147,6 @@ pub fn tree_burn_args(
         dry_run,
         refresh: false,
         tray: Default::default(),
+        json: false,
     }
 }

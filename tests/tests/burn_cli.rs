@@ -65,6 +65,7 @@ fn dry_run_prints_the_plan_and_writes_nothing() {
         dry_run: true,
         refresh: false,
         tray: Default::default(),
+        json: false,
     };
     cli::cmd::burn::burn(&a, &mut out).unwrap();
     let text = String::from_utf8(out).unwrap();

@@ -321,6 +321,7 @@ fn verify_and_read_a_pressed_disc() {
         image: Some(other),
         lba: None,
         tree: Vec::new(),
+        json: false,
     };
     let err = cli::cmd::burn::verify_cmd(&a, &mut Vec::new()).unwrap_err();
     let msg = format!("{err:#}");

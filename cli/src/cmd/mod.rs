@@ -6,6 +6,7 @@ pub mod burn;
 pub mod files;
 pub mod human;
 pub mod image;
+pub mod json;
 pub mod mock;
 pub mod probe;
 pub mod tray;
