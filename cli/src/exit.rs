@@ -105,6 +105,10 @@ pub mod spindle {
     pub const BUSY: u8 = 14;
     /// The drive refused a command (the message carries the decoded sense).
     pub const DRIVE_ERROR: u8 = 15;
+    /// `check`: a checksum mismatch, a damaged checksum tag or an unreadable block.
+    pub const MISMATCH: u8 = 16;
+    /// `check`: the session records no checksums to verify.
+    pub const NO_CHECKSUMS: u8 = 17;
 }
 
 /// Maps a device error to `mmc-probe`'s code.

@@ -237,6 +237,7 @@ fn request(
             .drive_speed
             .map(|n| (f64::from(n) * one_x).round() as u32),
         joliet: true,
+        md5: true,
     })
 }
 
@@ -474,6 +475,7 @@ pub fn initialize(ctx: &ActionContext<'_>) -> anyhow::Result<()> {
         ownership: iso9660::Ownership::Rationalized,
         speed_kbps: None,
         joliet: true,
+        md5: true,
     };
     log::info!(
         "{}: initializing with label [{}]",
