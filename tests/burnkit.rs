@@ -141,6 +141,7 @@ pub fn tree_burn_args(
         },
         remove: Vec::new(),
         exact: false,
+        no_md5: false,
         new_disc,
         finalize: false,
         speed: None,

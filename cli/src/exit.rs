@@ -135,6 +135,10 @@ pub mod spindle {
     pub const BUSY: u8 = 14;
     /// The drive refused a command (the message carries the decoded sense).
     pub const DRIVE_ERROR: u8 = 15;
+    /// `check`: a checksum mismatch, a damaged checksum tag or an unreadable block.
+    pub const MISMATCH: u8 = 16;
+    /// `check`: the session records no checksums to verify.
+    pub const NO_CHECKSUMS: u8 = 17;
 
     /// Every code with its meaning, for the manual pages (`spindle-gen man`).
     pub const TABLE: &[(u8, &str)] = &[
@@ -163,6 +167,11 @@ pub mod spindle {
             DRIVE_ERROR,
             "the drive refused a command; the message carries the decoded sense",
         ),
+        (
+            MISMATCH,
+            "check: a checksum mismatch, a damaged tag or an unreadable block",
+        ),
+        (NO_CHECKSUMS, "check: the session records no checksums"),
     ];
 }
 

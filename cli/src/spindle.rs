@@ -81,6 +81,8 @@ pub enum Command {
     Format(crate::cmd::burn::PrepareArgs),
     /// Read an image back from the disc (READ(10), not the page cache) and compare.
     Verify(crate::cmd::burn::VerifyArgs),
+    /// Verify a disc or image against the MD5 checksums recorded in it (no sources needed).
+    Check(crate::cmd::check::CheckArgs),
     /// Close the session an interrupted burn left open on write-once media, so the disc
     /// takes sessions again (or --finalize it).
     Close(crate::cmd::burn::CloseArgs),
@@ -275,6 +277,7 @@ where
         Command::Rm(a) => crate::cmd::files::rm(a, &mut std::io::stdout()),
         Command::Commit(a) => crate::cmd::files::commit(a, &mut std::io::stdout()),
         Command::Xorriso(a) => return crate::xorriso::run(&a.args),
+        Command::Check(a) => return crate::cmd::check::run(a, &mut std::io::stdout()),
     };
     match result {
         Ok(()) => exit::spindle::OK,

@@ -59,6 +59,7 @@ fn dry_run_prints_the_plan_and_writes_nothing() {
         volume_id: String::new(),
         remove: Vec::new(),
         exact: false,
+        no_md5: false,
         new_disc: true,
         finalize: false,
         speed: Some(4.0),

@@ -274,6 +274,7 @@ fn a_file_that_changes_while_streamed_stops_the_burn() {
         ownership: iso9660::Ownership::Rationalized,
         speed_kbps: None,
         joliet: true,
+        md5: true,
     };
     let plan = cli::disc::write::plan_tree(&req).unwrap();
     assert!(plan.fits);

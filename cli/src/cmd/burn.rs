@@ -46,6 +46,10 @@ pub struct BurnArgs {
     /// With --tree: record owners and modes exactly (mkisofs -R) instead of rationalized (-r).
     #[arg(short = 'R', long = "rock")]
     pub exact: bool,
+    /// With --tree: leave out the MD5 checksums (recorded by default, as `xorriso -md5 on`
+    /// records them, so `spindle check` and `xorriso -check_md5` verify the disc alone).
+    #[arg(long, requires = "tree")]
+    pub no_md5: bool,
     /// Write the image as a new disc (blank rewritable media first) instead of appending.
     #[arg(long)]
     pub new_disc: bool,
@@ -330,6 +334,7 @@ fn burn_tree_cmd(a: &BurnArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         },
         speed_kbps,
         joliet: true,
+        md5: !a.no_md5,
     };
     let summary = |plan: &crate::disc::write::TreePlan, dry_run: bool| BurnSummary {
         device: a.device.clone(),

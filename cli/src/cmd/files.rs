@@ -308,6 +308,7 @@ fn options(f: &CommitFlags) -> CommitOptions {
         joliet: !f.no_joliet,
         finalize: f.finalize,
         speed: None,
+        md5: false,
     }
 }
 

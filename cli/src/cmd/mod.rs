@@ -3,6 +3,7 @@
 
 pub mod battery;
 pub mod burn;
+pub mod check;
 pub mod files;
 pub mod human;
 pub mod image;

@@ -14,6 +14,7 @@ use super::sink::Sink;
 use super::tree::{FileData, Kind, Node, NodeId, Tree, ROOT, S_IFMT, S_IFREG};
 use super::{Options, Ownership, Warning};
 use crate::error::{Error, FileStamp, Result};
+use crate::raw::checksum::{self, ChecksumArea, Digest, Tag, TagKind, CA_NAME, CX_NAME, ENTRY_LEN};
 use crate::raw::date::{encode_short, UnixTime};
 use crate::raw::descriptor::{encode_terminator, DescriptorType, VolumeDescriptor};
 use crate::raw::path_table::{self, Endian};
@@ -33,6 +34,30 @@ struct NodeInfo {
     /// 1-based index into the ISO / Joliet directory plans (0: not a directory there).
     iso_dir: u32,
     joliet_dir: u32,
+    /// Index into the checksum array (`isofs.cx`), 0 for none.
+    md5_index: u32,
+}
+
+/// Where the checksum records go (see [`crate::raw::checksum`]).
+#[derive(Debug, Clone, Copy, Default)]
+struct Md5Plan {
+    superblock_tag: u32,
+    tree_tag: u32,
+    array: u32,
+    session_tag: u32,
+    /// Array entries: the files' indices plus the session entry and the array's own.
+    count: u32,
+}
+
+impl Md5Plan {
+    fn area(&self, start: u32) -> ChecksumArea {
+        ChecksumArea {
+            start,
+            end: self.array,
+            count: self.count,
+            entry_size: ENTRY_LEN as u32,
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -79,6 +104,8 @@ pub struct WriteSummary {
     pub files: u64,
     /// Bytes of file data copied (not counting padding).
     pub data_bytes: u64,
+    /// The session's MD5 as recorded in its checksum tag ([`Options::md5`]).
+    pub session_md5: Option<Digest>,
 }
 
 /// A planned image: every LBA and the total size are fixed. Produced by
@@ -96,6 +123,7 @@ pub struct Layout {
     /// Regular files whose bytes this session writes, in LBA order.
     data: Vec<NodeId>,
     data_bytes: u64,
+    md5: Option<Md5Plan>,
 }
 
 impl Layout {
@@ -122,9 +150,13 @@ impl Layout {
             now,
             data: Vec::new(),
             data_bytes: 0,
+            md5: None,
         };
         let order = layout.preorder();
         layout.number_nodes(&order);
+        if layout.opts.md5 {
+            layout.number_md5(&order);
+        }
         layout.iso = layout.namespace(false)?;
         if layout.opts.joliet {
             layout.joliet = Some(layout.namespace(true)?);
@@ -245,6 +277,37 @@ impl Layout {
                 }
             }
         }
+    }
+
+    /// Checksum array indices: one per written file content, in tree order (entry 0 is the
+    /// session's); hard links share their first link's index. Files imported from an earlier
+    /// session are not read again and get none.
+    fn number_md5(&mut self, order: &[NodeId]) {
+        let mut links: HashMap<(u64, u64), u32> = HashMap::new();
+        let mut next = 1u32;
+        for &id in order {
+            let Some(Kind::File(FileData::Disk { link, .. })) = self.tree.node(id).map(|n| &n.kind)
+            else {
+                continue;
+            };
+            let index = match link {
+                Some(k) => *links.entry(**k).or_insert_with(|| {
+                    next += 1;
+                    next - 1
+                }),
+                None => {
+                    next += 1;
+                    next - 1
+                }
+            };
+            if let Some(i) = self.info_mut(id) {
+                i.md5_index = index;
+            }
+        }
+        self.md5 = Some(Md5Plan {
+            count: next + 1,
+            ..Md5Plan::default()
+        });
     }
 
     /// Directory plans in path-table order (breadth first, siblings in identifier order).
@@ -368,6 +431,10 @@ impl Layout {
     fn assign(&mut self, order: &[NodeId]) -> Result<()> {
         let mut cur = u64::from(self.start) + u64::from(FIRST_DESCRIPTOR_LBA);
         cur += 2 + u64::from(self.opts.joliet);
+        if let Some(m) = self.md5.as_mut() {
+            m.superblock_tag = cur as u32;
+            cur += 1;
+        }
         for joliet in [false, true] {
             if let Some(ns) = self.ns_mut(joliet) {
                 let s = u64::from(ns.pt_sectors());
@@ -385,6 +452,10 @@ impl Layout {
                     cur += u64::from(d.ce_sectors);
                 }
             }
+        }
+        if let Some(m) = self.md5.as_mut() {
+            m.tree_tag = cur as u32;
+            cur += 1;
         }
         let mut link_lba: HashMap<(u64, u64), u32> = HashMap::new();
         for &id in order {
@@ -417,6 +488,16 @@ impl Layout {
             self.data.push(id);
             self.data_bytes += size;
             cur += sectors_for(size);
+        }
+        if let Some(m) = self.md5.as_mut() {
+            let too_far = |cur: u64| Error::CapacityExceeded {
+                needed: cur,
+                available: u64::from(u32::MAX),
+            };
+            m.array = u32::try_from(cur).map_err(|_| too_far(cur))?;
+            cur += u64::from(m.area(self.start).sectors());
+            m.session_tag = u32::try_from(cur).map_err(|_| too_far(cur))?;
+            cur += 1;
         }
         let limit = u64::from(self.opts.capacity.unwrap_or(u32::MAX));
         if cur > limit {
@@ -469,6 +550,9 @@ impl Layout {
                 Kind::Symlink(t) => e.sl(t),
                 Kind::Device(rdev) => e.pn(*rdev),
                 _ => {}
+            }
+            if info.md5_index != 0 {
+                e.al_isofs(CX_NAME, &info.md5_index.to_be_bytes());
             }
         }
         Ok(())
@@ -550,6 +634,9 @@ impl Layout {
                 self.rr_entries(node_id, &mut entries, false)?;
                 if plan.node == ROOT && ident == ID_SELF {
                     entries.er();
+                    if let Some(m) = self.md5 {
+                        entries.al_isofs(CA_NAME, &m.area(self.start).encode());
+                    }
                 }
                 let room = MAX_RECORD_LEN - DirRecord::system_use_offset(1);
                 spread(&entries, room, &mut cursor, &mut su, ce_buf);
@@ -748,7 +835,17 @@ impl Layout {
         self.write_sink(Sink::new(out, self.start).with_direct(direct))
     }
 
-    fn write_sink<W: Write>(&self, mut sink: Sink<W>) -> Result<WriteSummary> {
+    fn write_sink<W: Write>(&self, sink: Sink<W>) -> Result<WriteSummary> {
+        let mut sink = if self.md5.is_some() {
+            sink.with_md5()
+        } else {
+            sink
+        };
+        let md5 = self.md5;
+        let mut digests: Vec<Digest> = Vec::new();
+        if let Some(m) = md5 {
+            digests.resize(m.count as usize, checksum::md5(&[]));
+        }
         sink.zeros(u64::from(FIRST_DESCRIPTOR_LBA) * SECTOR_BYTES)?;
         sink.expect(self.start + FIRST_DESCRIPTOR_LBA, "volume descriptors")?;
         sink.put(&self.descriptor(false)?.encode())?;
@@ -756,6 +853,14 @@ impl Layout {
             sink.put(&self.descriptor(true)?.encode())?;
         }
         sink.put(&encode_terminator())?;
+        if let Some(m) = md5 {
+            self.put_tag(
+                &mut sink,
+                TagKind::Superblock,
+                m.superblock_tag,
+                Some(m.tree_tag),
+            )?;
+        }
         for ns in [Some(&self.iso), self.joliet.as_ref()]
             .into_iter()
             .flatten()
@@ -786,6 +891,9 @@ impl Layout {
                 sink.put(&ce_buf)?;
             }
         }
+        if let Some(m) = md5 {
+            self.put_tag(&mut sink, TagKind::Tree, m.tree_tag, Some(m.session_tag))?;
+        }
         for &id in &self.data {
             let node = self.node(id)?;
             let Kind::File(FileData::Disk { size, .. }) = &node.kind else {
@@ -806,7 +914,30 @@ impl Layout {
                 planned: u64::from(id),
                 actual: 0,
             })?;
+            let index = self.info(id).md5_index as usize;
+            sink.begin_file_md5(*size);
             sink.copy_file(&path, planned)?;
+            if let (Some(d), Some(slot)) = (sink.end_file_md5(), digests.get_mut(index)) {
+                *slot = d;
+            }
+        }
+        let mut session_md5 = None;
+        if let Some(m) = md5 {
+            sink.expect(m.array, "checksum array")?;
+            if let (Some(d), Some(first)) = (sink.session_md5(), digests.first_mut()) {
+                *first = d;
+            }
+            let mut array: Vec<u8> = digests.iter().flatten().copied().collect();
+            let own = checksum::md5(
+                array
+                    .get(..array.len().saturating_sub(ENTRY_LEN))
+                    .unwrap_or(&[]),
+            );
+            array.truncate(array.len().saturating_sub(ENTRY_LEN));
+            array.extend_from_slice(&own);
+            sink.put(&array)?;
+            sink.pad_sector()?;
+            session_md5 = Some(self.put_tag(&mut sink, TagKind::Session, m.session_tag, None)?);
         }
         sink.expect(self.end, "end of image")?;
         let written = sink.position();
@@ -822,7 +953,35 @@ impl Layout {
             sectors: self.sectors(),
             files: self.data.len() as u64,
             data_bytes: self.data_bytes,
+            session_md5,
         })
+    }
+
+    /// Writes the checksum tag at `pos`, covering everything from the session start;
+    /// returns the MD5 it records.
+    fn put_tag<W: Write>(
+        &self,
+        sink: &mut Sink<W>,
+        kind: TagKind,
+        pos: u32,
+        next: Option<u32>,
+    ) -> Result<Digest> {
+        sink.expect(pos, "checksum tag")?;
+        let md5 = sink.session_md5().ok_or(Error::LayoutMismatch {
+            what: "checksum state",
+            planned: 1,
+            actual: 0,
+        })?;
+        let tag = Tag {
+            kind,
+            pos,
+            range_start: self.start,
+            range_size: pos - self.start,
+            next,
+            md5,
+        };
+        sink.put(&tag.encode())?;
+        Ok(md5)
     }
 
     /// Paths of the source files in the order `write_to` reads them (built on demand: the

@@ -8,6 +8,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
 use crate::error::{Error, FileStamp, Result};
+use crate::raw::checksum::{Digest, Running};
 use crate::raw::{SECTOR_BYTES, SECTOR_SIZE};
 
 /// Output buffer size: large writes keep pipes and files busy with few system calls.
@@ -27,6 +28,29 @@ pub(crate) struct Sink<W> {
     /// then go from the source to it inside the kernel (sendfile / splice / copy_file_range)
     /// instead of through `buf`, which saves a copy of every data byte.
     direct: Option<File>,
+    /// MD5s of what passes through, when the image records checksums.
+    md5: Option<Hashes>,
+}
+
+/// The session's running MD5 and, while a file is copied, that file's.
+#[derive(Debug, Default)]
+struct Hashes {
+    session: Running,
+    /// The file's MD5 and how many of its bytes are still to come (its padding is not hashed).
+    file: Option<(Running, u64)>,
+}
+
+impl Hashes {
+    fn feed(&mut self, bytes: &[u8]) {
+        self.session.update(bytes);
+        if let Some((h, left)) = self.file.as_mut() {
+            let n = usize::try_from(*left)
+                .unwrap_or(usize::MAX)
+                .min(bytes.len());
+            h.update(bytes.get(..n).unwrap_or(&[]));
+            *left -= n as u64;
+        }
+    }
 }
 
 /// Extents at least this long go through the kernel copy when a direct descriptor is set;
@@ -42,7 +66,33 @@ impl<W: Write> Sink<W> {
             pos: 0,
             base: u64::from(start_lba) * SECTOR_BYTES,
             direct: None,
+            md5: None,
         }
+    }
+
+    /// Hashes every byte from here on (the session MD5); kernel-side copies are then not
+    /// used, since their bytes would not pass through here.
+    pub(crate) fn with_md5(mut self) -> Sink<W> {
+        self.md5 = Some(Hashes::default());
+        self
+    }
+
+    /// MD5 of everything written so far, if hashing.
+    pub(crate) fn session_md5(&self) -> Option<Digest> {
+        self.md5.as_ref().map(|h| h.session.digest())
+    }
+
+    /// Starts a file's MD5, over its next `size` bytes.
+    pub(crate) fn begin_file_md5(&mut self, size: u64) {
+        if let Some(h) = self.md5.as_mut() {
+            h.file = Some((Running::default(), size));
+        }
+    }
+
+    /// Ends the file's MD5 started by [`Sink::begin_file_md5`].
+    pub(crate) fn end_file_md5(&mut self) -> Option<Digest> {
+        let (h, _) = self.md5.as_mut()?.file.take()?;
+        Some(h.digest())
     }
 
     /// Sets the descriptor for kernel-side copies (see the `direct` field).
@@ -79,6 +129,9 @@ impl<W: Write> Sink<W> {
     }
 
     pub(crate) fn put(&mut self, mut data: &[u8]) -> Result<()> {
+        if let Some(h) = self.md5.as_mut() {
+            h.feed(data);
+        }
         while !data.is_empty() {
             if self.used == self.buf.len() {
                 self.flush_buf()?;
@@ -127,6 +180,9 @@ impl<W: Write> Sink<W> {
         loop {
             match r.read(dst) {
                 Ok(n) => {
+                    if let Some(h) = self.md5.as_mut() {
+                        h.feed(dst.get(..n).unwrap_or(&[]));
+                    }
                     self.used += n;
                     self.pos += n as u64;
                     return Ok(n);
@@ -193,7 +249,7 @@ impl<W: Write> Sink<W> {
     }
 
     fn copy_range(&mut self, f: &mut File, len: u64, path: &Path) -> Result<u64> {
-        if len >= DIRECT_MIN && self.direct.is_some() {
+        if len >= DIRECT_MIN && self.direct.is_some() && self.md5.is_none() {
             // Everything buffered must reach the output before the kernel appends to it.
             self.flush_buf()?;
             self.out.flush().map_err(Error::Output)?;

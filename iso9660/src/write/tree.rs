@@ -646,6 +646,7 @@ mod tests {
             size: 0,
             extents: Vec::new(),
             rdev: 0,
+            md5_index: None,
         }
     }
 

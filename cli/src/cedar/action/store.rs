@@ -262,6 +262,7 @@ fn request(
             .drive_speed
             .map(|n| (f64::from(n) * one_x).round() as u32),
         joliet: true,
+        md5: true,
     })
 }
 
@@ -511,6 +512,7 @@ pub fn initialize(ctx: &ActionContext<'_>) -> anyhow::Result<Written> {
         ownership: iso9660::Ownership::Rationalized,
         speed_kbps: None,
         joliet: true,
+        md5: true,
     };
     log::info!(
         "{}: initializing with label [{}]",

@@ -69,6 +69,8 @@ pub struct CommitOptions {
     pub finalize: bool,
     /// Write speed for drives, `None` for the drive's choice.
     pub speed: Option<Speed>,
+    /// Record MD5 checksums (xorriso `-md5 on`).
+    pub md5: bool,
 }
 
 impl Default for CommitOptions {
@@ -78,6 +80,7 @@ impl Default for CommitOptions {
             joliet: true,
             finalize: false,
             speed: None,
+            md5: false,
         }
     }
 }
@@ -333,6 +336,7 @@ fn tree_request(
             Some(Speed::Max) | None => None,
         },
         joliet: opts.joliet,
+        md5: opts.md5,
     }
 }
 
