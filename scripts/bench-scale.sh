@@ -195,7 +195,12 @@ for spec in "${shapes[@]}"; do
     sec() { case $1 in -) echo "> $peer_timeout" ;; n/a) echo n/a ;; *) printf '%.3f' "$1" ;; esac; }
     mib() { case $1 in -|n/a) echo "$1" ;; *) printf '%.1f' "$(echo "$1 / 1024" | bc -l)" ;; esac; }
     ratio() { [[ -z $1 || $1 == - || $2 == - ]] && echo - || printf '%.2fx' "$(echo "$1 / $2" | bc -l)"; }
+    # Every peer timed out: the timeout over spindle's time is a lower bound of the ratio.
+    if [[ -z $best_w && $sw != - && $xw == - ]] && [[ $gw == - || $gw == n/a ]]; then
+        best_w=">"
+    fi
     printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$shape" "$files" \
         "$(sec "$sw")" "$(mib "$sr")" "$per_file" "$(sec "$xw")" "$(mib "$xr")" "$(sec "$gw")" "$(mib "$gr")" \
-        "$(ratio "$best_w" "$sw")" "$(ratio "$best_r" "$sr")"
+        "$(if [[ $best_w == ">" ]]; then printf '> %.0fx' "$(echo "$peer_timeout / $sw" | bc -l)"; else ratio "$best_w" "$sw"; fi)" \
+        "$(ratio "$best_r" "$sr")"
 done

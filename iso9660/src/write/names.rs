@@ -372,16 +372,26 @@ fn parts<T: Copy + PartialEq>(id: &[T], dot: T, semi: T) -> (&[T], &[T], &[T]) {
     }
 }
 
+/// Compares `a` and `b` as if the shorter were padded with `pad`. The common length is
+/// compared as slices (memcmp for bytes): sorting a million identifiers makes 20 million of
+/// these comparisons.
 fn cmp_padded<T: Copy + Ord>(a: &[T], b: &[T], pad: T) -> Ordering {
-    let n = a.len().max(b.len());
-    (0..n)
-        .map(|i| {
-            let x = a.get(i).copied().unwrap_or(pad);
-            let y = b.get(i).copied().unwrap_or(pad);
-            x.cmp(&y)
-        })
-        .find(|o| o.is_ne())
-        .unwrap_or(Ordering::Equal)
+    let n = a.len().min(b.len());
+    let (head_a, tail_a) = a.split_at(n);
+    let (head_b, tail_b) = b.split_at(n);
+    head_a.cmp(head_b).then_with(|| {
+        let tail_vs_pad = |t: &[T]| {
+            t.iter()
+                .map(|&x| x.cmp(&pad))
+                .find(|o| o.is_ne())
+                .unwrap_or(Ordering::Equal)
+        };
+        if tail_a.is_empty() {
+            tail_vs_pad(tail_b).reverse()
+        } else {
+            tail_vs_pad(tail_a)
+        }
+    })
 }
 
 /// Directory record order of ECMA-119 §9.3: name, then extension (both padded with spaces),
@@ -577,5 +587,26 @@ mod tests {
         // Joliet keeps 64 characters, so these long names do not collide there.
         let unique: std::collections::HashSet<&[u16]> = joliet.iter().collect();
         assert_eq!(unique.len(), names.len());
+    }
+
+    #[test]
+    fn padded_comparison_matches_its_definition() {
+        let slow = |a: &[u8], b: &[u8]| -> Ordering {
+            let n = a.len().max(b.len());
+            (0..n)
+                .map(|i| {
+                    let x = a.get(i).copied().unwrap_or(b' ');
+                    let y = b.get(i).copied().unwrap_or(b' ');
+                    x.cmp(&y)
+                })
+                .find(|o| o.is_ne())
+                .unwrap_or(Ordering::Equal)
+        };
+        let words: [&[u8]; 9] = [b"", b" ", b"  ", b"A", b"A ", b"A!", b"A\x1f", b"AB", b"B"];
+        for a in words {
+            for b in words {
+                assert_eq!(cmp_padded(a, b, b' '), slow(a, b), "{a:?} {b:?}");
+            }
+        }
     }
 }
