@@ -129,7 +129,7 @@ ensure_pkgs() {
 pkg_of_tool() {
     case $1 in
         sg_*) echo sg3-utils ;;
-        xorriso) echo xorriso ;;
+        xorriso|growisofs|wodim|genisoimage) echo "$1" ;;
     esac
 }
 
@@ -137,6 +137,8 @@ T0=$(now)
 pkgs=(qemu-system-x86 busybox-static cpio xz-utils "${EXTRA_PKGS[@]}")
 [[ $SELFTEST == 1 ]] && pkgs+=(sg3-utils xorriso)
 for t in "${TOOLS[@]}"; do p=$(pkg_of_tool "$t"); [[ -n $p ]] && pkgs+=("$p"); done
+# QEMU's iSCSI block driver is in its own package.
+for d in "${DRIVES[@]}"; do [[ $d == iscsi:* ]] && pkgs+=(qemu-block-extra) && break; done
 ensure_pkgs "${pkgs[@]}"
 BUSYBOX=/bin/busybox
 [[ -x $BUSYBOX ]] || die "$BUSYBOX is missing"
