@@ -18,6 +18,12 @@ lab run tgt-verify-tree-sr spindle verify "$dev" --tree DEST=/tmp/tgt-tree
 lab run tgt-verify-tree-sg spindle verify "$sg" --tree DEST=/tmp/tgt-tree
 lab run tgt-ls spindle ls "$dev"
 lab run tgt-refresh spindle refresh "$dev"
+# tgt raises no UNIT ATTENTION when its tray closes, so a reload within one open (refresh)
+# leaves the kernel with the blank disc's size. The kernel's own media check notices the
+# disc gone (an open while the tray is out) and back (the next open): separate opens.
+lab run tgt-eject spindle eject "$dev"
+lab run tgt-probe-ejected mmc-probe "$dev"
+lab run tgt-load spindle load "$dev"
 dd if="$dev" of=/tmp/tgt-disc.iso bs=2048 2> /lab/out/tgt-dd.err
 sha256sum /tmp/tgt-disc.iso | cut -d' ' -f1 > /lab/out/tgt-dd.sha256
 lab run tgt-verify-image spindle verify "$dev" /tmp/tgt-disc.iso
