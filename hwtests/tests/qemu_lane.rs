@@ -2426,7 +2426,7 @@ fn qemu_burner_transcripts_match_golden_and_refusals_are_documented() {
             });
         }
         let t = canonical_transcript(&t);
-        let golden = dir.join(format!("{name}.log"));
+        let golden = dir.join(format!("{name}.transcript"));
         if update_golden() {
             let r = std::fs::create_dir_all(&dir)
                 .and_then(|_| std::fs::write(&golden, &t))

@@ -138,9 +138,16 @@ pub fn start_mock_targets(
         if matches!(job.medium, "dvd+rw" | "bd-re") {
             new.arg("--blank");
         }
-        // One NOT READY poll per Immed operation: the burners' polling is exercised and
-        // each close costs one of their 1 s sleeps, not three.
-        new.args(["--immed-polls", "1"]);
+        // Each NOT READY poll after an Immed flush, close or format costs the burner a 1 s
+        // sleep under TCG. The DVD+R jobs (whose command order docs/media-recipes.md
+        // compares) and wodim keep one poll per operation, so every burner's polling is
+        // exercised; the others finish Immed operations at once, to keep the lane short.
+        let polls = if job.medium == "dvd+r" || job.burner.starts_with("wodim") {
+            "1"
+        } else {
+            "0"
+        };
+        new.args(["--immed-polls", polls]);
         let o = run(&mut new);
         if o.rc != Some(0) {
             return Err(format!(
