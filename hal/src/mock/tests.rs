@@ -1144,6 +1144,14 @@ fn strict_page05_and_nwa_minus_150_quirks() {
 fn dvd_r_incremental_multisession() {
     let (_dir, mut d) = with_media(MediaKind::DvdR);
     assert_eq!(nwa_free(&mut d, 1), (0, 2_298_496));
+    // The blank track has no packet format yet (growisofs stops on FP = 1 here).
+    let (c, t) = track_info(&mut d, 1, 1);
+    good(c);
+    assert_eq!(
+        (t[6] & 0x70, be32(&t, 20)),
+        (0x60, 0),
+        "blank, incremental, variable packets"
+    );
     // Track FFh is not defined for DVD-R.
     sense(track_info(&mut d, 1, 0xff).0, 5, 0x24, 0);
     good(page05(&mut d, 0, 0b11, true, 16, false));

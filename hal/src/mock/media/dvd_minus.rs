@@ -336,6 +336,23 @@ impl Media for DvdMinusDisc {
         }
     }
 
+    /// A blank track of a sequential DVD-R has no packet format yet: variable packets (FP 0,
+    /// packet size 0), as on sequential DVD-RW. growisofs refuses a DVD-R or sequential
+    /// DVD-RW whose track to write reports fixed packets ("track is formatted for fixed
+    /// packet size"); tracks written with fixed packets of 16 report them.
+    fn track_format_of(&self, track: &TrackView) -> TrackFormat {
+        let tf = self.track_format();
+        if self.ro.is_none() && track.blank {
+            TrackFormat {
+                fixed_packet: false,
+                packet_size: 0,
+                ..tf
+            }
+        } else {
+            tf
+        }
+    }
+
     fn incremental_current(&self, quirks: &Quirks) -> bool {
         self.ro.is_none() && !self.no_incremental(quirks)
     }
