@@ -279,6 +279,10 @@ fn boot() -> Result<Lane, String> {
     let mut cmd = Command::new("bash");
     cmd.arg(&lab)
         .args(["--quiet", "--timeout", "420", "--step-timeout", "240"]);
+    if writable::jobs().len() > writable::JOBS.len() {
+        // SPINDLE_LANE_ALL_BURNERS: twice the burner jobs.
+        cmd.args(["--timeout", "900", "--step-timeout", "600"]);
+    }
     cmd.arg("--out").arg(&out);
     for s in SLOTS {
         let image = match s.disc {
