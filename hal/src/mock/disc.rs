@@ -115,7 +115,7 @@ impl Engine<'_> {
                 .ok_or(INVALID_FIELD_IN_CDB)?,
             _ => return Err(INVALID_FIELD_IN_CDB.into()),
         };
-        let tf = m.track_format_of(&t);
+        let tf = m.track_format();
         let mut d = vec![0u8; 48];
         put_be16(&mut d, 0, 46);
         let [num_hi, num_lo] = t.number.to_be_bytes();

@@ -63,37 +63,39 @@ pub const JOBS: &[Job] = &[
 /// The other combinations, run when `SPINDLE_LANE_ALL_BURNERS=1`: the lane then takes about
 /// two minutes longer, past the five minutes it keeps to by default.
 pub const MORE_JOBS: &[Job] = &[
-    Job {
-        burner: "growisofs",
-        medium: "dvd-r",
-    },
-    Job {
-        burner: "growisofs",
-        medium: "dvd-rw",
-    },
-    Job {
-        burner: "growisofs",
-        medium: "bd-r",
-    },
-    Job {
-        burner: "xorriso",
-        medium: "dvd-r",
-    },
-    Job {
-        burner: "xorriso",
-        medium: "dvd-rw",
-    },
-    Job {
-        burner: "xorriso",
-        medium: "cd-rw",
-    },
-    Job {
-        burner: "xorriso",
-        medium: "bd-r",
-    },
+    // wodim first: in a guest with 23 optical drives it could not open /dev/sr20 ("Cannot
+    // open SCSI driver"), while /dev/sr12 works.
     Job {
         burner: "wodim-tao",
         medium: "cd-rw",
+    },
+    Job {
+        burner: "growisofs",
+        medium: "dvd-r",
+    },
+    Job {
+        burner: "growisofs",
+        medium: "dvd-rw",
+    },
+    Job {
+        burner: "growisofs",
+        medium: "bd-r",
+    },
+    Job {
+        burner: "xorriso",
+        medium: "dvd-r",
+    },
+    Job {
+        burner: "xorriso",
+        medium: "dvd-rw",
+    },
+    Job {
+        burner: "xorriso",
+        medium: "cd-rw",
+    },
+    Job {
+        burner: "xorriso",
+        medium: "bd-r",
     },
 ];
 

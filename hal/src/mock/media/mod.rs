@@ -210,10 +210,6 @@ pub(crate) trait Media {
     /// The drive buffer has just been flushed to the medium.
     fn after_flush(&mut self, _ctx: &Ctx) {}
     fn track_format(&self) -> TrackFormat;
-    /// The format READ TRACK INFORMATION reports for one track; by default the medium's.
-    fn track_format_of(&self, _track: &TrackView) -> TrackFormat {
-        self.track_format()
-    }
     /// Feature 0021h (Incremental Streaming Writable) is current.
     fn incremental_current(&self, _quirks: &Quirks) -> bool {
         false
