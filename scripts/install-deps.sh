@@ -7,7 +7,9 @@
 #   - librsync-dev, python3-dev, python3-venv and gcc, which scripts/duplicity-venv.sh needs to
 #     build duplicity from PyPI (the xorriso-front tests run duplicity against spindle);
 #   - the hardware lane: qemu-system-x86, busybox-static, cpio, xz-utils (hwtests/lab also
-#     checks for these itself, so it can run on its own);
+#     checks for these itself, so it can run on its own); for its writable drives
+#     qemu-block-extra (QEMU's iSCSI driver) and tgt, and the burners it runs in the guest:
+#     growisofs, wodim (genisoimage and xorriso are above);
 #   - openssh-server and openssh-client: tests/tests/cedar_stage_remote.rs starts its own sshd
 #     on 127.0.0.1 and stages remote peers through scp and ssh (it needs root);
 #   - what installing spindle is checked with (dist/tests): man-db and groff-base render the
@@ -16,7 +18,7 @@
 #     the package its Depends (scripts/build-deb.sh; cargo-deb comes from crates.io).
 set -euo pipefail
 
-pkgs=(xorriso genisoimage libarchive-tools python3-venv python3-dev librsync-dev gcc sg3-utils qemu-system-x86 busybox-static cpio xz-utils openssh-server openssh-client man-db groff-base systemd bash-completion zsh fish dpkg-dev)
+pkgs=(xorriso genisoimage libarchive-tools python3-venv python3-dev librsync-dev gcc sg3-utils qemu-system-x86 busybox-static cpio xz-utils qemu-block-extra tgt growisofs wodim openssh-server openssh-client man-db groff-base systemd bash-completion zsh fish dpkg-dev)
 
 missing=()
 for p in "${pkgs[@]}"; do

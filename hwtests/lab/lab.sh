@@ -18,6 +18,9 @@ $CDN=/dev/srX, $CDN_SG=/dev/sgY and /dev/lab/cdN, whatever srX the kernel chose)
   --drive BUS[:IMAGE]   add an optical drive; BUS is scsi (scsi-cd on
                         virtio-scsi, one SCSI target per drive) or ahci (ide-cd
                         on an AHCI port). No IMAGE: empty drive, tray closed.
+                        BUS iscsi with IMAGE iscsi://HOST:PORT/IQN/LUN: a
+                        writable drive served by an iSCSI target, attached with
+                        scsi-block on virtio-scsi (its own SCSI target)
   --medium NAME=PATH    a disc image the guest may insert at run time with
                         `lab host change cdN NAME`
 
@@ -126,7 +129,7 @@ ensure_pkgs() {
 pkg_of_tool() {
     case $1 in
         sg_*) echo sg3-utils ;;
-        xorriso) echo xorriso ;;
+        xorriso|growisofs|wodim|genisoimage) echo "$1" ;;
     esac
 }
 
@@ -134,6 +137,8 @@ T0=$(now)
 pkgs=(qemu-system-x86 busybox-static cpio xz-utils "${EXTRA_PKGS[@]}")
 [[ $SELFTEST == 1 ]] && pkgs+=(sg3-utils xorriso)
 for t in "${TOOLS[@]}"; do p=$(pkg_of_tool "$t"); [[ -n $p ]] && pkgs+=("$p"); done
+# QEMU's iSCSI block driver is in its own package.
+for d in "${DRIVES[@]}"; do [[ $d == iscsi:* ]] && pkgs+=(qemu-block-extra) && break; done
 ensure_pkgs "${pkgs[@]}"
 BUSYBOX=/bin/busybox
 [[ -x $BUSYBOX ]] || die "$BUSYBOX is missing"
@@ -445,7 +450,12 @@ for spec in "${DRIVES[@]}"; do
     bus=${spec%%:*} img=""
     [[ $spec == *:* ]] && img=${spec#*:}
     opts="if=none,id=cd$n,media=cdrom,readonly=on"
-    if [[ -n $img ]]; then
+    if [[ $bus == iscsi ]]; then
+        # A writable drive behind an iSCSI target (tgt, or hwtests' mock-target): QEMU's
+        # libiscsi initiator attaches it and scsi-block passes every command through.
+        [[ $img == iscsi://* && $img != *,* ]] || die "--drive iscsi: wants iscsi://HOST:PORT/IQN/LUN: $img" 2
+        opts="if=none,id=cd$n,format=raw,file=$img"
+    elif [[ -n $img ]]; then
         [[ -f $img ]] || die "--drive: no such image: $img" 2
         img=$(realpath "$img")
         opts+=",format=raw,file=${img//,/,,}"
@@ -456,12 +466,16 @@ for spec in "${DRIVES[@]}"; do
             [[ $nscsi -gt 0 ]] || QDRIVES+=(-device virtio-scsi-pci,id=vscsi)
             QDRIVES+=(-device "scsi-cd,bus=vscsi.0,drive=cd$n,id=cd${n}dev,scsi-id=$nscsi,lun=0")
             KEYS+=("scsi:$nscsi"); nscsi=$((nscsi + 1)) ;;
+        iscsi)
+            [[ $nscsi -gt 0 ]] || QDRIVES+=(-device virtio-scsi-pci,id=vscsi)
+            QDRIVES+=(-device "scsi-block,bus=vscsi.0,drive=cd$n,id=cd${n}dev,scsi-id=$nscsi,lun=0")
+            KEYS+=("scsi:$nscsi"); nscsi=$((nscsi + 1)) ;;
         ahci)
             [[ $nahci -lt 6 ]] || die "at most 6 ahci drives" 2
             [[ $nahci -gt 0 ]] || QDRIVES+=(-device ahci,id=ahci)
             QDRIVES+=(-device "ide-cd,bus=ahci.$nahci,drive=cd$n,id=cd${n}dev")
             KEYS+=("ahci:$nahci"); nahci=$((nahci + 1)) ;;
-        *) die "--drive: unknown bus '$bus' (scsi or ahci)" 2 ;;
+        *) die "--drive: unknown bus '$bus' (scsi, ahci or iscsi)" 2 ;;
     esac
     n=$((n + 1))
 done

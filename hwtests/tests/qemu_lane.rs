@@ -21,6 +21,8 @@
 //! its Debian packages and caches the kernel in `hwtests/.cache` or `$SPINDLE_LAB_CACHE`).
 
 mod common;
+#[path = "qemu_lane/writable.rs"]
+mod writable;
 
 use std::collections::BTreeMap;
 use std::fmt::Debug;
@@ -35,6 +37,7 @@ use common::{
     build_cli, build_test_binary, crate_dir, hex_bytes, run, str_at, target_dir, u64_at, CliBins,
     Outcome,
 };
+use writable::{Daemons, MockJob, TgtDrive};
 
 // ------------------------------------------------------------------ layout --
 
@@ -172,6 +175,12 @@ struct Lane {
     dvd_img: PathBuf,
     cd_blocks: u64,
     drives: BTreeMap<String, GuestDrive>,
+    /// The burner jobs' mock drives (drives cd5…), in guest order.
+    burn_jobs: Vec<MockJob>,
+    /// tgt's two DVD+R drives (the two after the burner drives).
+    tgt: TgtDrive,
+    /// The tree spindle burns onto tgt's discs.
+    tgt_tree: PathBuf,
 }
 
 static LANE: OnceLock<Result<Lane, String>> = OnceLock::new();
@@ -197,7 +206,9 @@ fn boot() -> Result<Lane, String> {
     let t = Instant::now();
     let st = Command::new("bash")
         .arg(&lab)
-        .args(["--prepare", "--install", "xorriso"])
+        .args(["--prepare", "--install", "xorriso", "--install", "tgt"])
+        .args(["--install", "qemu-block-extra", "--install", "growisofs"])
+        .args(["--install", "wodim", "--install", "genisoimage"])
         .status()
         .map_err(|e| format!("cannot run {}: {e}", lab.display()))?;
     if !st.success() {
@@ -212,6 +223,7 @@ fn boot() -> Result<Lane, String> {
     // real_drive.rs runs in the guest too, against /dev/srN, so the tests that need a real
     // drive are known to work on one.
     let real_drive = build_test_binary("real_drive")?;
+    let mock_target = common::build_release_bin("hwtests", "mock-target")?;
     let t_build = secs(t);
 
     let t = Instant::now();
@@ -224,13 +236,53 @@ fn boot() -> Result<Lane, String> {
     let (cd_iso, dvd_img) = make_images(&work, &bins.spindle)?;
     let cd_blocks = file_len(&cd_iso)? / 2048;
     let cd_other = flipped_copy(&cd_iso, flip_lba(cd_blocks))?;
+    let tgt_tree = work.join("tgt-tree");
+    make_tgt_tree(&tgt_tree)?;
+    let tgt_tar = work.join("tgt-tree.tar");
+    let o = run(Command::new("tar")
+        .arg("-C")
+        .arg(&tgt_tree)
+        .arg("-cf")
+        .arg(&tgt_tar)
+        .arg("."));
+    if o.rc != Some(0) {
+        return Err(format!("tar of {}: {}", tgt_tree.display(), o.describe()));
+    }
     let t_images = secs(t);
+
+    // The writable drives: one mock drive per burner job behind mock-target, and tgt's two
+    // DVD+R. They run for the boot only (dropping `daemons` kills them).
+    let t = Instant::now();
+    let mut daemons = Daemons::default();
+    let burn_jobs = writable::start_mock_targets(&work, &bins.spindle, &mock_target, &mut daemons)?;
+    let tgt = writable::start_tgt(&work, &mut daemons)?;
+    let mut jobs_file = String::new();
+    for (i, j) in burn_jobs.iter().enumerate() {
+        jobs_file.push_str(&format!(
+            "cd{} {} {} {}\n",
+            SLOTS.len() + i,
+            j.job.name(),
+            j.job.burner,
+            j.job.medium
+        ));
+    }
+    let first_tgt = SLOTS.len() + burn_jobs.len();
+    write(&work.join("burn-jobs"), jobs_file.as_bytes())?;
+    write(
+        &work.join("tgt-drives"),
+        format!("cd{} cd{}\n", first_tgt, first_tgt + 1).as_bytes(),
+    )?;
+    let t_targets = secs(t);
 
     let t = Instant::now();
     let out = work.join("out");
     let mut cmd = Command::new("bash");
     cmd.arg(&lab)
-        .args(["--quiet", "--timeout", "300", "--step-timeout", "120"]);
+        .args(["--quiet", "--timeout", "420", "--step-timeout", "240"]);
+    if writable::jobs().len() > writable::JOBS.len() {
+        // SPINDLE_LANE_ALL_BURNERS: twice the burner jobs.
+        cmd.args(["--timeout", "900", "--step-timeout", "600"]);
+    }
     cmd.arg("--out").arg(&out);
     for s in SLOTS {
         let image = match s.disc {
@@ -240,6 +292,25 @@ fn boot() -> Result<Lane, String> {
         };
         cmd.arg("--drive")
             .arg(format!("{}:{image}", s.bus.lab_name()));
+    }
+    for j in &burn_jobs {
+        cmd.arg("--drive")
+            .arg(writable::iscsi_drive(j.port, writable::MOCK_IQN, 1));
+    }
+    for lun in [1, 2] {
+        cmd.arg("--drive")
+            .arg(writable::iscsi_drive(tgt.port, writable::TGT_IQN, lun));
+    }
+    for tool in ["growisofs", "genisoimage", "xorriso", "wodim"] {
+        cmd.arg("--tool").arg(tool);
+    }
+    for (file, dest) in [
+        ("burn-jobs", "burn-jobs"),
+        ("tgt-drives", "tgt-drives"),
+        ("tgt-tree.tar", "tgt-tree.tar"),
+    ] {
+        cmd.arg("--put")
+            .arg(format!("{}:/lab/data/{dest}", work.join(file).display()));
     }
     cmd.arg("--medium").arg(format!("cd={}", cd_iso.display()));
     cmd.arg("--medium")
@@ -260,7 +331,15 @@ fn boot() -> Result<Lane, String> {
     }
     let o = run(&mut cmd);
     let t_boot = secs(t);
+    let early = daemons.exited();
+    drop(daemons);
     eprintln!("{}", o.stderr.trim_end());
+    if !early.is_empty() {
+        return Err(format!(
+            "an iSCSI target died during the boot: {}",
+            early.join("; ")
+        ));
+    }
     if o.rc != Some(0) {
         let console = std::fs::read_to_string(out.join("console.log")).unwrap_or_default();
         let tail: Vec<&str> = console.lines().rev().take(40).collect();
@@ -274,7 +353,7 @@ fn boot() -> Result<Lane, String> {
     }
     let drives = read_drives(&out)?;
     eprintln!(
-        "qemu lane: prepare {t_prepare}, cargo build {t_build}, images {t_images}, boot+steps {t_boot}, total {}",
+        "qemu lane: prepare {t_prepare}, cargo build {t_build}, images {t_images}, iSCSI targets {t_targets}, boot+steps {t_boot}, total {}",
         secs(t_all)
     );
     Ok(Lane {
@@ -285,7 +364,19 @@ fn boot() -> Result<Lane, String> {
         dvd_img,
         cd_blocks,
         drives,
+        burn_jobs,
+        tgt,
+        tgt_tree,
     })
+}
+
+/// The tree spindle burns onto tgt's DVD+R: a nested text file, a 200 KiB pattern, an
+/// empty file.
+fn make_tgt_tree(tree: &Path) -> Result<(), String> {
+    write(&tree.join("docs/hello.txt"), b"spindle on tgt's DVD+R\n")?;
+    write(&tree.join("data/pattern.bin"), &pattern(200 * 1024, 0x7467))?;
+    write(&tree.join("data/empty"), b"")?;
+    Ok(())
 }
 
 /// A copy of a release binary without its debug sections (`[profile.release] debug = 1`
@@ -565,6 +656,11 @@ impl Lane {
         }
     }
 
+    /// Every drive of the boot: QEMU's, the burners' mock drives and tgt's two.
+    fn drive_count(&self) -> usize {
+        SLOTS.len() + self.burn_jobs.len() + 2
+    }
+
     /// Runs a `cli` binary on the host.
     fn host(&self, bin: &Path, args: &[&str]) -> Outcome {
         run(Command::new(bin).args(args))
@@ -823,7 +919,33 @@ fn qemu_guest_sees_every_drive_where_expected() {
     let mut blocks: Vec<&str> = lane.drives.values().map(|d| d.block.as_str()).collect();
     blocks.sort_unstable();
     blocks.dedup();
-    c.eq("drives", "distinct /dev/srN", blocks.len(), SLOTS.len());
+    c.eq(
+        "drives",
+        "distinct /dev/srN",
+        blocks.len(),
+        lane.drive_count(),
+    );
+    // The writable drives: the mock drives after the QEMU ones, then tgt's two.
+    for (i, j) in lane.burn_jobs.iter().enumerate() {
+        let name = format!("cd{}", SLOTS.len() + i);
+        let d = lane.drive(&name);
+        c.eq(
+            &name,
+            "location",
+            d.key.clone(),
+            format!("scsi:{}", scsi + i),
+        );
+        c.eq(&name, "sysfs vendor", d.vendor.as_str(), "SPINDLE");
+        c.that(d.block.starts_with("/dev/sr"), || {
+            format!("{name} ({}): block node {}", j.job.name(), d.block)
+        });
+    }
+    for i in 0..2 {
+        let name = format!("cd{}", SLOTS.len() + lane.burn_jobs.len() + i);
+        let d = lane.drive(&name);
+        c.eq(&name, "sysfs vendor", d.vendor.as_str(), "IET");
+        c.eq(&name, "sysfs model", d.model.as_str(), "VIRTUAL-CDROM");
+    }
     c.finish("drive mapping");
 }
 
@@ -880,7 +1002,12 @@ fn qemu_probe_without_argument_lists_every_drive() {
         c.eq("list-json", "exit status", rec.rc, Some(EXIT_OK));
         if let Some(v) = c.ok(rec.json()) {
             let list = v.as_array().cloned().unwrap_or_default();
-            c.eq("list-json", "number of drives", list.len(), SLOTS.len());
+            c.eq(
+                "list-json",
+                "number of drives",
+                list.len(),
+                lane.drive_count(),
+            );
             for s in SLOTS {
                 let d = lane.drive(s.name);
                 let entry = list.iter().find(|e| e["block"] == d.block.as_str());
@@ -2087,4 +2214,577 @@ fn qemu_real_drive_tests_run_and_skip_honestly() {
         );
     }
     c.finish("real_drive.rs in the guest");
+}
+
+// ------------------------------------------------------- writable drives --
+
+/// The files session `k` of a burner job holds: each session adds `sK/readme.txt` and
+/// `sK/data.bin` to the tree of the one before.
+fn session_tree(k: usize) -> Vec<String> {
+    let mut v: Vec<String> = (1..=k)
+        .flat_map(|s| [format!("/s{s}/data.bin"), format!("/s{s}/readme.txt")])
+        .collect();
+    v.sort();
+    v
+}
+
+fn golden_dir() -> PathBuf {
+    crate_dir().join("golden/burners")
+}
+
+fn update_golden() -> bool {
+    std::env::var_os("UPDATE_GOLDEN").is_some_and(|v| v == "1")
+}
+
+#[test]
+#[ignore = "boots QEMU (root, installs Debian packages): cargo test -p hwtests -- --ignored"]
+fn qemu_burners_write_mock_drives_and_every_session_is_found() {
+    let lane = lane();
+    let mut c = Checks::default();
+    for j in &lane.burn_jobs {
+        let name = j.job.name();
+        for run_name in j.job.runs() {
+            if let Some(rec) = c.ok(lane.rec(&run_name)) {
+                c.eq(&run_name, "exit status", rec.rc, Some(0));
+                if rec.rc != Some(0) {
+                    let tail: String = rec
+                        .err
+                        .lines()
+                        .rev()
+                        .take(12)
+                        .collect::<Vec<_>>()
+                        .join(" | ");
+                    c.that(false, || {
+                        format!("{run_name}: stderr ends (newest first): {tail}")
+                    });
+                }
+            }
+        }
+        let image = j.dir.join("media.img");
+        let Some(starts) = c.ok(writable::session_starts(&image)) else {
+            continue;
+        };
+        let overwritable = matches!(j.job.medium, "dvd+rw" | "bd-re");
+        let mut found: Vec<(u64, Vec<String>)> = Vec::new();
+        for &start in &starts {
+            let Some((x, i)) = c.ok(writable::session_files(&image, start)) else {
+                continue;
+            };
+            c.eq(
+                &name,
+                &format!("isoinfo's files of the session at {start} (xorriso's)"),
+                &i,
+                &x,
+            );
+            found.push((start, x));
+        }
+        // growisofs on overwritable media puts each new session's descriptors at LBA 16,
+        // over those of the first session; libburn keeps the first session at LBA 32.
+        let first = if overwritable && j.job.burner == "growisofs" {
+            2
+        } else {
+            1
+        };
+        for k in first..=3 {
+            let want = session_tree(k);
+            c.that(found.iter().any(|(_, f)| *f == want), || {
+                format!(
+                    "{name}: no session holds {want:?}; sessions found (start LBA, files): {found:?}"
+                )
+            });
+        }
+        // What a reader mounts: LBA 0 on overwritable media, the last session otherwise.
+        let newest = if overwritable {
+            starts.first()
+        } else {
+            starts.last()
+        };
+        if let Some(&at) = newest {
+            let f = found.iter().find(|(s, _)| *s == at).map(|(_, f)| f.clone());
+            c.eq(&name, "files a reader sees", f, Some(session_tree(3)));
+            if let Some(readme) = c.ok(writable::session_file(&image, at, "/s3/readme.txt")) {
+                c.eq(
+                    &name,
+                    "/s3/readme.txt",
+                    String::from_utf8_lossy(&readme).into_owned(),
+                    "session s3\n".to_string(),
+                );
+            }
+        }
+    }
+    c.finish("burners on mock drives through the kernel");
+}
+
+/// A command a real burner sent that the mock refused, and why that is right (or a known
+/// gap). Keyed by opcode and sense; the transcripts may hold no other refusal. The same
+/// table is in hwtests/README.md.
+#[derive(Debug)]
+struct Refusal {
+    opcode: u8,
+    sense: &'static str,
+    why: &'static str,
+}
+
+const REFUSALS: &[Refusal] = &[
+    Refusal {
+        opcode: 0x43,
+        sense: "5/24/00",
+        why: "READ TOC/PMA/ATIP on a blank disc: there is no TOC yet (MMC-6 §6.26.3); asked by sr's media check and by the burners' probes",
+    },
+    Refusal {
+        opcode: 0x28,
+        sense: "5/21/00",
+        why: "READ(10) past the recorded area (LBA 17 of a blank disc, the kernel's partition and filesystem probes): LOGICAL BLOCK ADDRESS OUT OF RANGE (SBC/MMC-6 §6.15)",
+    },
+    Refusal {
+        opcode: 0x5a,
+        sense: "5/24/00",
+        why: "MODE SENSE(10) of vendor page 30h (wodim's drive identification): pages the drive does not have are INVALID FIELD IN CDB (SPC-4 §6.13)",
+    },
+    Refusal {
+        opcode: 0x55,
+        sense: "5/26/00",
+        why: "MODE SELECT(10) of page 05h with write type raw (wodim probing the write modes the drive takes): the mock writes packet/TAO only on CD (MMC-6 §7.5.4.2), and SAO is not modelled",
+    },
+    Refusal {
+        opcode: 0x3c,
+        sense: "5/20/00",
+        why: "READ BUFFER (SPC-4 §6.17, optional; wodim's DMA speed test): not implemented; wodim skips the test",
+    },
+    Refusal {
+        opcode: 0x01,
+        sense: "5/20/00",
+        why: "REZERO UNIT (obsolete since SCSI-3, wodim sends it before writing): not implemented; wodim goes on",
+    },
+    Refusal {
+        opcode: 0xad,
+        sense: "5/30/02",
+        why: "READ DISC STRUCTURE on CD media (xorriso and wodim probing for DVD/BD structures): CANNOT READ MEDIUM - INCOMPATIBLE FORMAT (MMC-6 §6.22.3)",
+    },
+];
+
+/// The refusals in a transcript (`CHECK CONDITION` other than NOT READY and UNIT ATTENTION,
+/// which are states, not refusals): (opcode, sense, line).
+fn refusals(transcript: &str) -> Vec<(u8, String, String)> {
+    transcript
+        .lines()
+        .filter_map(|l| {
+            let sense = l.split("CHECK CONDITION ").nth(1)?.trim();
+            if sense.starts_with("2/") || sense.starts_with("6/") {
+                return None;
+            }
+            let op = u8::from_str_radix(l.get(..2)?, 16).ok()?;
+            Some((op, sense.to_string(), l.to_string()))
+        })
+        .collect()
+}
+
+/// A burner drive's transcript without what the guest kernel sends on its own schedule: the
+/// media check on every open of /dev/srN (GET EVENT STATUS NOTIFICATION `4A 01 00 00 10 00
+/// 00 00 08 00`, then TEST UNIT READY) and the door lock and unlock around opens and the last
+/// close (`1E 00 00 00 01 00` / `1E 00 00 00 00 00`). They run in the kernel's event
+/// workqueue and on the release of file descriptors a burner's children may still hold, so
+/// where they fall among the burner's commands differs from run to run. Repeated identical
+/// TEST UNIT READY lines (polls whose count follows sleeps) count once. What stays (every
+/// WRITE, MODE SELECT, FORMAT, BLANK, CLOSE, SYNCHRONIZE CACHE, RESERVE TRACK, every read
+/// and probe) is the burner's, in its order. The burners' own lock commands are lost with
+/// the kernel's: they are the same bytes.
+fn canonical_transcript(raw: &str) -> String {
+    let mut out: Vec<&str> = Vec::new();
+    for l in raw.lines() {
+        let cdb = l.split(" | ").next().unwrap_or("");
+        let kernel = matches!(
+            cdb,
+            "4A 01 00 00 10 00 00 00 08 00" | "1E 00 00 00 00 00" | "1E 00 00 00 01 00"
+        );
+        let repeated_poll = cdb == "00 00 00 00 00 00" && out.last() == Some(&l);
+        if !kernel && !repeated_poll {
+            out.push(l);
+        }
+    }
+    let mut s = out.join("\n");
+    s.push('\n');
+    s
+}
+
+#[test]
+#[ignore = "boots QEMU (root, installs Debian packages): cargo test -p hwtests -- --ignored"]
+fn qemu_burner_transcripts_match_golden_and_refusals_are_documented() {
+    let lane = lane();
+    let mut c = Checks::default();
+    let dir = golden_dir();
+    for j in &lane.burn_jobs {
+        let name = j.job.name();
+        let Some(t) = c.ok(std::fs::read_to_string(j.dir.join("transcript.log"))
+            .map_err(|e| format!("{name}: transcript: {e}")))
+        else {
+            continue;
+        };
+        for (op, sense, line) in refusals(&t) {
+            let documented = REFUSALS.iter().find(|r| r.opcode == op && r.sense == sense);
+            if let Some(r) = documented {
+                eprintln!("{name}: documented refusal `{line}`: {}", r.why);
+            }
+            c.that(documented.is_some(), || {
+                format!("{name}: the mock refused `{line}`, and REFUSALS does not say why (a mock defect, or a difference to document)")
+            });
+        }
+        let t = canonical_transcript(&t);
+        let golden = dir.join(format!("{name}.transcript"));
+        if update_golden() {
+            let r = std::fs::create_dir_all(&dir)
+                .and_then(|_| std::fs::write(&golden, &t))
+                .map_err(|e| format!("{}: {e}", golden.display()));
+            c.ok(r);
+            continue;
+        }
+        match std::fs::read_to_string(&golden) {
+            Ok(want) => {
+                let first = want
+                    .lines()
+                    .zip(t.lines())
+                    .position(|(a, b)| a != b)
+                    .unwrap_or_else(|| want.lines().count().min(t.lines().count()));
+                c.that(want == t, || {
+                    format!(
+                        "{name}: transcript differs from {} from line {} on: golden {:?}, now {:?} ({} vs {} lines; UPDATE_GOLDEN=1 re-blesses)",
+                        golden.display(),
+                        first + 1,
+                        want.lines().nth(first),
+                        t.lines().nth(first),
+                        want.lines().count(),
+                        t.lines().count()
+                    )
+                });
+            }
+            Err(e) => c.that(false, || {
+                format!("{}: {e} (UPDATE_GOLDEN=1 writes it)", golden.display())
+            }),
+        }
+    }
+    c.finish("burner transcripts");
+}
+
+/// The files of the tree burned onto tgt's discs, as `(path on the disc, MD5 of the source)`.
+fn tgt_tree_files(lane: &Lane) -> Result<Vec<(String, String)>, String> {
+    let o = run(Command::new("sh").arg("-c").arg(format!(
+        "cd '{}' && find . -type f | sort | while IFS= read -r p; do md5sum \"$p\"; done",
+        lane.tgt_tree.display()
+    )));
+    if o.rc != Some(0) {
+        return Err(format!("md5sum of the tgt tree: {}", o.describe()));
+    }
+    Ok(md5_lines(&o.stdout))
+}
+
+/// `md5sum` lines as (path without the leading `./`, sum), sorted.
+fn md5_lines(text: &str) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = text
+        .lines()
+        .filter_map(|l| {
+            let (sum, path) = l.split_once("  ")?;
+            Some((path.trim_start_matches("./").to_string(), sum.to_string()))
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+const PROFILE_DVD_PLUS_R: u64 = 0x001b;
+
+#[test]
+#[ignore = "boots QEMU (root, installs Debian packages): cargo test -p hwtests -- --ignored"]
+fn qemu_tgt_dvd_plus_r_burned_by_spindle_reads_back_everywhere() {
+    let lane = lane();
+    let mut c = Checks::default();
+    let tree = c.ok(tgt_tree_files(lane)).unwrap_or_default();
+    c.that(!tree.is_empty(), || "the tgt tree is empty".into());
+    if let Some(rec) = c.ok(lane.rec("tgt-probe-blank")) {
+        if let Some(v) = c.ok(rec.json()) {
+            c.eq(
+                "tgt-probe-blank",
+                "current profile",
+                u64_at(&v, "/current_profile/code"),
+                Some(PROFILE_DVD_PLUS_R),
+            );
+            c.eq(
+                "tgt-probe-blank",
+                "disc status",
+                str_at(&v, "/medium/disc_status"),
+                "blank",
+            );
+        }
+    }
+    for (run_name, img) in [
+        ("tgt-burn-sr", &lane.tgt.sr_img),
+        ("tgt-burn-sg", &lane.tgt.sg_img),
+    ] {
+        if let Some(rec) = c.ok(lane.rec(run_name)) {
+            c.eq(run_name, "exit status", rec.rc, Some(0));
+            c.that(rec.out.contains("(new-disc)"), || {
+                format!("{run_name}: {}", rec.describe())
+            });
+        }
+        // The host's xorriso and isoinfo read tgt's backing file: the same tree under DEST/.
+        let want: Vec<String> = tree.iter().map(|(p, _)| format!("/DEST/{p}")).collect();
+        if let Some((x, i)) = c.ok(writable::session_files(img, 0)) {
+            c.eq(
+                run_name,
+                "files xorriso finds in the backing file",
+                &x,
+                &want,
+            );
+            let want_i: Vec<String> = want
+                .iter()
+                .filter(|p| p.ends_with(".txt") || p.ends_with(".bin"))
+                .cloned()
+                .collect();
+            c.eq(
+                run_name,
+                "files isoinfo finds in the backing file",
+                &i,
+                &want_i,
+            );
+        }
+    }
+    // After the burn tgt shows a pressed disc: DVD-ROM, complete, one session.
+    for run_name in ["tgt-probe-sr", "tgt-probe-sg"] {
+        let Some(rec) = c.ok(lane.rec(run_name)) else {
+            continue;
+        };
+        c.eq(run_name, "exit status", rec.rc, Some(EXIT_OK));
+        if let Some(v) = c.ok(rec.json()) {
+            c.eq(
+                run_name,
+                "current profile",
+                u64_at(&v, "/current_profile/code"),
+                Some(PROFILE_DVD_ROM),
+            );
+            c.eq(
+                run_name,
+                "disc status",
+                str_at(&v, "/medium/disc_status"),
+                "complete",
+            );
+            c.eq(
+                run_name,
+                "sessions",
+                u64_at(&v, "/medium/sessions"),
+                Some(1),
+            );
+            let bytes = file_len(&lane.tgt.sr_img).unwrap_or(0);
+            c.eq(
+                run_name,
+                "total blocks",
+                u64_at(&v, "/medium/capacity/total_blocks"),
+                Some(bytes / 2048),
+            );
+        }
+    }
+    for run_name in [
+        "tgt-verify-tree-sr",
+        "tgt-verify-tree-sg",
+        "tgt-verify-image",
+    ] {
+        if let Some(rec) = c.ok(lane.rec(run_name)) {
+            c.eq(run_name, "exit status", rec.rc, Some(0));
+            c.that(rec.out.contains("identical"), || {
+                format!("{run_name}: {}", rec.describe())
+            });
+        }
+    }
+    for run_name in ["tgt-refresh", "tgt-eject", "tgt-load"] {
+        if let Some(rec) = c.ok(lane.rec(run_name)) {
+            c.eq(run_name, "exit status", rec.rc, Some(0));
+        }
+    }
+    // With the tray out tgt reports no medium.
+    if let Some(rec) = c.ok(lane.rec("tgt-probe-ejected")) {
+        c.eq(
+            "tgt-probe-ejected",
+            "exit status",
+            rec.rc,
+            Some(EXIT_NO_MEDIUM),
+        );
+    }
+    // dd through the kernel's block device (after the reload) = tgt's backing file.
+    if let (Some(dd), Some(host)) = (
+        c.ok(lane.text("tgt-dd.sha256")),
+        c.ok(std::fs::read(&lane.tgt.sr_img).map_err(|e| e.to_string())),
+    ) {
+        let o = run(Command::new("sha256sum").arg(&lane.tgt.sr_img));
+        let host_sum = o.stdout.split_whitespace().next().unwrap_or("").to_string();
+        c.that(!host.is_empty(), || "tgt's backing file is empty".into());
+        c.eq(
+            "tgt-dd",
+            "SHA-256 of the disc read by dd",
+            dd.trim().to_string(),
+            host_sum,
+        );
+    }
+    // The kernel's isofs mounts it with the same tree.
+    if let Some(rec) = c.ok(lane.rec("tgt-mount")) {
+        c.eq("tgt-mount", "exit status", rec.rc, Some(0));
+    }
+    if let Some(rec) = c.ok(lane.rec("tgt-isofs-md5")) {
+        let want: Vec<(String, String)> = tree
+            .iter()
+            .map(|(p, s)| (format!("DEST/{p}"), s.clone()))
+            .collect();
+        c.eq("tgt-isofs-md5", "files and MD5s", md5_lines(&rec.out), want);
+    }
+    c.finish("spindle on tgt's DVD+R");
+}
+
+/// spindle's `ls` on tgt's disc after the burn. tgt reports a closed DVD+R as DVD-ROM, and
+/// spindle refuses to load a tree from a medium it does not write ("spindle does not write
+/// this medium"); the fix is being made on main. Until it lands this test fails.
+#[test]
+#[ignore = "boots QEMU (root, installs Debian packages): cargo test -p hwtests -- --ignored"]
+fn qemu_tgt_spindle_ls_lists_the_closed_disc() {
+    let lane = lane();
+    let mut c = Checks::default();
+    if let Some(rec) = c.ok(lane.rec("tgt-ls")) {
+        c.eq("tgt-ls", "exit status", rec.rc, Some(0));
+        c.that(rec.out.contains("DEST"), || {
+            format!("tgt-ls: no DEST in the listing: {}", rec.describe())
+        });
+    }
+    c.finish("spindle ls on tgt's closed DVD+R");
+}
+
+/// The `mmc::drive` transcript lines of a `spindle -vv` run (`[DEBUG mmc::drive] DEV: LINE`).
+fn drive_lines(stderr: &str) -> Vec<String> {
+    // mmc::drive also logs decoded sense at debug level; transcript lines are hex, " | ".
+    let hex = |s: &str| s.len() >= 3 && s.as_bytes()[..2].iter().all(u8::is_ascii_hexdigit);
+    stderr
+        .lines()
+        .filter_map(|l| l.strip_prefix("[DEBUG mmc::drive] "))
+        .filter_map(|l| l.split_once(": ").map(|(_, rest)| rest.to_string()))
+        .filter(|l| hex(l) && l.contains(" | "))
+        .collect()
+}
+
+/// Which side of the comparison a difference is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Tgt,
+    Mock,
+}
+
+/// An exchange that one side has and the other does not, and why. `cdb` is the start of the
+/// transcript line, `outcome` a part of its status.
+#[derive(Debug)]
+struct TgtAllowed {
+    only: Side,
+    cdb: &'static str,
+    outcome: &'static str,
+    why: &'static str,
+}
+
+/// The known differences between spindle's burn on tgt's DVD+R (through the guest kernel)
+/// and the same burn on `spindle mock new --media dvd+r`. The same table is in
+/// hwtests/README.md.
+const TGT_ALLOWED: &[TgtAllowed] = &[
+    TgtAllowed {
+        only: Side::Mock,
+        cdb: "00 00 00 00 00 00",
+        outcome: "CHECK CONDITION 6/28/00",
+        why: "the mock's freshly inserted disc queues NOT READY TO READY CHANGE for the first command; in the guest the kernel's own open (sr's media check) took tgt's unit attention before spindle ran",
+    },
+    TgtAllowed {
+        only: Side::Mock,
+        cdb: "00 00 00 00 00 00",
+        outcome: "CHECK CONDITION 2/04/0",
+        why: "the mock stays busy for 3 polls after SYNCHRONIZE CACHE and CLOSE TRACK/SESSION with Immed (2/04/08, 2/04/07, MMC-6 §6.3.3, §6.41); tgt completes them before it answers, so spindle's first TEST UNIT READY is GOOD",
+    },
+];
+
+fn tgt_allowed(side: Side, line: &str) -> Option<&'static TgtAllowed> {
+    TGT_ALLOWED
+        .iter()
+        .find(|a| a.only == side && line.starts_with(a.cdb) && line.contains(a.outcome))
+}
+
+#[test]
+#[ignore = "boots QEMU (root, installs Debian packages): cargo test -p hwtests -- --ignored"]
+fn qemu_tgt_burn_transcript_matches_the_mock_burn() {
+    let lane = lane();
+    let mut c = Checks::default();
+    // The same burn on the host, on a mock DVD+R.
+    let dir = lane.work.join("tgt-mock");
+    let o = lane.host(
+        &lane.bins.spindle,
+        &[
+            "mock",
+            "new",
+            &dir.display().to_string(),
+            "--media",
+            "dvd+r",
+        ],
+    );
+    c.eq("spindle mock new", "exit status", o.rc, Some(0));
+    let tree = format!("DEST={}", lane.tgt_tree.display());
+    let o = lane.host(
+        &lane.bins.spindle,
+        &[
+            "-vv",
+            "burn",
+            &format!("mock:{}", dir.display()),
+            "--new-disc",
+            "--tree",
+            &tree,
+            "-V",
+            "SPINDLE_TGT",
+        ],
+    );
+    c.eq("mock burn", "exit status", o.rc, Some(0));
+    let mock: Vec<String> = drive_lines(&o.stderr);
+    c.that(!mock.is_empty(), || {
+        "the mock burn logged no commands".into()
+    });
+    for run_name in ["tgt-burn-sr", "tgt-burn-sg"] {
+        let Some(rec) = c.ok(lane.rec(run_name)) else {
+            continue;
+        };
+        let tgt = drive_lines(&rec.err);
+        c.that(!tgt.is_empty(), || {
+            format!("{run_name}: no transcript lines")
+        });
+        let keep = |side: Side, lines: &[String]| -> Vec<String> {
+            lines
+                .iter()
+                .filter(|l| match tgt_allowed(side, l) {
+                    Some(a) => {
+                        eprintln!("{run_name}: allowed, only on {side:?}: {l} ({})", a.why);
+                        false
+                    }
+                    None => true,
+                })
+                .cloned()
+                .collect()
+        };
+        let (t, m) = (keep(Side::Tgt, &tgt), keep(Side::Mock, &mock));
+        for (n, (a, b)) in t.iter().zip(m.iter()).enumerate() {
+            c.that(a == b, || {
+                format!(
+                    "{run_name}: command {} differs: tgt `{a}`, mock `{b}`",
+                    n + 1
+                )
+            });
+        }
+        c.eq(
+            run_name,
+            "commands after the allowed differences",
+            t.len(),
+            m.len(),
+        );
+        // Keep both transcripts next to the lane's results for reading.
+        let _ = std::fs::write(
+            lane.out.join(format!("{run_name}.transcript")),
+            tgt.join("\n"),
+        );
+    }
+    let _ = std::fs::write(lane.out.join("tgt-mock-burn.transcript"), mock.join("\n"));
+    c.finish("tgt burn vs mock burn, command by command");
 }

@@ -23,7 +23,12 @@ Each bad file is named with the blocks it occupies; each bad tag with the block 
 damage is in.
 
 Exit codes: 0 all match; 16 a mismatch, a damaged tag or an unreadable block; 17 the session
-records no checksums; others as for every spindle command.")]
+records no checksums; others as for every spindle command.
+
+Examples:
+  spindle check /dev/sr0
+  spindle check --json mock:/tmp/drive
+  spindle check backup.iso")]
 pub struct CheckArgs {
     /// The disc: /dev/srN, /dev/sgN, mock:DIR, or an image file.
     pub target: String,

@@ -58,7 +58,7 @@
 //!
 //! # Not modelled
 //! DVD-RAM, BD-ROM media, DVD-R DL, BD-R pseudo-overwrite and RRM, CD SAO/raw (no SEND CUE
-//! SHEET), READ CD, MODE SENSE(6), READ CAPACITY(16), pregaps between tracks of one CD
+//! SHEET), READ CD, READ CAPACITY(16), pregaps between tracks of one CD
 //! session, lead-in/lead-out gaps between DVD and BD sessions, GESN events other than
 //! NewMedia and EjectRequest (QEMU reports none for removal either), BLANK types other than
 //! 000b/001b. Test Write records nothing and checks only the capacity.

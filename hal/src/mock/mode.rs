@@ -1,4 +1,5 @@
-//! MODE SENSE(10) / MODE SELECT(10) (5Ah/55h, SPC-4 §6.13/§6.11) with pages 01h, 05h
+//! MODE SENSE(10) / MODE SELECT(10) (5Ah/55h, SPC-4 §6.13/§6.11), and their 6-byte forms
+//! (1Ah/15h, §6.12/§6.9), with pages 01h, 05h
 //! (write parameters, MMC-6 §7.5) and 2Ah (capabilities and mechanical status, MMC-3
 //! §5.5.10), and the speed tables the capabilities page and GET PERFORMANCE share.
 
@@ -191,8 +192,8 @@ impl Engine<'_> {
         p
     }
 
-    /// MODE SENSE(10) (5Ah): no block descriptors (MMC), mode data length = total − 2.
-    pub(crate) fn mode_sense(&mut self, cdb: Cdb<'_>) -> CmdResult {
+    /// The pages MODE SENSE returns for a page code (3Fh: all).
+    fn mode_pages(&self, cdb: Cdb<'_>) -> Result<Vec<u8>, Fail> {
         let pc = cdb.u8(2) >> 6;
         let page = cdb.u8(2) & 0x3f;
         if pc == PC_SAVED {
@@ -208,10 +209,13 @@ impl Engine<'_> {
             0x3f => vec![Self::page01(pc), self.page05(pc), self.page2a(pc)],
             _ => return Err(INVALID_FIELD_IN_CDB.into()),
         };
+        Ok(pages.concat())
+    }
+
+    /// MODE SENSE(10) (5Ah): no block descriptors (MMC), mode data length = total − 2.
+    pub(crate) fn mode_sense(&mut self, cdb: Cdb<'_>) -> CmdResult {
         let mut data = vec![0u8; 8];
-        for p in pages {
-            data.extend_from_slice(&p);
-        }
+        data.extend_from_slice(&self.mode_pages(cdb)?);
         let total = data.len();
         put_be16(&mut data, 0, u16::try_from(total - 2).unwrap_or(u16::MAX));
         Ok(Reply::Data {
@@ -220,26 +224,60 @@ impl Engine<'_> {
         })
     }
 
+    /// MODE SENSE(6) (1Ah, SPC-4 §6.12): the same pages after a 4-byte header, mode data
+    /// length = total − 1. MMC drives answer it too; Linux's sr driver asks for page 2Ah
+    /// with it on SCSI transports (it falls back from 10 to 6 bytes, never the other way),
+    /// and takes a drive that refuses it for a read-only "scsi-1 drive".
+    pub(crate) fn mode_sense6(&mut self, cdb: Cdb<'_>) -> CmdResult {
+        let mut data = vec![0u8; 4];
+        data.extend_from_slice(&self.mode_pages(cdb)?);
+        let total = data.len();
+        put_u8(&mut data, 0, u8::try_from(total - 1).unwrap_or(u8::MAX));
+        Ok(Reply::Data {
+            data,
+            alloc: usize::from(cdb.u8(4)),
+        })
+    }
+
     /// MODE SELECT(10) (55h): PF must be 1 and SP 0. Page 05 is checked whole before it
     /// replaces the current one; page 01 is accepted and ignored; others are not changeable.
     pub(crate) fn mode_select(&mut self, cdb: Cdb<'_>, out: &[u8]) -> CmdResult {
+        self.mode_select_list(cdb, usize::from(cdb.be16(7)), 8, out)
+    }
+
+    /// MODE SELECT(6) (15h, SPC-4 §6.9): as MODE SELECT(10) with a 4-byte header.
+    pub(crate) fn mode_select6(&mut self, cdb: Cdb<'_>, out: &[u8]) -> CmdResult {
+        self.mode_select_list(cdb, usize::from(cdb.u8(4)), 4, out)
+    }
+
+    fn mode_select_list(
+        &mut self,
+        cdb: Cdb<'_>,
+        len: usize,
+        header: usize,
+        out: &[u8],
+    ) -> CmdResult {
         if !cdb.bit(1, 4) || cdb.bit(1, 0) {
             return Err(INVALID_FIELD_IN_CDB.into());
         }
-        let len = usize::from(cdb.be16(7));
         if len == 0 {
             return Ok(Reply::Consumed(0));
         }
         let Some(list) = out.get(..len) else {
             return Err(Fail::Transport(Error::InvalidRequest(format!(
-                "MODE SELECT(10) parameter list length {len}, but only {} bytes sent",
+                "MODE SELECT parameter list length {len}, but only {} bytes sent",
                 out.len()
             ))));
         };
-        if len < 8 {
+        if len < header {
             return Err(PARAMETER_LIST_LENGTH_ERROR.into());
         }
-        let mut pos = 8 + usize::from(get_be16(list, 6));
+        let descriptors = if header == 8 {
+            usize::from(get_be16(list, 6))
+        } else {
+            usize::from(get_u8(list, 3))
+        };
+        let mut pos = header + descriptors;
         if pos > len {
             return Err(PARAMETER_LIST_LENGTH_ERROR.into());
         }

@@ -1144,6 +1144,14 @@ fn strict_page05_and_nwa_minus_150_quirks() {
 fn dvd_r_incremental_multisession() {
     let (_dir, mut d) = with_media(MediaKind::DvdR);
     assert_eq!(nwa_free(&mut d, 1), (0, 2_298_496));
+    // Variable packets reported, blank or written (growisofs stops on FP = 1).
+    let (c, t) = track_info(&mut d, 1, 1);
+    good(c);
+    assert_eq!(
+        (t[6] & 0x70, be32(&t, 20)),
+        (0x60, 0),
+        "blank, incremental, variable packets"
+    );
     // Track FFh is not defined for DVD-R.
     sense(track_info(&mut d, 1, 0xff).0, 5, 0x24, 0);
     good(page05(&mut d, 0, 0b11, true, 16, false));
@@ -1154,8 +1162,8 @@ fn dvd_r_incremental_multisession() {
     good(c);
     assert_eq!(
         (t[5] & 0x0f, t[6] & 0x30, be32(&t, 20)),
-        (5, 0x30, 16),
-        "incremental, fixed packets of 16"
+        (5, 0x20, 0),
+        "incremental; written with page 05 fixed packets of 16, reported variable"
     );
     assert_eq!(be32(&t, 28), 47, "last recorded address");
     good(sync(&mut d, false));
@@ -1687,6 +1695,55 @@ fn allocation_length_and_residual() {
     assert_eq!((c.residual, data.len()), (2048, 0));
     // READ(10) of 0 blocks is GOOD and moves nothing.
     assert_eq!(good(d.command(&read10(0, 0)).unwrap()).residual, 0);
+}
+
+/// Linux's sr driver reads page 2Ah with MODE SENSE(6) on SCSI transports; burners that
+/// take a drive for SCSI rather than ATAPI (wodim) select page 05 with MODE SELECT(6).
+#[test]
+fn six_byte_mode_sense_and_select() {
+    let (_dir, mut d) = with_media(MediaKind::CdR);
+    // The kernel's request: page 2Ah, allocation length 128.
+    let (c, six) = d.command_in(&[0x1a, 0, 0x2a, 0, 0x80, 0], 128).unwrap();
+    good(c);
+    // 4-byte header: mode data length = total - 1, no block descriptors.
+    assert_eq!(usize::from(six[0]), six.len() - 1);
+    assert_eq!(six[3], 0);
+    let (_, ten) = mode_sense(&mut d, 0, 0x2a);
+    assert_eq!(&six[4..], &ten[8..]);
+    // Allocation length cuts the data, not the length field.
+    let (_, cut) = d.command_in(&[0x1a, 0, 0x3f, 0, 8, 0], 8).unwrap();
+    assert_eq!(cut.len(), 8);
+    assert!(usize::from(cut[0]) > 8);
+    sense(
+        d.command_in(&[0x1a, 0, 0x0e, 0, 0xff, 0], 255).unwrap().0,
+        5,
+        0x24,
+        0,
+    );
+    // MODE SELECT(6) of page 05: SAO, multi-session 11b.
+    let mut list = vec![0u8; 4];
+    let mut p = vec![0u8; 52];
+    p[0] = 0x05;
+    p[1] = 0x32;
+    p[2] = 0x42;
+    p[3] = 0xc4;
+    p[4] = 8;
+    list.extend_from_slice(&p);
+    good(
+        d.command_out(&[0x15, 0x10, 0, 0, list.len() as u8, 0], &list)
+            .unwrap(),
+    );
+    let (_, p5) = mode_sense(&mut d, 0, 0x05);
+    assert_eq!((p5[10], p5[11]), (0x42, 0xc4));
+    // A block descriptor length past the list is a parameter list length error.
+    list[3] = 200;
+    sense(
+        d.command_out(&[0x15, 0x10, 0, 0, list.len() as u8, 0], &list)
+            .unwrap(),
+        5,
+        0x1a,
+        0,
+    );
 }
 
 #[test]
@@ -2372,10 +2429,10 @@ mod robustness {
     use super::*;
     use proptest::prelude::*;
 
-    const OPCODES: [u8; 31] = [
-        0x00, 0x03, 0x04, 0x12, 0x1b, 0x1e, 0x23, 0x25, 0x28, 0x2a, 0x35, 0x43, 0x46, 0x4a, 0x51,
-        0x52, 0x53, 0x54, 0x55, 0x5a, 0x5b, 0x5c, 0xa1, 0xa8, 0xaa, 0xac, 0xad, 0xb6, 0xbb, 0xbd,
-        0xbe,
+    const OPCODES: [u8; 33] = [
+        0x00, 0x03, 0x04, 0x12, 0x15, 0x1a, 0x1b, 0x1e, 0x23, 0x25, 0x28, 0x2a, 0x35, 0x43, 0x46,
+        0x4a, 0x51, 0x52, 0x53, 0x54, 0x55, 0x5a, 0x5b, 0x5c, 0xa1, 0xa8, 0xaa, 0xac, 0xad, 0xb6,
+        0xbb, 0xbd, 0xbe,
     ];
 
     proptest! {

@@ -143,6 +143,32 @@ pub fn build_cli() -> Result<CliBins, String> {
     })
 }
 
+/// Builds binary `bin` of package `package` in release mode (workspace target directory) and
+/// returns its path, from cargo's artifact messages.
+pub fn build_release_bin(package: &str, bin: &str) -> Result<PathBuf, String> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let out = Command::new(&cargo)
+        .current_dir(workspace_root())
+        .args(["build", "--release", "-p", package, "--bin", bin])
+        .arg("--message-format=json-render-diagnostics")
+        .env("CARGO_TARGET_DIR", target_dir())
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", Path::new(&cargo).display()))?;
+    if !out.status.success() {
+        return Err(format!(
+            "`cargo build --release -p {package} --bin {bin}` failed ({})",
+            out.status
+        ));
+    }
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == bin)
+        .find_map(|m| m["executable"].as_str().map(PathBuf::from))
+        .ok_or_else(|| format!("cargo built no executable {bin}"))
+}
+
 /// Builds this crate's integration test `name` (debug, like `cargo test`) and returns the
 /// path of its executable, from cargo's artifact messages.
 pub fn build_test_binary(name: &str) -> Result<PathBuf, String> {

@@ -318,15 +318,12 @@ impl Media for DvdMinusDisc {
                 fixed_packet: true,
                 packet_size: RO_UNIT,
             },
-            (None, false) => TrackFormat {
-                track_mode: 5,
-                data_mode: 1,
-                packet: true,
-                fixed_packet: true,
-                packet_size: 16,
-            },
-            // Sequential DVD-RW reports variable packets (growisofs copies this into page 05).
-            (None, true) => TrackFormat {
+            // Sequential DVD-R and DVD-RW report variable packets, even for tracks written
+            // with page 05 set to fixed packets of 16 (which drives take and ignore):
+            // growisofs reads READ TRACK INFORMATION before its page 05, for -Z of the
+            // blank track and for -M of the last written one, and stops on FP = 1 ("track
+            // is formatted for fixed packet size").
+            (None, _) => TrackFormat {
                 track_mode: 5,
                 data_mode: 1,
                 packet: true,
