@@ -36,7 +36,7 @@ use crate::raw::{Lba, Malformed, FIRST_DESCRIPTOR_LBA, SECTOR_BYTES, SECTOR_SIZE
 use rock_ridge::RrFields;
 
 /// Largest directory extent read (bytes): about 800,000 Rock Ridge entries.
-pub const MAX_DIR_BYTES: u32 = 128 << 20;
+pub const MAX_DIR_BYTES: u32 = 512 << 20;
 /// Deepest directory level walked.
 pub const MAX_DEPTH: usize = 1024;
 /// Most volume descriptors scanned before a terminator must appear.
