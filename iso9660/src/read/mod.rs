@@ -35,7 +35,9 @@ use crate::raw::record::{DirRecord, FileFlags, FIXED_LEN};
 use crate::raw::{Lba, Malformed, FIRST_DESCRIPTOR_LBA, SECTOR_BYTES, SECTOR_SIZE};
 use rock_ridge::RrFields;
 
-/// Largest directory extent read (bytes): about 800,000 Rock Ridge entries.
+/// Largest directory extent read (bytes): about 3,000,000 Rock Ridge entries. A hostile image
+/// cannot use it to amplify memory: extents lie inside the volume, and a walk's budget is
+/// proportional to the volume's size.
 pub const MAX_DIR_BYTES: u32 = 512 << 20;
 /// Deepest directory level walked.
 pub const MAX_DEPTH: usize = 1024;
