@@ -162,6 +162,23 @@ pub enum Error {
         /// The source path.
         path: PathBuf,
     },
+    /// A symbolic link's target is longer than readers accept (see
+    /// [`crate::write::MAX_SYMLINK_TARGET`]): recorded, it would make xorriso refuse to load
+    /// the whole tree and crash `isoinfo -R`, so the link is refused before anything is written.
+    #[error(
+        "symbolic link {} has a {len}-byte target; readers accept at most {max} bytes \
+         (xorriso refuses to load a tree holding it), so it cannot be recorded: \
+         leave it out or shorten it",
+        path.display()
+    )]
+    SymlinkTooLong {
+        /// The link.
+        path: PathBuf,
+        /// Length of its target in bytes.
+        len: usize,
+        /// The longest target recorded.
+        max: usize,
+    },
     /// More than 65,535 directories: path table parent numbers are 16-bit.
     #[error("too many directories ({0}); ECMA-119 path tables hold at most 65535")]
     TooManyDirectories(usize),

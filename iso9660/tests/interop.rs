@@ -379,3 +379,64 @@ fn directory_swapped_for_symlink_is_refused() {
     );
     assert_no_secret(&out);
 }
+
+/// A link target longer than readers accept is refused by name before anything is written;
+/// the longest accepted target is one xorriso loads and `isoinfo -R -l` lists, link included.
+#[test]
+fn long_symlink_refused_and_longest_accepted_target_reads_everywhere() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("src");
+    fs::create_dir(&src).unwrap();
+    fs::write(src.join("f"), b"data").unwrap();
+    let target = |n: usize| format!("/{}", "t".repeat(n - 1));
+    let long = src.join("long-link");
+    std::os::unix::fs::symlink(target(iso9660::write::MAX_SYMLINK_TARGET + 1), &long).unwrap();
+    let mut b = ImageBuilder::new(options(Ownership::Exact)).unwrap();
+    let err = b.add(&GraftPoint::path(&src)).unwrap_err();
+    match &err {
+        Error::SymlinkTooLong { path, len, max } => {
+            assert_eq!(path, &long);
+            assert_eq!(*len, 1024);
+            assert_eq!(*max, 1023);
+        }
+        other => panic!("expected SymlinkTooLong, got {other}"),
+    }
+    assert!(err.to_string().contains("long-link"), "{err}");
+    // A link given as a graft source itself is checked the same way.
+    let mut b = ImageBuilder::new(options(Ownership::Exact)).unwrap();
+    assert!(matches!(
+        b.add(&GraftPoint::path(&long)),
+        Err(Error::SymlinkTooLong { .. })
+    ));
+
+    fs::remove_file(&long).unwrap();
+    let longest = target(iso9660::write::MAX_SYMLINK_TARGET);
+    std::os::unix::fs::symlink(&longest, src.join("longest-link")).unwrap();
+    let iso = tmp.path().join("links.iso");
+    let layout = write_image(options(Ownership::Exact), &[GraftPoint::path(&src)], &iso);
+    if !tier(
+        "long_symlink_refused_and_longest_accepted_target_reads_everywhere",
+        &["xorriso", "isoinfo"],
+    ) {
+        return;
+    }
+    let listing = isoinfo_check(&iso, "CEDAR BACKUP 2026-11-22", layout.sectors(), true);
+    assert!(
+        listing.contains(&format!("longest-link -> {longest}")),
+        "{listing}"
+    );
+    let out = std::process::Command::new("xorriso")
+        .args(["-abort_on", "FAILURE", "-return_with", "SORRY", "32"])
+        .arg("-indev")
+        .arg(&iso)
+        .args(["-lsl", "/longest-link"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "xorriso: {stderr}");
+    assert!(
+        text.contains(&format!("-> '{longest}'")),
+        "{text}\n{stderr}"
+    );
+}

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Replacement, Result};
 use crate::raw::date::UnixTime;
 use crate::read::{Entry, EntryKind, Extent};
-use crate::write::Warning;
+use crate::write::{Warning, MAX_SYMLINK_TARGET};
 
 pub(crate) type NodeId = u32;
 pub(crate) const ROOT: NodeId = 0;
@@ -359,7 +359,17 @@ impl Tree {
                     link,
                 })
             }
-            S_IFLNK => Kind::Symlink(target()?.into_os_string().into_encoded_bytes()),
+            S_IFLNK => {
+                let target = target()?.into_os_string().into_encoded_bytes();
+                if target.len() > MAX_SYMLINK_TARGET {
+                    return Err(Error::SymlinkTooLong {
+                        path: path.to_path_buf(),
+                        len: target.len(),
+                        max: MAX_SYMLINK_TARGET,
+                    });
+                }
+                Kind::Symlink(target)
+            }
             S_IFCHR | S_IFBLK => Kind::Device(md.rdev),
             S_IFIFO => Kind::Fifo,
             _ => {
