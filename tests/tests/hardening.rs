@@ -122,6 +122,74 @@ fn restores_keep_metadata_and_run_again() {
     }
 }
 
+/// The xorriso front's `-cpx` restores as `get` does: mode, times and (as root) owner are
+/// kept, and a symlink already at the destination is replaced, not written through.
+#[test]
+fn xorriso_cpx_keeps_metadata() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    std::fs::create_dir(&src).unwrap();
+    for (name, mode) in [("tool", 0o750), ("key", 0o600)] {
+        let p = src.join(name);
+        std::fs::write(&p, name.as_bytes()).unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(mode)).unwrap();
+        let t = nix::sys::time::TimeSpec::new(1_000_000_000, 0);
+        nix::sys::stat::utimensat(
+            None,
+            &p,
+            &t,
+            &t,
+            nix::sys::stat::UtimensatFlags::FollowSymlink,
+        )
+        .unwrap();
+    }
+    let root = nix::unistd::geteuid().is_root();
+    if root {
+        std::os::unix::fs::chown(src.join("tool"), Some(4321), Some(8765)).unwrap();
+    }
+    let iso = dir.path().join("x.iso");
+    let iso = iso.to_str().unwrap();
+    let o = spindle(&["put", iso, src.to_str().unwrap(), "/d", "--commit"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    // A link planted where a file is restored must not be followed.
+    let bystander = dir.path().join("bystander");
+    std::fs::write(&bystander, b"untouched").unwrap();
+    std::os::unix::fs::symlink(&bystander, out.join("key")).unwrap();
+    let one = out.join("renamed");
+    for args in [
+        vec!["-cpx", "/d/tool", one.to_str().unwrap()],
+        vec!["-cpx", "/d/tool", "/d/key", out.to_str().unwrap()],
+    ] {
+        let o = Command::new(env!("CARGO_BIN_EXE_spindle-dev"))
+            .args(["xorriso", "-indev", iso, "-osirrox", "on"])
+            .args(&args)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", text(&o.stderr));
+    }
+    let md = |p: &Path| std::fs::symlink_metadata(p).unwrap();
+    for p in [one.clone(), out.join("tool")] {
+        assert_eq!(std::fs::read(&p).unwrap(), b"tool");
+        assert_eq!(md(&p).mode() & 0o7777, 0o750, "{}", p.display());
+        assert_eq!(md(&p).mtime(), 1_000_000_000, "{}", p.display());
+        if root {
+            assert_eq!(
+                (md(&p).uid(), md(&p).gid()),
+                (4321, 8765),
+                "{}",
+                p.display()
+            );
+        }
+    }
+    let key = out.join("key");
+    assert!(md(&key).file_type().is_file(), "the planted link was kept");
+    assert_eq!(md(&key).mode() & 0o7777, 0o600);
+    assert_eq!(md(&key).mtime(), 1_000_000_000);
+    assert_eq!(std::fs::read(&bystander).unwrap(), b"untouched");
+}
+
 fn transcript(dir: &Path) -> String {
     std::fs::read_to_string(dir.join("transcript.log")).unwrap_or_default()
 }
