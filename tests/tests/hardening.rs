@@ -190,6 +190,92 @@ fn xorriso_cpx_keeps_metadata() {
     assert_eq!(std::fs::read(&bystander).unwrap(), b"untouched");
 }
 
+/// SIGINT during a burn stops it before its next WRITE, and the burn fails like any other:
+/// how far it got, what the disc is left as, what to do next; exit 5 (interrupted).
+#[test]
+fn an_interrupted_burn_says_what_the_disc_is_left_as() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    std::fs::create_dir(&src).unwrap();
+    let data: Vec<u8> = (0..8_000_000u32).map(|i| (i % 251) as u8).collect();
+    std::fs::write(src.join("big"), data).unwrap();
+    let iso = dir.path().join("big.iso");
+    let o = spindle(&["image", "-o", iso.to_str().unwrap(), src.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let mock = dir.path().join("drive");
+    let m = mock.to_str().unwrap();
+    let o = spindle(&[
+        "mock",
+        "new",
+        m,
+        "--media",
+        "dvd+r",
+        "--pace",
+        "500",
+        "--buffer-kib",
+        "256",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let child = Command::new(env!("CARGO_BIN_EXE_spindle-dev"))
+        .args(["burn", &format!("mock:{m}"), iso.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Interrupt once WRITEs are going (the transcript shows them), not before.
+    let started = std::time::Instant::now();
+    while !transcript(&mock).lines().any(|l| l.starts_with("2A ")) {
+        assert!(started.elapsed().as_secs() < 60, "no WRITE within a minute");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let o = child.wait_with_output().unwrap();
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(5), "{err}");
+    assert!(
+        err.contains("burn stopped while writing the image after"),
+        "{err}"
+    );
+    assert!(err.contains("the new session is left open"), "{err}");
+    assert!(err.contains("spindle close"), "{err}");
+    assert!(err.contains("interrupted"), "{err}");
+    let state = text(&spindle(&["mock", "state", m]).stdout);
+    assert!(state.contains("last session incomplete"), "{state}");
+}
+
+/// A power loss at SYNCHRONIZE CACHE that the drive rolls back (the data never reached the
+/// disc) is reported as the drive reports the disc afterwards: no session left open.
+#[test]
+fn a_rolled_back_burn_does_not_claim_an_open_session() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    std::fs::create_dir(&src).unwrap();
+    std::fs::write(src.join("f"), vec![7u8; 300_000]).unwrap();
+    let iso = dir.path().join("x.iso");
+    let o = spindle(&["image", "-o", iso.to_str().unwrap(), src.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    for media in ["dvd+r", "cd-r"] {
+        let mock = dir.path().join(media);
+        let m = mock.to_str().unwrap();
+        let o = spindle(&["mock", "new", m, "--media", media]);
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+        let o = spindle(&["mock", "fault", m, "--opcode", "35", "--power-loss"]);
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+        let o = spindle(&["burn", &format!("mock:{m}"), iso.to_str().unwrap()]);
+        let err = text(&o.stderr);
+        assert_ne!(o.status.code(), Some(0), "{media}: {err}");
+        assert!(err.contains("no session is left open"), "{media}: {err}");
+        assert!(!err.contains("left open;"), "{media}: {err}");
+        assert!(!err.contains("spindle close"), "{media}: {err}");
+        let state = text(&spindle(&["mock", "state", m]).stdout);
+        assert!(state.contains("Disc:         blank"), "{media}: {state}");
+    }
+}
+
 fn transcript(dir: &Path) -> String {
     std::fs::read_to_string(dir.join("transcript.log")).unwrap_or_default()
 }
