@@ -9,10 +9,14 @@
 #   - the hardware lane: qemu-system-x86, busybox-static, cpio, xz-utils (hwtests/lab also
 #     checks for these itself, so it can run on its own);
 #   - openssh-server and openssh-client: tests/tests/cedar_stage_remote.rs starts its own sshd
-#     on 127.0.0.1 and stages remote peers through scp and ssh (it needs root).
+#     on 127.0.0.1 and stages remote peers through scp and ssh (it needs root);
+#   - what installing spindle is checked with (dist/tests): man-db and groff-base render the
+#     man pages (`man -l --warnings`), systemd provides `systemd-analyze verify` for the units,
+#     bash-completion, zsh and fish load the completions, and dpkg-dev's dpkg-shlibdeps gives
+#     the package its Depends (scripts/build-deb.sh; cargo-deb comes from crates.io).
 set -euo pipefail
 
-pkgs=(xorriso genisoimage libarchive-tools python3-venv python3-dev librsync-dev gcc sg3-utils qemu-system-x86 busybox-static cpio xz-utils openssh-server openssh-client)
+pkgs=(xorriso genisoimage libarchive-tools python3-venv python3-dev librsync-dev gcc sg3-utils qemu-system-x86 busybox-static cpio xz-utils openssh-server openssh-client man-db groff-base systemd bash-completion zsh fish dpkg-dev)
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -141,11 +141,13 @@ pub fn tree_burn_args(
         },
         remove: Vec::new(),
         exact: false,
+        no_md5: false,
         new_disc,
         finalize: false,
         speed: None,
         dry_run,
         refresh: false,
         tray: Default::default(),
+        json: false,
     }
 }

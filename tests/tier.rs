@@ -16,8 +16,9 @@ fn workspace() -> &'static Path {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
 }
 
-/// Whether one need is met. Names: a program on PATH, `root`, `sshd`, or a PyPI package
-/// the scripts put in a venv under `target/` (`duplicity`, `pycdlib`).
+/// Whether one need is met. Names: a program on PATH, `root`, `sshd`, a PyPI package the
+/// scripts put in a venv under `target/` (`duplicity`, `pycdlib`), or `cargo-deb` (crates.io;
+/// `scripts/build-deb.sh` installs it).
 pub fn have(need: &str) -> bool {
     match need {
         "root" => nix::unistd::geteuid().is_root(),
@@ -30,6 +31,14 @@ pub fn have(need: &str) -> bool {
                     .exists()
         }
         "pycdlib" => all_tiers() || workspace().join("target/pycdlib-venv/bin/python").exists(),
+        // Needs crates.io the first time; with all tiers the test's own build script installs it.
+        "cargo-deb" => {
+            all_tiers()
+                || Command::new("cargo")
+                    .args(["deb", "--version"])
+                    .output()
+                    .is_ok_and(|o| o.status.success())
+        }
         tool => Command::new("sh")
             .args(["-c", &format!("command -v {tool}")])
             .output()

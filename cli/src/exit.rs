@@ -75,6 +75,36 @@ pub mod probe {
     pub const NO_MEDIUM: u8 = 6;
     /// The device is busy (mounted, or held exclusively by another program).
     pub const BUSY: u8 = 7;
+
+    /// Every code with its meaning, for the manual page (`spindle-gen man`).
+    pub const TABLE: &[(u8, &str)] = &[
+        (
+            OK,
+            "the drive was probed and holds a medium, or the drives were listed",
+        ),
+        (
+            FAILURE,
+            "another failure; the message names the command and the decoded sense",
+        ),
+        (USAGE, "bad command line"),
+        (NO_SUCH_DEVICE, "no such device node or mock directory"),
+        (
+            PERMISSION_DENIED,
+            "permission denied; the message names the group to join",
+        ),
+        (
+            NOT_OPTICAL,
+            "not an optical drive (a regular file, a directory, /dev/null, a disk)",
+        ),
+        (
+            NO_MEDIUM,
+            "no medium, or the tray is open; the report is still printed",
+        ),
+        (
+            BUSY,
+            "the device is busy (mounted, or held exclusively by another program)",
+        ),
+    ];
 }
 
 /// `spindle` exit codes.
@@ -105,6 +135,44 @@ pub mod spindle {
     pub const BUSY: u8 = 14;
     /// The drive refused a command (the message carries the decoded sense).
     pub const DRIVE_ERROR: u8 = 15;
+    /// `check`: a checksum mismatch, a damaged checksum tag or an unreadable block.
+    pub const MISMATCH: u8 = 16;
+    /// `check`: the session records no checksums to verify.
+    pub const NO_CHECKSUMS: u8 = 17;
+
+    /// Every code with its meaning, for the manual pages (`spindle-gen man`).
+    pub const TABLE: &[(u8, &str)] = &[
+        (OK, "success"),
+        (FAILURE, "a failure not listed below"),
+        (USAGE, "bad command line (Cedar Backup: 2)"),
+        (
+            LOGGING,
+            "the log file could not be set up (Cedar Backup: 3)",
+        ),
+        (
+            CONFIG,
+            "the configuration is unreadable or invalid (Cedar Backup: 4)",
+        ),
+        (INTERRUPTED, "interrupted (Cedar Backup: 5)"),
+        (
+            ACTION_FAILED,
+            "a Cedar Backup action failed (Cedar Backup: 6)",
+        ),
+        (NO_SUCH_DEVICE, "no such device node or mock directory"),
+        (PERMISSION_DENIED, "permission denied on the device"),
+        (NOT_OPTICAL, "not an optical drive"),
+        (NO_MEDIUM, "no medium in the drive, or the tray is open"),
+        (BUSY, "the device is busy"),
+        (
+            DRIVE_ERROR,
+            "the drive refused a command; the message carries the decoded sense",
+        ),
+        (
+            MISMATCH,
+            "check: a checksum mismatch, a damaged tag or an unreadable block",
+        ),
+        (NO_CHECKSUMS, "check: the session records no checksums"),
+    ];
 }
 
 /// Maps a device error to `mmc-probe`'s code.

@@ -81,6 +81,8 @@ pub enum Command {
     Format(crate::cmd::burn::PrepareArgs),
     /// Read an image back from the disc (READ(10), not the page cache) and compare.
     Verify(crate::cmd::burn::VerifyArgs),
+    /// Verify a disc or image against the MD5 checksums recorded in it (no sources needed).
+    Check(crate::cmd::check::CheckArgs),
     /// Close the session an interrupted burn left open on write-once media, so the disc
     /// takes sessions again (or --finalize it).
     Close(crate::cmd::burn::CloseArgs),
@@ -122,6 +124,40 @@ pub fn main() -> ExitCode {
     ExitCode::from(run_args(args))
 }
 
+/// What `spindle` alone says: what to do next, in two lines, instead of the whole help.
+pub const NO_COMMAND: &str = "\
+spindle: no command given. The nightly backup is `spindle --config /etc/cback3.conf stage store`;
+`spindle --help` lists every command, `man spindle` explains them, and `mmc-probe` lists the drives.";
+
+/// For a command run without its DEVICE (`spindle burn`), two lines saying what to give
+/// instead of clap's usage block.
+fn no_device_given(e: &clap::Error) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if e.kind() != ErrorKind::MissingRequiredArgument {
+        return None;
+    }
+    let Some(ContextValue::Strings(missing)) = e.get(ContextKind::InvalidArg) else {
+        return None;
+    };
+    if !missing.iter().any(|m| m == "<DEVICE>") {
+        return None;
+    }
+    let usage = match e.get(ContextKind::Usage) {
+        Some(ContextValue::StyledStr(u)) => u.to_string(),
+        _ => return None,
+    };
+    let usage = usage.trim().trim_start_matches("Usage:").trim().to_owned();
+    let command = usage
+        .split_whitespace()
+        .take_while(|w| !w.starts_with('<') && !w.starts_with('['))
+        .collect::<Vec<_>>()
+        .join(" ");
+    Some(format!(
+        "{command}: which drive? Give /dev/srN, /dev/sgN or mock:DIR; `mmc-probe` lists the drives.\n\
+         Usage: {usage}   (`{command} --help` for the rest)"
+    ))
+}
+
 fn lossy(args: &[std::ffi::OsString]) -> Vec<String> {
     args.iter()
         .map(|a| a.to_string_lossy().into_owned())
@@ -139,10 +175,18 @@ where
     if args.get(1).is_some_and(|a| a == "xorriso") {
         return crate::xorriso::run(&lossy(&args[2..]));
     }
+    if args.len() == 1 {
+        eprintln!("{NO_COMMAND}");
+        return exit::spindle::USAGE;
+    }
     let args = crate::cmd::image::mkisofs_spellings(args);
     let cli = match Cli::try_parse_from(args) {
         Ok(c) => c,
         Err(e) => {
+            if let Some(short) = no_device_given(&e) {
+                eprintln!("{short}");
+                return exit::spindle::USAGE;
+            }
             let _ = e.print();
             return if e.use_stderr() {
                 exit::spindle::USAGE
@@ -233,6 +277,7 @@ where
         Command::Rm(a) => crate::cmd::files::rm(a, &mut std::io::stdout()),
         Command::Commit(a) => crate::cmd::files::commit(a, &mut std::io::stdout()),
         Command::Xorriso(a) => return crate::xorriso::run(&a.args),
+        Command::Check(a) => return crate::cmd::check::run(a, &mut std::io::stdout()),
     };
     match result {
         Ok(()) => exit::spindle::OK,

@@ -51,6 +51,7 @@ fn run() -> iso9660::Result<()> {
             Some("-R") => opts.ownership = Ownership::Exact,
             Some("-r") => opts.ownership = Ownership::Rationalized,
             Some("--print-size") => print_size = true,
+            Some("--md5") => opts.md5 = true,
             Some("--graft-points") => {}
             _ => grafts.push(GraftPoint::parse(&a)?),
         }

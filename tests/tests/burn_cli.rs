@@ -59,12 +59,14 @@ fn dry_run_prints_the_plan_and_writes_nothing() {
         volume_id: String::new(),
         remove: Vec::new(),
         exact: false,
+        no_md5: false,
         new_disc: true,
         finalize: false,
         speed: Some(4.0),
         dry_run: true,
         refresh: false,
         tray: Default::default(),
+        json: false,
     };
     cli::cmd::burn::burn(&a, &mut out).unwrap();
     let text = String::from_utf8(out).unwrap();

@@ -274,6 +274,7 @@ fn a_file_that_changes_while_streamed_stops_the_burn() {
         ownership: iso9660::Ownership::Rationalized,
         speed_kbps: None,
         joliet: true,
+        md5: true,
     };
     let plan = cli::disc::write::plan_tree(&req).unwrap();
     assert!(plan.fits);
@@ -321,6 +322,7 @@ fn verify_and_read_a_pressed_disc() {
         image: Some(other),
         lba: None,
         tree: Vec::new(),
+        json: false,
     };
     let err = cli::cmd::burn::verify_cmd(&a, &mut Vec::new()).unwrap_err();
     let msg = format!("{err:#}");

@@ -29,6 +29,7 @@ fn check_media_refuses_a_foreign_disc() {
         ownership: iso9660::Ownership::Rationalized,
         speed_kbps: None,
         joliet: true,
+        md5: true,
     };
     cli::disc::write::burn_tree(&req, &mut ()).expect("foreign disc");
     s.stage_day(WEEK[0], 2000);

@@ -131,6 +131,7 @@ impl Lab {
             ownership: iso9660::Ownership::Rationalized,
             speed_kbps: None,
             joliet: true,
+            md5: false,
         })
         .unwrap();
         (plan.previous_session_lba.unwrap_or(0), plan.start_lba)

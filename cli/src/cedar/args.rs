@@ -53,6 +53,10 @@ pub struct CedarArgs {
     /// Accepted for cback3 compatibility (errors always carry their full chain).
     #[arg(short = 's', long)]
     pub stack: bool,
+    /// Print a summary of the run as JSON on stdout at the end (docs/schema/cedar.json):
+    /// each action's outcome and what store, rebuild or initialize wrote.
+    #[arg(long)]
+    pub json: bool,
     /// Print diagnostic information (version, platform) and exit.
     #[arg(short = 'D', long)]
     pub diagnostics: bool,

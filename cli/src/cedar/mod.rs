@@ -134,14 +134,33 @@ fn today(a: &CedarArgs) -> chrono::NaiveDate {
     a.today.unwrap_or_else(|| chrono::Local::now().date_naive())
 }
 
-fn run_one(ctx: &ActionContext<'_>, a: ActionName) -> anyhow::Result<()> {
+/// Runs one action; returns what it did, for `--json` (docs/schema/cedar.json).
+fn run_one(ctx: &ActionContext<'_>, a: ActionName) -> anyhow::Result<serde_json::Value> {
     log::info!("executing the {} action", a.name());
+    let json = |w: action::store::Written| serde_json::to_value(w).unwrap_or_default();
     match a {
-        ActionName::Store => action::store::store(ctx),
-        ActionName::Rebuild => action::store::rebuild(ctx),
-        ActionName::Initialize => action::store::initialize(ctx),
-        ActionName::Stage => action::stage::stage(ctx).map(|_| ()),
-        ActionName::Validate => validate(ctx),
+        ActionName::Store => action::store::store(ctx).map(json),
+        ActionName::Rebuild => action::store::rebuild(ctx).map(json),
+        ActionName::Initialize => action::store::initialize(ctx).map(json),
+        ActionName::Stage => action::stage::stage(ctx).map(|peers| {
+            use action::stage::PeerOutcome;
+            let peers: Vec<serde_json::Value> = peers
+                .into_iter()
+                .map(|(name, o)| match o {
+                    PeerOutcome::Staged(n) => {
+                        serde_json::json!({"name": name, "outcome": "staged", "files": n})
+                    }
+                    PeerOutcome::NotReady => {
+                        serde_json::json!({"name": name, "outcome": "not-ready"})
+                    }
+                    PeerOutcome::Failed(e) => {
+                        serde_json::json!({"name": name, "outcome": "failed", "error": e})
+                    }
+                })
+                .collect();
+            serde_json::json!({ "peers": peers })
+        }),
+        ActionName::Validate => validate(ctx).map(|()| serde_json::json!({})),
         ActionName::Collect | ActionName::Purge | ActionName::All => bail!(
             "the {} action is not part of spindle; run `cback3 {}` for it",
             a.name(),
@@ -314,8 +333,40 @@ pub fn print_diagnostics() {
     );
 }
 
-/// Runs `spindle [switches] first more…`; returns cback3's exit code.
+/// What `spindle --json ACTION…` prints (docs/schema/cedar.json).
+#[derive(Debug, Default, serde::Serialize)]
+struct RunReport {
+    config: String,
+    actions: Vec<serde_json::Value>,
+    exit_code: u8,
+    error: Option<String>,
+}
+
+/// Runs `spindle [switches] first more…`; returns cback3's exit code. With `--json`, a
+/// summary of the run goes to stdout at the end, whatever the outcome (except an interrupt).
 pub fn run_actions(a: &CedarArgs, verbose: u8, first: ActionName, more: &[ActionName]) -> u8 {
+    let mut report = RunReport {
+        config: a.config.display().to_string(),
+        ..RunReport::default()
+    };
+    let code = run_reporting(a, verbose, first, more, &mut report);
+    if a.json && !a.diagnostics {
+        report.exit_code = code;
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).unwrap_or_default()
+        );
+    }
+    code
+}
+
+fn run_reporting(
+    a: &CedarArgs,
+    verbose: u8,
+    first: ActionName,
+    more: &[ActionName],
+    report: &mut RunReport,
+) -> u8 {
     let stderr = if a.quiet {
         "error"
     } else {
@@ -335,11 +386,13 @@ pub fn run_actions(a: &CedarArgs, verbose: u8, first: ActionName, more: &[Action
         Ok(v) => v,
         Err(e) => {
             eprintln!("spindle: error: {e}");
+            report.error = Some(e);
             return code::USAGE;
         }
     };
     if let Err(e) = setup_logfile(a) {
         eprintln!("spindle: error: logging: {e:#}");
+        report.error = Some(format!("logging: {e:#}"));
         return code::LOGGING;
     }
     let _ = ctrlc::set_handler(|| {
@@ -352,6 +405,7 @@ pub fn run_actions(a: &CedarArgs, verbose: u8, first: ActionName, more: &[Action
         Err(e) => {
             log::error!("configuration: {e}");
             eprintln!("spindle: error: configuration {}: {e}", a.config.display());
+            report.error = Some(format!("configuration: {e}"));
             return code::CONFIG;
         }
     };
@@ -390,7 +444,8 @@ pub fn run_actions(a: &CedarArgs, verbose: u8, first: ActionName, more: &[Action
     };
     let mut not_local = Vec::new();
     for act in actions {
-        let r = (|| -> anyhow::Result<()> {
+        let r = (|| -> anyhow::Result<serde_json::Value> {
+            let mut details = serde_json::json!({});
             if !a.managed_only {
                 if managed && matches!(act, ActionName::Collect | ActionName::Purge) {
                     // spindle has no local collect or purge; the managed part still runs,
@@ -403,16 +458,25 @@ pub fn run_actions(a: &CedarArgs, verbose: u8, first: ActionName, more: &[Action
                     not_local.push(act.name());
                 } else {
                     run_hooks(&config.options.pre_action_hooks, act.name(), "pre")?;
-                    run_one(&ctx, act)?;
+                    details = run_one(&ctx, act)?;
                     run_hooks(&config.options.post_action_hooks, act.name(), "post")?;
                 }
             }
             if managed {
                 action::managed::run(&ctx, act.name());
             }
-            Ok(())
+            Ok(details)
         })();
+        report.actions.push(match &r {
+            Ok(details) => serde_json::json!({
+                "action": act.name(), "ok": true, "details": details,
+            }),
+            Err(e) => serde_json::json!({
+                "action": act.name(), "ok": false, "error": format!("{e:#}"),
+            }),
+        });
         if let Err(e) = r {
+            report.error = Some(format!("the {} action failed: {e:#}", act.name()));
             log::error!("the {} action failed: {e:#}", act.name());
             crate::report_error("spindle", &e);
             log::logger().flush();
@@ -421,6 +485,9 @@ pub fn run_actions(a: &CedarArgs, verbose: u8, first: ActionName, more: &[Action
     }
     if !not_local.is_empty() {
         let list = not_local.join(" and ");
+        report.error = Some(format!(
+            "the local {list} did not run (spindle does not collect or purge)"
+        ));
         log::error!(
             "the managed part ran; the local {list} did not (spindle does not collect or purge): run `cback3 {}` for it",
             not_local.join(" ")

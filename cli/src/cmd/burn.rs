@@ -9,6 +9,7 @@ use anyhow::Context;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
+use crate::cmd::json::{method_name, BurnSummary, VerifySummary};
 use crate::disc::session;
 use crate::disc::Target;
 use mmc::burn::{
@@ -45,6 +46,10 @@ pub struct BurnArgs {
     /// With --tree: record owners and modes exactly (mkisofs -R) instead of rationalized (-r).
     #[arg(short = 'R', long = "rock")]
     pub exact: bool,
+    /// With --tree: leave out the MD5 checksums (recorded by default, as `xorriso -md5 on`
+    /// records them, so `spindle check` and `xorriso -check_md5` verify the disc alone).
+    #[arg(long, requires = "tree")]
+    pub no_md5: bool,
     /// Write the image as a new disc (blank rewritable media first) instead of appending.
     #[arg(long)]
     pub new_disc: bool,
@@ -63,6 +68,9 @@ pub struct BurnArgs {
     /// The refresh's delays and no-eject.
     #[command(flatten)]
     pub tray: crate::cmd::tray::TrayArgs,
+    /// Print a summary as JSON (docs/schema/burn.json) instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Arguments of `spindle blank` and `spindle format`.
@@ -119,6 +127,9 @@ pub struct VerifyArgs {
     /// regular file, read through the drive).
     #[arg(long, value_name = "DEST=SRC", num_args = 1.., conflicts_with = "image")]
     pub tree: Vec<std::ffi::OsString>,
+    /// Print the result as JSON (docs/schema/verify.json) instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// A progress bar on a terminal (stderr), nothing otherwise.
@@ -229,7 +240,7 @@ fn burn_image(a: &BurnArgs, image: &std::path::Path, out: &mut dyn Write) -> any
         overwritable_start: 0,
     };
     let capacity = burner.capacity(a.new_disc);
-    if a.dry_run {
+    if a.dry_run && !a.json {
         writeln!(
             out,
             "device:    {}\ncapacity:  {} blocks used, {} available ({} bytes), {:.1}% utilized",
@@ -244,7 +255,24 @@ fn burn_image(a: &BurnArgs, image: &std::path::Path, out: &mut dyn Write) -> any
         .plan(len, &opts)
         .with_context(|| format!("{}: {}", a.device, image.display()))
         .map_err(|e| crate::disc::write::advise(e, &a.device))?;
+    let summary = |dry_run: bool, start_lba: u32, write_blocks: u64| BurnSummary {
+        device: a.device.clone(),
+        source: "image",
+        dry_run,
+        fits: true,
+        method: method_name(plan.session.method).to_owned(),
+        start_lba,
+        image_blocks: plan.image_blocks,
+        write_blocks,
+        available_blocks: plan.capacity.available_blocks,
+        files: None,
+        finalized: plan.finalize,
+    };
     if a.dry_run {
+        if a.json {
+            let s = summary(true, plan.session.start_lba, u64::from(plan.write_blocks));
+            return crate::cmd::json::print(out, &s);
+        }
         write!(out, "{plan}")?;
         return Ok(());
     }
@@ -256,6 +284,10 @@ fn burn_image(a: &BurnArgs, image: &std::path::Path, out: &mut dyn Write) -> any
     let report = report
         .with_context(|| a.device.clone())
         .map_err(|e| crate::disc::write::advise(e, &a.device))?;
+    if a.json {
+        let s = summary(false, report.start_lba, u64::from(report.blocks_written));
+        return crate::cmd::json::print(out, &s);
+    }
     writeln!(
         out,
         "burned {} blocks ({} image blocks) at LBA {}{}",
@@ -304,10 +336,28 @@ fn burn_tree_cmd(a: &BurnArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         },
         speed_kbps,
         joliet: true,
+        md5: !a.no_md5,
+    };
+    let summary = |plan: &crate::disc::write::TreePlan, dry_run: bool| BurnSummary {
+        device: a.device.clone(),
+        source: "tree",
+        dry_run,
+        fits: plan.fits,
+        method: plan.method.clone(),
+        start_lba: plan.start_lba,
+        image_blocks: plan.image_sectors,
+        write_blocks: plan.write_blocks,
+        available_blocks: plan.capacity.available_blocks,
+        files: Some(plan.files as u64),
+        finalized: plan.burn_plan.as_ref().is_some_and(|p| p.finalize),
     };
     if a.dry_run {
         let plan = crate::disc::write::plan_tree(&req)?;
-        write!(out, "{plan}")?;
+        if a.json {
+            crate::cmd::json::print(out, &summary(&plan, true))?;
+        } else {
+            write!(out, "{plan}")?;
+        }
         if !plan.fits {
             anyhow::bail!(
                 "{}: the tree needs {} blocks but the medium has {} available",
@@ -326,6 +376,13 @@ fn burn_tree_cmd(a: &BurnArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let done = crate::disc::write::burn_tree(&req, &mut bar);
     bar.finish();
     let done = done?;
+    if a.json {
+        let mut s = summary(&done.plan, false);
+        s.start_lba = done.report.start_lba;
+        s.write_blocks = u64::from(done.report.blocks_written);
+        s.files = Some(done.summary.files);
+        return crate::cmd::json::print(out, &s);
+    }
     writeln!(
         out,
         "burned {} blocks ({} image blocks, {} files) at LBA {} ({}){}",
@@ -523,6 +580,17 @@ pub fn verify_cmd(a: &VerifyArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         None => verify_file(&a.device, start, file, len),
     };
     r.with_context(|| format!("{}: {}", a.device, image.display()))?;
+    if a.json {
+        let s = VerifySummary {
+            device: a.device.clone(),
+            against: "image",
+            start_lba: Some(start),
+            bytes: Some(len),
+            files: None,
+            identical: true,
+        };
+        return crate::cmd::json::print(out, &s);
+    }
     writeln!(out, "verified {} bytes at LBA {start}: identical", len)?;
     Ok(())
 }
@@ -557,6 +625,17 @@ fn verify_file(target: &str, start: u32, image: File, len: u64) -> anyhow::Resul
 /// days, other grafts) are listed but are not a failure.
 fn verify_tree(a: &VerifyArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let files = crate::disc::compare::verify_sources(&a.device, &a.tree)?;
+    if a.json {
+        let s = VerifySummary {
+            device: a.device.clone(),
+            against: "tree",
+            start_lba: None,
+            bytes: None,
+            files: Some(files),
+            identical: true,
+        };
+        return crate::cmd::json::print(out, &s);
+    }
     writeln!(
         out,
         "verified {files} files against the last session: identical"

@@ -31,6 +31,9 @@ pub struct LsArgs {
     pub target: String,
     /// Paths in the image (default `/`).
     pub paths: Vec<String>,
+    /// Print the entries as JSON (docs/schema/ls.json).
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Arguments of `spindle put`.
@@ -307,6 +310,7 @@ fn options(f: &CommitFlags) -> CommitOptions {
         joliet: !f.no_joliet,
         finalize: f.finalize,
         speed: None,
+        md5: false,
     }
 }
 
@@ -365,6 +369,20 @@ pub fn ls(a: &LsArgs, long: bool, out: &mut dyn Write) -> anyhow::Result<()> {
             .collect(),
     );
     let m = open_scoped(&a.target, &scope)?;
+    if a.json {
+        let summary = crate::cmd::json::ls_summary(&a.target, &m.view, paths);
+        crate::cmd::json::print(out, &summary)?;
+        if !summary.missing.is_empty() {
+            bail!("not in the image: {}", summary.missing.join(", "));
+        }
+        if !summary.damaged.is_empty() {
+            bail!(
+                "{} damaged entries could not be listed",
+                summary.damaged.len()
+            );
+        }
+        return Ok(());
+    }
     let mut missing = Vec::new();
     let mut damaged = 0usize;
     for p in paths {

@@ -40,6 +40,13 @@ pub struct ImageArgs {
     /// Leave out the Joliet tree.
     #[arg(long)]
     pub no_joliet: bool,
+    /// Leave out the MD5 checksums (recorded by default in libisofs's format, as
+    /// `xorrisofs --md5` does, so `spindle check` and `xorriso -check_md5` verify the image).
+    #[arg(long)]
+    pub no_md5: bool,
+    /// Record MD5 checksums (the default; accepted for xorrisofs compatibility).
+    #[arg(long = "md5", conflicts_with = "no_md5")]
+    pub md5: bool,
     /// Write the Joliet tree (the default; accepted for mkisofs compatibility).
     #[arg(short = 'J', long = "joliet", conflicts_with = "no_joliet")]
     pub joliet: bool,
@@ -106,6 +113,7 @@ pub fn run(a: &ImageArgs) -> anyhow::Result<()> {
             Ownership::Rationalized
         },
         source_date_epoch: Options::source_date_epoch_from_env(),
+        md5: !a.no_md5,
         ..Options::default()
     };
     let mut builder = match (&a.cdrecord, &a.previous) {

@@ -3,9 +3,11 @@
 
 pub mod battery;
 pub mod burn;
+pub mod check;
 pub mod files;
 pub mod human;
 pub mod image;
+pub mod json;
 pub mod mock;
 pub mod probe;
 pub mod tray;

@@ -127,16 +127,30 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<u8> {
 
 fn list(json: bool, out: &mut dyn Write) -> anyhow::Result<u8> {
     let drives = hal::discover::list()?;
+    list_drives(&drives, json, out, &mut std::io::stderr())
+}
+
+/// What `mmc-probe` says when no drive is found: what to do next, in two lines.
+pub const NO_DRIVES: &str = "\
+mmc-probe: no optical drive found. Connect one, or load its driver (modprobe sr_mod); `lsblk -S` lists the SCSI devices the kernel sees.
+To try spindle without a drive: spindle mock new /tmp/drive --media dvd+rw && mmc-probe mock:/tmp/drive";
+
+fn list_drives(
+    drives: &[hal::discover::DriveNode],
+    json: bool,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> anyhow::Result<u8> {
     if json {
         serde_json::to_writer_pretty(&mut *out, &drives)?;
         writeln!(out)?;
         return Ok(exit::probe::OK);
     }
     if drives.is_empty() {
-        eprintln!("mmc-probe: no optical drives found (is sr_mod loaded? see `lsblk -S`); a mock drive is probed with mmc-probe mock:DIR");
+        writeln!(err, "{NO_DRIVES}")?;
         return Ok(exit::probe::OK);
     }
-    for d in &drives {
+    for d in drives {
         let node = |p: &Option<std::path::PathBuf>| {
             p.as_ref()
                 .map_or("-".to_string(), |p| p.display().to_string())
@@ -320,4 +334,26 @@ pub fn print_report(r: &mmc::ProbeReport, out: &mut dyn Write) -> std::io::Resul
         writeln!(out, "Warning:       {w}")?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_drives_says_what_to_do_next_in_two_lines() {
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let code = list_drives(&[], false, &mut out, &mut err).unwrap();
+        assert_eq!(code, exit::probe::OK);
+        assert!(out.is_empty());
+        let err = String::from_utf8(err).unwrap();
+        assert_eq!(err.lines().count(), 2, "{err}");
+        assert!(err.contains("modprobe sr_mod"), "{err}");
+        assert!(err.contains("mmc-probe mock:/tmp/drive"), "{err}");
+        // JSON callers get an empty list and no prose.
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        list_drives(&[], true, &mut out, &mut err).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap().trim(), "[]");
+        assert!(err.is_empty());
+    }
 }

@@ -42,6 +42,7 @@
 //!     ownership: iso9660::Ownership::Exact,
 //!     speed_kbps: None,
 //!     joliet: true,
+//!     md5: true,
 //! };
 //! let done = burn_tree(&req, &mut ())?;
 //! println!("{} sectors at LBA {}", done.plan.image_sectors, done.plan.start_lba);
@@ -97,6 +98,9 @@ pub struct TreeBurn {
     pub speed_kbps: Option<u32>,
     /// Write a Joliet tree too.
     pub joliet: bool,
+    /// Record MD5 checksums (libisofs's format: `xorriso -check_md5` and `spindle check`
+    /// verify the disc without its sources).
+    pub md5: bool,
 }
 
 /// A planned tree burn: what `--dry-run` prints.
@@ -239,6 +243,7 @@ fn options(req: &TreeBurn, label: String) -> Options {
         ownership: req.ownership,
         source_date_epoch: Options::source_date_epoch_from_env(),
         capacity: None,
+        md5: req.md5,
     }
 }
 

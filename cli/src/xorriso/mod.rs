@@ -12,11 +12,12 @@
 //! `-joliet on|off`, `-volid ID`, `-speed min|max|N[k|c|d|b]`, `-close on|off|as_needed`,
 //! `-assert_volid PATTERN SEV` (a shell wildcard pattern), `-cd PATH`, `-pwd`, and the
 //! settings that need no action here: `-calm_drive` (spindle never keeps a drive spinning),
-//! `-md5 off`, `-pkt_output off`, `-use_readline off`, `-rockridge on`.
+//! `-pkt_output off`, `-use_readline off`, `-rockridge on`; `-md5 on|all|off` records MD5
+//! checksums in the sessions written (libisofs's format) or not.
 //!
 //! Everything else is refused: xorriso commands spindle does not implement with a FAILURE
 //! naming them, unknown words with xorriso's "Not a known command", and settings spindle
-//! cannot honour (`-md5 on`, `-rockridge off`) with a SORRY.
+//! cannot honour (`-rockridge off`, `-md5 load_check_off`) with a SORRY.
 //!
 //! # Exit values
 //! 0, or `-return_with`'s value (default 32) when a problem of at least its severity
@@ -315,7 +316,7 @@ impl Xorriso {
                     "  -tell_media_space   -abort_on SEV   -return_with SEV N   -report_about SEV",
                     "  -osirrox on|off   -joliet on|off   -volid ID   -speed min|max|N",
                     "  -close on|off|as_needed   -assert_volid PATTERN SEV   -cd PATH   -pwd",
-                    "  -calm_drive, -md5 off, -pkt_output off, -use_readline off, -rockridge on",
+                    "  -calm_drive, -md5 on|all|off, -pkt_output off, -use_readline off, -rockridge on",
                     "TARGET: /dev/srN, mock:DIR, a mock drive directory, stdio:FILE or an image file",
                 ] {
                     self.msg.result(l);
@@ -366,8 +367,9 @@ impl Xorriso {
                 // xorriso: -hardlinks on -acl on -xattr on -md5 on.
                 self.msg.msg(
                     Severity::Note,
-                    "-for_backup: spindle records hard links (one extent, Rock Ridge link count); it does not record ACLs, extended attributes or MD5 checksums",
+                    "-for_backup: spindle records hard links (one extent, Rock Ridge link count) and MD5 checksums; it does not record ACLs or extended attributes",
                 );
+                self.commit.md5 = true;
             }
             "-hardlinks" | "-disk_dev_ino" => {
                 self.on_off(cmd, &a[0]);
@@ -425,6 +427,10 @@ impl Xorriso {
                     &format!("-compliance '{}': spindle writes ISO 9660 level 3 names with Rock Ridge 1.12 and Joliet; its rules are fixed", a[0]),
                 );
             }
+            // xorriso: "all" also checks files while they are read in; spindle computes each
+            // file's MD5 as it writes it, which is what "on" records.
+            "-md5" if matches!(a[0].as_str(), "on" | "all") => self.commit.md5 = true,
+            "-md5" if a[0] == "off" => self.commit.md5 = false,
             "-md5" | "-pkt_output" if a[0] != "off" => {
                 self.msg.msg(
                     Severity::Sorry,

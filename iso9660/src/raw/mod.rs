@@ -9,6 +9,7 @@
 //! §9.4 (path tables), §8.4.26.1 (17-byte dates), §9.1.5 (7-byte dates).
 
 pub mod bytes;
+pub mod checksum;
 pub mod date;
 pub mod descriptor;
 pub mod path_table;

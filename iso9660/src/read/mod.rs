@@ -17,7 +17,10 @@
 //! below it). [`Image::walk`] and [`Image::read_dir`] stop at the first damage instead, for
 //! callers that must see a whole tree (importing a session to append to it).
 
+mod check;
 pub(crate) mod rock_ridge;
+
+pub use check::{BlockRange, CheckProblem, FileCheck, Md5Report, TagCheck};
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
@@ -99,6 +102,9 @@ pub struct Entry {
     pub extents: Vec<Extent>,
     /// Device number of a device file.
     pub rdev: u64,
+    /// Index of the file's MD5 in the session's checksum array (AAIP `isofs.cx`), if
+    /// recorded; see [`Image::check_md5`].
+    pub md5_index: Option<u32>,
 }
 
 impl Entry {
@@ -1006,6 +1012,7 @@ fn entry_from(
         ctime: rr.ctime.unwrap_or(mtime),
         size,
         rdev: rr.rdev.unwrap_or(0),
+        md5_index: rr.md5_index,
         kind,
         extents,
     }

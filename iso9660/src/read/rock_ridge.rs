@@ -6,6 +6,7 @@
 //! NM, CL, PL, RE, TF).
 
 use crate::raw::bytes::{both_u32, slice, u8_at};
+use crate::raw::checksum::{be_number, ChecksumArea, CA_NAME, CX_NAME, ISOFS_NAMESPACE};
 use crate::raw::date::{decode_long, decode_short, UnixTime};
 use crate::raw::{Malformed, SECTOR_SIZE};
 
@@ -36,6 +37,10 @@ pub(crate) struct RrFields {
     pub child_link: Option<u32>,
     /// RE: this is a relocated directory, to be hidden where it is.
     pub relocated: bool,
+    /// AAIP `isofs.cx`: the file's index into the checksum array.
+    pub md5_index: Option<u32>,
+    /// AAIP `isofs.ca` (root only): where the checksum array is.
+    pub checksum_area: Option<ChecksumArea>,
 }
 
 /// A continuation area to read: (LBA, offset, length).
@@ -75,6 +80,9 @@ pub(crate) fn parse(
     if let Some(t) = state.link {
         out.symlink = Some(t);
     }
+    // A damaged attribute list costs the checksums, not the entry: the check reports the
+    // file as having none.
+    let _ = parse_attributes(&state.attributes, &mut out);
     Ok(out)
 }
 
@@ -83,6 +91,8 @@ struct TextState {
     name: Option<Vec<u8>>,
     link: Option<Vec<u8>>,
     link_sep: bool,
+    /// Component areas of the AL entries, concatenated: records may continue across them.
+    attributes: Vec<u8>,
 }
 
 fn push_text(v: &mut Vec<u8>, more: &[u8]) -> Result<(), Malformed> {
@@ -149,6 +159,13 @@ fn parse_area(
             b"SL" if len >= 5 => parse_sl(e.get(5..).unwrap_or(&[]), st)?,
             b"CL" if len >= 12 => out.child_link = Some(both_u32(e, 4, "CL location")?),
             b"RE" => out.relocated = true,
+            b"AL" if len >= 5 => {
+                let more = e.get(5..).unwrap_or(&[]);
+                if st.attributes.len() + more.len() > MAX_SUSP_BYTES {
+                    return Err(Malformed("AAIP attribute list too long"));
+                }
+                st.attributes.extend_from_slice(more);
+            }
             _ => {}
         }
         off += len;
@@ -209,6 +226,39 @@ fn parse_sl(mut comps: &[u8], st: &mut TextState) -> Result<(), Malformed> {
             st.link_sep = flags & 0x01 == 0;
         }
         comps = comps.get(2 + len..).unwrap_or(&[]);
+    }
+    Ok(())
+}
+
+/// Reads AAIP name/value pairs (component records as in SL) and keeps the checksum ones.
+fn parse_attributes(mut recs: &[u8], out: &mut RrFields) -> Result<(), Malformed> {
+    let mut component = Vec::new();
+    let mut name: Option<Vec<u8>> = None;
+    while recs.len() >= 2 {
+        let flags = u8_at(recs, 0, "AL component flags")?;
+        let len = usize::from(u8_at(recs, 1, "AL component length")?);
+        component.extend_from_slice(slice(recs, 2, len, "AL component past list end")?);
+        recs = recs.get(2 + len..).unwrap_or(&[]);
+        if flags & 0x01 != 0 {
+            continue;
+        }
+        let done = std::mem::take(&mut component);
+        match name.take() {
+            None => name = Some(done),
+            Some(n) => {
+                let short = n.split_first().filter(|(&b, _)| b == ISOFS_NAMESPACE);
+                let isofs = short
+                    .map(|(_, rest)| rest)
+                    .or_else(|| n.strip_prefix(b"isofs.".as_slice()));
+                match isofs {
+                    Some(CX_NAME) if (1..=4).contains(&done.len()) => {
+                        out.md5_index = Some(be_number(&done));
+                    }
+                    Some(CA_NAME) => out.checksum_area = Some(ChecksumArea::decode(&done)?),
+                    _ => {}
+                }
+            }
+        }
     }
     Ok(())
 }

@@ -8,12 +8,13 @@ use std::collections::HashMap;
 use std::collections::VecDeque;
 use std::io::Write;
 
-use super::names::{iso_identifiers, iso_order, joliet_identifiers, joliet_order, IdentList};
+use super::names::{iso_identifiers, iso_order, joliet_identifiers, joliet_order, Idents};
 use super::rock_ridge::{spread, CeCursor, Entries};
 use super::sink::Sink;
 use super::tree::{FileData, Kind, Node, NodeId, Tree, ROOT, S_IFMT, S_IFREG};
 use super::{Options, Ownership, Warning};
 use crate::error::{Error, FileStamp, Result};
+use crate::raw::checksum::{self, ChecksumArea, Digest, Tag, TagKind, CA_NAME, CX_NAME, ENTRY_LEN};
 use crate::raw::date::{encode_short, UnixTime};
 use crate::raw::descriptor::{encode_terminator, DescriptorType, VolumeDescriptor};
 use crate::raw::path_table::{self, Endian};
@@ -33,6 +34,30 @@ struct NodeInfo {
     /// 1-based index into the ISO / Joliet directory plans (0: not a directory there).
     iso_dir: u32,
     joliet_dir: u32,
+    /// Index into the checksum array (`isofs.cx`), 0 for none.
+    md5_index: u32,
+}
+
+/// Where the checksum records go (see [`crate::raw::checksum`]).
+#[derive(Debug, Clone, Copy, Default)]
+struct Md5Plan {
+    superblock_tag: u32,
+    tree_tag: u32,
+    array: u32,
+    session_tag: u32,
+    /// Array entries: the files' indices plus the session entry and the array's own.
+    count: u32,
+}
+
+impl Md5Plan {
+    fn area(&self, start: u32) -> ChecksumArea {
+        ChecksumArea {
+            start,
+            end: self.array,
+            count: self.count,
+            entry_size: ENTRY_LEN as u32,
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -42,10 +67,12 @@ struct DirPlan {
     parent: usize,
     /// Identifier as recorded: d-characters, or UCS-2BE for Joliet; `[0]` for the root.
     ident: Vec<u8>,
-    /// Children's recorded identifiers, sorted in directory-record order.
-    idents: IdentList<u8>,
-    /// The children, in the same order.
-    nodes: Vec<NodeId>,
+    /// The children, in POSIX-name order (the order they were named in).
+    kids: Vec<NodeId>,
+    /// Their recorded identifiers, in the same order.
+    idents: Idents,
+    /// Directory-record order: indices into `kids` and `idents`.
+    order: Vec<u32>,
     lba: u32,
     sectors: u32,
     ce_lba: u32,
@@ -77,6 +104,8 @@ pub struct WriteSummary {
     pub files: u64,
     /// Bytes of file data copied (not counting padding).
     pub data_bytes: u64,
+    /// The session's MD5 as recorded in its checksum tag ([`Options::md5`]).
+    pub session_md5: Option<Digest>,
 }
 
 /// A planned image: every LBA and the total size are fixed. Produced by
@@ -94,6 +123,7 @@ pub struct Layout {
     /// Regular files whose bytes this session writes, in LBA order.
     data: Vec<NodeId>,
     data_bytes: u64,
+    md5: Option<Md5Plan>,
 }
 
 impl Layout {
@@ -120,9 +150,13 @@ impl Layout {
             now,
             data: Vec::new(),
             data_bytes: 0,
+            md5: None,
         };
         let order = layout.preorder();
         layout.number_nodes(&order);
+        if layout.opts.md5 {
+            layout.number_md5(&order);
+        }
         layout.iso = layout.namespace(false)?;
         if layout.opts.joliet {
             layout.joliet = Some(layout.namespace(true)?);
@@ -185,8 +219,7 @@ impl Layout {
         while let Some(id) = stack.pop() {
             out.push(id);
             if let Some(n) = self.tree.node(id) {
-                let kids: Vec<NodeId> = n.children().map(|(_, c)| c).collect();
-                stack.extend(kids.into_iter().rev());
+                stack.extend(n.children().iter().rev());
             }
         }
         out
@@ -202,7 +235,7 @@ impl Layout {
                 continue;
             };
             let key = match &node.kind {
-                Kind::File(FileData::Disk { link: Some(k), .. }) => Some(*k),
+                Kind::File(FileData::Disk { link: Some(k), .. }) => Some(**k),
                 Kind::File(FileData::Imported { size, extents }) if *size > 0 => {
                     extents.first().map(|e| (u64::MAX, u64::from(e.lba)))
                 }
@@ -212,7 +245,8 @@ impl Layout {
                 Kind::Dir { .. } => {
                     2 + node
                         .children()
-                        .filter(|(_, c)| self.tree.node(*c).is_some_and(Node::is_dir))
+                        .iter()
+                        .filter(|&&c| self.tree.node(c).is_some_and(Node::is_dir))
                         .count() as u32
                 }
                 _ => 1,
@@ -245,39 +279,78 @@ impl Layout {
         }
     }
 
+    /// Checksum array indices: one per written file content, in tree order (entry 0 is the
+    /// session's); hard links share their first link's index. Files imported from an earlier
+    /// session are not read again and get none.
+    fn number_md5(&mut self, order: &[NodeId]) {
+        let mut links: HashMap<(u64, u64), u32> = HashMap::new();
+        let mut next = 1u32;
+        for &id in order {
+            let Some(Kind::File(FileData::Disk { link, .. })) = self.tree.node(id).map(|n| &n.kind)
+            else {
+                continue;
+            };
+            let index = match link {
+                Some(k) => *links.entry(**k).or_insert_with(|| {
+                    next += 1;
+                    next - 1
+                }),
+                None => {
+                    next += 1;
+                    next - 1
+                }
+            };
+            if let Some(i) = self.info_mut(id) {
+                i.md5_index = index;
+            }
+        }
+        self.md5 = Some(Md5Plan {
+            count: next + 1,
+            ..Md5Plan::default()
+        });
+    }
+
     /// Directory plans in path-table order (breadth first, siblings in identifier order).
     fn namespace(&mut self, joliet: bool) -> Result<Namespace> {
         let mut dirs: Vec<DirPlan> = Vec::new();
         let mut queue: VecDeque<(NodeId, usize, Vec<u8>)> = VecDeque::from([(ROOT, 0, vec![0])]);
         while let Some((id, parent, ident)) = queue.pop_front() {
             let node = self.node(id)?;
-            let kids: Vec<(&Vec<u8>, NodeId, bool)> = node
+            // Joliet has no symlinks or special files (as libisofs does).
+            let kids: Vec<NodeId> = node
                 .children()
-                .filter_map(|(name, c)| {
-                    let n = self.tree.node(c)?;
-                    // Joliet has no symlinks or special files (as libisofs does).
-                    let keep = !joliet || matches!(n.kind, Kind::Dir { .. } | Kind::File(_));
-                    keep.then_some((name, c, n.is_dir()))
+                .iter()
+                .copied()
+                .filter(|&c| {
+                    self.tree.node(c).is_some_and(|n| {
+                        !joliet || matches!(n.kind, Kind::Dir { .. } | Kind::File(_))
+                    })
                 })
                 .collect();
+            let tree = &self.tree;
+            let named = kids.iter().map(|&c| {
+                tree.node(c)
+                    .map_or((&[][..], false), |n| (&n.name[..], n.is_dir()))
+            });
             let mut order: Vec<u32> = (0..kids.len() as u32).collect();
             let idents = if joliet {
-                let ids = joliet_identifiers(kids.iter().map(|(n, _, d)| (n.as_slice(), *d)));
+                let ids = joliet_identifiers(named);
                 order.sort_by(|&a, &b| joliet_order(ids.get(a as usize), ids.get(b as usize)));
-                ids.permuted(&order).to_ucs2_be()
+                Idents::Joliet(ids)
             } else {
-                let ids = iso_identifiers(kids.iter().map(|(n, _, d)| (n.as_slice(), *d)));
+                let ids = iso_identifiers(named);
                 order.sort_by(|&a, &b| iso_order(ids.get(a as usize), ids.get(b as usize)));
-                ids.permuted(&order)
+                Idents::Iso(ids)
             };
-            let nodes: Vec<NodeId> = order
-                .iter()
-                .filter_map(|&i| kids.get(i as usize).map(|k| k.1))
-                .collect();
             let index = dirs.len();
-            for (cid, &child) in idents.iter().zip(&nodes) {
+            let mut scratch = Vec::new();
+            for &i in &order {
+                let Some(&child) = kids.get(i as usize) else {
+                    continue;
+                };
                 if self.tree.node(child).is_some_and(Node::is_dir) {
-                    queue.push_back((child, index, cid.to_vec()));
+                    let ident = idents.bytes(i as usize, &mut scratch).to_vec();
+                    queue.push_back((child, index, ident));
                 }
             }
             if let Some(i) = self.info_mut(id) {
@@ -291,8 +364,9 @@ impl Layout {
                 node: id,
                 parent,
                 ident,
+                kids,
                 idents,
-                nodes,
+                order,
                 lba: 0,
                 sectors: 0,
                 ce_lba: 0,
@@ -322,9 +396,10 @@ impl Layout {
         for joliet in [false, true] {
             let count = self.ns(joliet).map_or(0, |n| n.dirs.len());
             for i in 0..count {
-                self.emit_dir(joliet, i, &mut dir_buf, &mut ce_buf)?;
+                // Only the size is wanted here: the records are dropped as they are made.
+                let len = self.emit_dir(joliet, i, &mut dir_buf, &mut ce_buf, &mut |_| Ok(()))?;
                 let (s, c) = (
-                    (dir_buf.len() / SECTOR_SIZE) as u32,
+                    (len / SECTOR_BYTES) as u32,
                     (ce_buf.len() / SECTOR_SIZE) as u32,
                 );
                 if let Some(d) = self.ns_mut(joliet).and_then(|n| n.dirs.get_mut(i)) {
@@ -356,6 +431,10 @@ impl Layout {
     fn assign(&mut self, order: &[NodeId]) -> Result<()> {
         let mut cur = u64::from(self.start) + u64::from(FIRST_DESCRIPTOR_LBA);
         cur += 2 + u64::from(self.opts.joliet);
+        if let Some(m) = self.md5.as_mut() {
+            m.superblock_tag = cur as u32;
+            cur += 1;
+        }
         for joliet in [false, true] {
             if let Some(ns) = self.ns_mut(joliet) {
                 let s = u64::from(ns.pt_sectors());
@@ -374,6 +453,10 @@ impl Layout {
                 }
             }
         }
+        if let Some(m) = self.md5.as_mut() {
+            m.tree_tag = cur as u32;
+            cur += 1;
+        }
         let mut link_lba: HashMap<(u64, u64), u32> = HashMap::new();
         for &id in order {
             let Some(node) = self.tree.node(id) else {
@@ -382,7 +465,7 @@ impl Layout {
             let Kind::File(FileData::Disk { size, link, .. }) = &node.kind else {
                 continue;
             };
-            let (size, link) = (*size, *link);
+            let (size, link) = (*size, link.as_deref().copied());
             if size == 0 {
                 continue;
             }
@@ -405,6 +488,16 @@ impl Layout {
             self.data.push(id);
             self.data_bytes += size;
             cur += sectors_for(size);
+        }
+        if let Some(m) = self.md5.as_mut() {
+            let too_far = |cur: u64| Error::CapacityExceeded {
+                needed: cur,
+                available: u64::from(u32::MAX),
+            };
+            m.array = u32::try_from(cur).map_err(|_| too_far(cur))?;
+            cur += u64::from(m.area(self.start).sectors());
+            m.session_tag = u32::try_from(cur).map_err(|_| too_far(cur))?;
+            cur += 1;
         }
         let limit = u64::from(self.opts.capacity.unwrap_or(u32::MAX));
         if cur > limit {
@@ -458,6 +551,9 @@ impl Layout {
                 Kind::Device(rdev) => e.pn(*rdev),
                 _ => {}
             }
+            if info.md5_index != 0 {
+                e.al_isofs(CX_NAME, &info.md5_index.to_be_bytes());
+            }
         }
         Ok(())
     }
@@ -465,7 +561,7 @@ impl Layout {
     /// Extents of a regular file as recorded (several for files of 4 GiB and more).
     fn file_extents(&self, id: NodeId, data: &FileData) -> Vec<Extent> {
         match data {
-            FileData::Imported { extents, .. } => extents.clone(),
+            FileData::Imported { extents, .. } => extents.to_vec(),
             FileData::Disk { size, .. } => {
                 let lba = self.info(id).lba;
                 let mut out = Vec::new();
@@ -488,15 +584,17 @@ impl Layout {
         }
     }
 
-    /// Generates one directory's extent into `dir_buf` and its continuation areas into
-    /// `ce_buf`, both padded to whole sectors.
+    /// Generates one directory's extent, handing it to `out` in batches of whole sectors
+    /// (`dir_buf` is the batch buffer), and its continuation areas into `ce_buf`, both padded
+    /// to whole sectors. Returns the extent's length in bytes.
     fn emit_dir(
         &self,
         joliet: bool,
         index: usize,
         dir_buf: &mut Vec<u8>,
         ce_buf: &mut Vec<u8>,
-    ) -> Result<()> {
+        out: &mut dyn FnMut(&[u8]) -> Result<()>,
+    ) -> Result<u64> {
         dir_buf.clear();
         ce_buf.clear();
         let ns = self.ns(joliet).ok_or(Error::LayoutMismatch {
@@ -516,12 +614,10 @@ impl Layout {
         let mut entries = Entries::default();
         let mut su = Vec::new();
 
-        let push = |dir_buf: &mut Vec<u8>, rec: DirRecord<'_>| {
-            let len = DirRecord::encoded_len(rec.identifier.len(), rec.system_use.len());
-            if dir_buf.len() % SECTOR_SIZE + len > SECTOR_SIZE {
-                dir_buf.resize(dir_buf.len().next_multiple_of(SECTOR_SIZE), 0);
-            }
-            rec.encode(dir_buf);
+        let mut dir_out = DirWriter {
+            buf: dir_buf,
+            flushed: 0,
+            out,
         };
         let dir_len = |d: &DirPlan| d.sectors.saturating_mul(SECTOR_SIZE as u32);
 
@@ -538,29 +634,32 @@ impl Layout {
                 self.rr_entries(node_id, &mut entries, false)?;
                 if plan.node == ROOT && ident == ID_SELF {
                     entries.er();
+                    if let Some(m) = self.md5 {
+                        entries.al_isofs(CA_NAME, &m.area(self.start).encode());
+                    }
                 }
                 let room = MAX_RECORD_LEN - DirRecord::system_use_offset(1);
                 spread(&entries, room, &mut cursor, &mut su, ce_buf);
             }
             let node = self.node(node_id)?;
-            push(
-                dir_buf,
-                DirRecord {
-                    ext_attr_len: 0,
-                    extent: target.lba,
-                    data_length: dir_len(target),
-                    recorded: encode_short(node.meta.mtime),
-                    flags: FileFlags::DIRECTORY,
-                    file_unit_size: 0,
-                    interleave_gap: 0,
-                    volume_seq: 1,
-                    identifier: ident,
-                    system_use: &su,
-                },
-            );
+            dir_out.push(DirRecord {
+                ext_attr_len: 0,
+                extent: target.lba,
+                data_length: dir_len(target),
+                recorded: encode_short(node.meta.mtime),
+                flags: FileFlags::DIRECTORY,
+                file_unit_size: 0,
+                interleave_gap: 0,
+                volume_seq: 1,
+                identifier: ident,
+                system_use: &su,
+            })?;
         }
 
-        for (ident, child) in plan.idents.iter().zip(&plan.nodes) {
+        let mut ident_buf = Vec::new();
+        for &i in &plan.order {
+            let ident = plan.idents.bytes(i as usize, &mut ident_buf);
+            let child = plan.kids.get(i as usize).ok_or_else(missing)?;
             let node = self.node(*child)?;
             entries.clear();
             su.clear();
@@ -597,7 +696,7 @@ impl Layout {
                     record.extent = d.lba;
                     record.data_length = dir_len(d);
                     record.flags = FileFlags::DIRECTORY;
-                    push(dir_buf, record);
+                    dir_out.push(record)?;
                 }
                 Kind::File(data) => {
                     let extents = self.file_extents(*child, data);
@@ -610,15 +709,14 @@ impl Layout {
                         } else {
                             FileFlags::default()
                         };
-                        push(dir_buf, record);
+                        dir_out.push(record)?;
                     }
                 }
-                Kind::Symlink(_) | Kind::Device(_) | Kind::Fifo => push(dir_buf, record),
+                Kind::Symlink(_) | Kind::Device(_) | Kind::Fifo => dir_out.push(record)?,
             }
         }
-        dir_buf.resize(dir_buf.len().next_multiple_of(SECTOR_SIZE), 0);
         ce_buf.resize(cursor.sectors() as usize * SECTOR_SIZE, 0);
-        Ok(())
+        dir_out.finish()
     }
 
     fn root_record(&self, joliet: bool) -> Result<[u8; 34]> {
@@ -739,7 +837,17 @@ impl Layout {
         self.write_sink(Sink::new(out, self.start).with_direct(direct))
     }
 
-    fn write_sink<W: Write>(&self, mut sink: Sink<W>) -> Result<WriteSummary> {
+    fn write_sink<W: Write>(&self, sink: Sink<W>) -> Result<WriteSummary> {
+        let mut sink = if self.md5.is_some() {
+            sink.with_md5()
+        } else {
+            sink
+        };
+        let md5 = self.md5;
+        let mut digests: Vec<Digest> = Vec::new();
+        if let Some(m) = md5 {
+            digests.resize(m.count as usize, checksum::md5(&[]));
+        }
         sink.zeros(u64::from(FIRST_DESCRIPTOR_LBA) * SECTOR_BYTES)?;
         sink.expect(self.start + FIRST_DESCRIPTOR_LBA, "volume descriptors")?;
         sink.put(&self.descriptor(false)?.encode())?;
@@ -747,6 +855,14 @@ impl Layout {
             sink.put(&self.descriptor(true)?.encode())?;
         }
         sink.put(&encode_terminator())?;
+        if let Some(m) = md5 {
+            self.put_tag(
+                &mut sink,
+                TagKind::Superblock,
+                m.superblock_tag,
+                Some(m.tree_tag),
+            )?;
+        }
         for ns in [Some(&self.iso), self.joliet.as_ref()]
             .into_iter()
             .flatten()
@@ -763,24 +879,26 @@ impl Layout {
             .flatten()
         {
             for (i, d) in ns.dirs.iter().enumerate() {
-                self.emit_dir(ns.joliet, i, &mut dir_buf, &mut ce_buf)?;
                 sink.expect(d.lba, "directory extent")?;
-                check_len("directory extent length", d.sectors, dir_buf.len())?;
-                sink.put(&dir_buf)?;
+                let len = self.emit_dir(ns.joliet, i, &mut dir_buf, &mut ce_buf, &mut |b| {
+                    sink.put(b)
+                })?;
+                check_len("directory extent length", d.sectors, len)?;
                 sink.expect(d.ce_lba, "continuation area")?;
-                check_len("continuation area length", d.ce_sectors, ce_buf.len())?;
+                check_len(
+                    "continuation area length",
+                    d.ce_sectors,
+                    ce_buf.len() as u64,
+                )?;
                 sink.put(&ce_buf)?;
             }
         }
+        if let Some(m) = md5 {
+            self.put_tag(&mut sink, TagKind::Tree, m.tree_tag, Some(m.session_tag))?;
+        }
         for &id in &self.data {
             let node = self.node(id)?;
-            let Kind::File(FileData::Disk {
-                path,
-                size,
-                file_id,
-                ..
-            }) = &node.kind
-            else {
+            let Kind::File(FileData::Disk { size, file_id, .. }) = &node.kind else {
                 return Err(Error::LayoutMismatch {
                     what: "data node kind",
                     planned: u64::from(S_IFREG),
@@ -793,7 +911,35 @@ impl Layout {
                 mtime: node.meta.mtime,
                 mtime_nsec: node.meta.mtime_nsec,
             };
-            sink.copy_file(path, *file_id, planned)?;
+            let path = self.tree.source_path(id).ok_or(Error::LayoutMismatch {
+                what: "source path of a data node",
+                planned: u64::from(id),
+                actual: 0,
+            })?;
+            let index = self.info(id).md5_index as usize;
+            sink.begin_file_md5(*size);
+            sink.copy_file(&path, *file_id, planned)?;
+            if let (Some(d), Some(slot)) = (sink.end_file_md5(), digests.get_mut(index)) {
+                *slot = d;
+            }
+        }
+        let mut session_md5 = None;
+        if let Some(m) = md5 {
+            sink.expect(m.array, "checksum array")?;
+            if let (Some(d), Some(first)) = (sink.session_md5(), digests.first_mut()) {
+                *first = d;
+            }
+            let mut array: Vec<u8> = digests.iter().flatten().copied().collect();
+            let own = checksum::md5(
+                array
+                    .get(..array.len().saturating_sub(ENTRY_LEN))
+                    .unwrap_or(&[]),
+            );
+            array.truncate(array.len().saturating_sub(ENTRY_LEN));
+            array.extend_from_slice(&own);
+            sink.put(&array)?;
+            sink.pad_sector()?;
+            session_md5 = Some(self.put_tag(&mut sink, TagKind::Session, m.session_tag, None)?);
         }
         sink.expect(self.end, "end of image")?;
         let written = sink.position();
@@ -809,28 +955,94 @@ impl Layout {
             sectors: self.sectors(),
             files: self.data.len() as u64,
             data_bytes: self.data_bytes,
+            session_md5,
         })
     }
 
-    /// Paths of the source files in the order `write_to` reads them.
-    pub fn source_files(&self) -> impl Iterator<Item = &std::path::Path> {
-        self.data
-            .iter()
-            .filter_map(|&id| match &self.tree.node(id)?.kind {
-                Kind::File(FileData::Disk { path, .. }) => Some(path.as_path()),
-                _ => None,
-            })
+    /// Writes the checksum tag at `pos`, covering everything from the session start;
+    /// returns the MD5 it records.
+    fn put_tag<W: Write>(
+        &self,
+        sink: &mut Sink<W>,
+        kind: TagKind,
+        pos: u32,
+        next: Option<u32>,
+    ) -> Result<Digest> {
+        sink.expect(pos, "checksum tag")?;
+        let md5 = sink.session_md5().ok_or(Error::LayoutMismatch {
+            what: "checksum state",
+            planned: 1,
+            actual: 0,
+        })?;
+        let tag = Tag {
+            kind,
+            pos,
+            range_start: self.start,
+            range_size: pos - self.start,
+            next,
+            md5,
+        };
+        sink.put(&tag.encode())?;
+        Ok(md5)
+    }
+
+    /// Paths of the source files in the order `write_to` reads them (built on demand: the
+    /// plan keeps no path per file).
+    pub fn source_files(&self) -> impl Iterator<Item = std::path::PathBuf> + '_ {
+        self.data.iter().filter_map(|&id| self.tree.source_path(id))
     }
 }
 
-fn check_len(what: &'static str, planned_sectors: u32, actual_bytes: usize) -> Result<()> {
+fn check_len(what: &'static str, planned_sectors: u32, actual_bytes: u64) -> Result<()> {
     let planned = u64::from(planned_sectors) * SECTOR_BYTES;
-    if planned != actual_bytes as u64 {
+    if planned != actual_bytes {
         return Err(Error::LayoutMismatch {
             what,
             planned,
-            actual: actual_bytes as u64,
+            actual: actual_bytes,
         });
     }
     Ok(())
+}
+
+/// Batches of directory records handed out as whole sectors, so that a directory of a million
+/// entries (over 100 MiB of records) needs no buffer of its size, in planning or writing.
+struct DirWriter<'a> {
+    buf: &'a mut Vec<u8>,
+    /// Bytes handed to `out` so far: whole sectors, so `buf`'s length modulo the sector size
+    /// is the position within the current sector.
+    flushed: u64,
+    out: &'a mut dyn FnMut(&[u8]) -> Result<()>,
+}
+
+/// Bytes of records gathered before they are handed on.
+const DIR_BATCH: usize = 256 * 1024;
+
+impl DirWriter<'_> {
+    /// Appends a record, starting a new sector when it would cross one (ECMA-119 §6.8.1.1).
+    fn push(&mut self, rec: DirRecord<'_>) -> Result<()> {
+        let len = DirRecord::encoded_len(rec.identifier.len(), rec.system_use.len());
+        if self.buf.len() % SECTOR_SIZE + len > SECTOR_SIZE {
+            self.buf
+                .resize(self.buf.len().next_multiple_of(SECTOR_SIZE), 0);
+        }
+        rec.encode(self.buf);
+        if self.buf.len() >= DIR_BATCH {
+            let whole = self.buf.len() / SECTOR_SIZE * SECTOR_SIZE;
+            (self.out)(self.buf.get(..whole).unwrap_or(&[]))?;
+            self.buf.drain(..whole);
+            self.flushed += whole as u64;
+        }
+        Ok(())
+    }
+
+    /// Pads the last sector, hands on the rest and returns the extent's length in bytes.
+    fn finish(self) -> Result<u64> {
+        self.buf
+            .resize(self.buf.len().next_multiple_of(SECTOR_SIZE), 0);
+        (self.out)(self.buf)?;
+        let len = self.flushed + self.buf.len() as u64;
+        self.buf.clear();
+        Ok(len)
+    }
 }

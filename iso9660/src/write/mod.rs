@@ -17,6 +17,11 @@
 //! * **Empty files** point at LBA 0 with length 0.
 //! * **Joliet** (on by default) shares file extents with the ISO 9660 tree; symlinks and special
 //!   files are left out of it, as libisofs does. Names are cut to 64 UCS-2 characters.
+//! * **MD5 checksums** (optional, [`Options::md5`]) are recorded in libisofs's format, so
+//!   xorriso verifies our images and we verify its: the three checksum tags, the checksum
+//!   array after the file data and the AAIP attributes `isofs.ca` (root) and `isofs.cx`
+//!   (each file) in Rock Ridge AL entries, without the AAIP ER entry (as xorriso writes
+//!   them). Hard links share one index; files imported from an earlier session get none.
 //! * **Times**: with `source_date_epoch` set, the volume dates, synthetic directories and TF
 //!   access/attribute times use it or the file's mtime, so the same inputs give the same bytes.
 
@@ -64,6 +69,11 @@ pub struct Options {
     pub source_date_epoch: Option<i64>,
     /// Fail planning if the image would end past this LBA (medium capacity in sectors).
     pub capacity: Option<u32>,
+    /// Record MD5 checksums as libisofs does (xorriso `-md5 on`): superblock, tree and
+    /// session checksum tags, and an MD5 for every file written, so the image can be
+    /// verified without its sources (`xorriso -check_md5`, `-check_media`,
+    /// [`Image::check_md5`]). Adds a few sectors; see [`crate::raw::checksum`].
+    pub md5: bool,
 }
 
 impl Default for Options {
@@ -74,6 +84,7 @@ impl Default for Options {
             ownership: Ownership::default(),
             source_date_epoch: None,
             capacity: None,
+            md5: false,
         }
     }
 }
@@ -251,6 +262,7 @@ impl ImageBuilder {
             }
             Ok(())
         })?;
+        b.tree.sort_imported();
         Ok(b)
     }
 

@@ -69,9 +69,9 @@ pub(crate) struct IdentList<T> {
 }
 
 impl<T: Copy> IdentList<T> {
-    fn with_capacity(entries: usize) -> IdentList<T> {
+    fn with_capacity(entries: usize, units: usize) -> IdentList<T> {
         IdentList {
-            units: Vec::new(),
+            units: Vec::with_capacity(units),
             ends: Vec::with_capacity(entries),
         }
     }
@@ -98,26 +98,27 @@ impl<T: Copy> IdentList<T> {
         self.units.extend_from_slice(id);
         self.ends.push(self.units.len());
     }
-
-    /// The identifiers in the order of `order` (indices into this list), sized to fit.
-    pub(crate) fn permuted(&self, order: &[u32]) -> IdentList<T> {
-        let mut out = IdentList {
-            units: Vec::with_capacity(self.units.len()),
-            ends: Vec::with_capacity(order.len()),
-        };
-        for &i in order {
-            out.push(self.get(i as usize));
-        }
-        out
-    }
 }
 
-impl IdentList<u16> {
-    /// The same identifiers as UCS-2 big-endian bytes, as Joliet records them.
-    pub(crate) fn to_ucs2_be(&self) -> IdentList<u8> {
-        IdentList {
-            units: self.units.iter().flat_map(|u| u.to_be_bytes()).collect(),
-            ends: self.ends.iter().map(|e| e * 2).collect(),
+/// One directory's recorded identifiers, in the order they were named: ECMA-119 bytes, or
+/// Joliet UCS-2 units that are written out big-endian as each record is made, so that the
+/// plan holds one copy of the names, not a sorted copy and an encoded one besides.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Idents {
+    Iso(IdentList<u8>),
+    Joliet(IdentList<u16>),
+}
+
+impl Idents {
+    /// The recorded bytes of identifier `i` (`scratch` holds a Joliet one's encoding).
+    pub(crate) fn bytes<'a>(&'a self, i: usize, scratch: &'a mut Vec<u8>) -> &'a [u8] {
+        match self {
+            Idents::Iso(list) => list.get(i),
+            Idents::Joliet(list) => {
+                scratch.clear();
+                scratch.extend(list.get(i).iter().flat_map(|u| u.to_be_bytes()));
+                scratch
+            }
         }
     }
 }
@@ -141,9 +142,11 @@ struct Namer<T> {
 }
 
 impl<T: Copy + Eq + Hash + From<u8>> Namer<T> {
-    fn new(entries: usize) -> Namer<T> {
+    /// A namer for `entries` names of about `units` units in all (both only size the tables:
+    /// reserving them up front spares a million-name directory its growth by doubling).
+    fn new(entries: usize, units: usize) -> Namer<T> {
         Namer {
-            ids: IdentList::with_capacity(entries),
+            ids: IdentList::with_capacity(entries, units),
             slots: vec![0; (entries.max(4) * 2).next_power_of_two()],
             hasher: RandomState::new(),
             next: HashMap::new(),
@@ -253,9 +256,11 @@ fn push_decimal<T: From<u8>>(out: &mut Vec<T>, n: u64) {
 /// ECMA-119 identifiers for one directory's children, given in POSIX-name order as
 /// `(name, is_dir)`. Files get `NAME.EXT;1`; directories get `NAME`.
 pub(crate) fn iso_identifiers<'a>(
-    children: impl Iterator<Item = (&'a [u8], bool)>,
+    children: impl Iterator<Item = (&'a [u8], bool)> + Clone,
 ) -> IdentList<u8> {
-    let mut namer = Namer::new(children.size_hint().0);
+    // Room for a suffix and ";1" beyond the name, at most a full identifier.
+    let units = children.clone().map(|(n, _)| (n.len() + 8).min(33)).sum();
+    let mut namer = Namer::new(children.size_hint().0, units);
     let mut tail = Vec::new();
     for (name, is_dir) in children {
         tail.clear();
@@ -290,9 +295,10 @@ fn joliet_units(name: &[u8]) -> Vec<u16> {
 /// Files get no ";1" version suffix: genisoimage and xorriso record Joliet names without one,
 /// so `isoinfo -J -x /NAME` and Windows find the same names on their images and ours.
 pub(crate) fn joliet_identifiers<'a>(
-    children: impl Iterator<Item = (&'a [u8], bool)>,
+    children: impl Iterator<Item = (&'a [u8], bool)> + Clone,
 ) -> IdentList<u16> {
-    let mut namer = Namer::new(children.size_hint().0);
+    let units = children.clone().map(|(n, _)| (n.len() + 8).min(64)).sum();
+    let mut namer = Namer::new(children.size_hint().0, units);
     let mut tail = Vec::new();
     let dot = u16::from(b'.');
     for (name, _is_dir) in children {
@@ -366,16 +372,26 @@ fn parts<T: Copy + PartialEq>(id: &[T], dot: T, semi: T) -> (&[T], &[T], &[T]) {
     }
 }
 
+/// Compares `a` and `b` as if the shorter were padded with `pad`. The common length is
+/// compared as slices (memcmp for bytes): sorting a million identifiers makes 20 million of
+/// these comparisons.
 fn cmp_padded<T: Copy + Ord>(a: &[T], b: &[T], pad: T) -> Ordering {
-    let n = a.len().max(b.len());
-    (0..n)
-        .map(|i| {
-            let x = a.get(i).copied().unwrap_or(pad);
-            let y = b.get(i).copied().unwrap_or(pad);
-            x.cmp(&y)
-        })
-        .find(|o| o.is_ne())
-        .unwrap_or(Ordering::Equal)
+    let n = a.len().min(b.len());
+    let (head_a, tail_a) = a.split_at(n);
+    let (head_b, tail_b) = b.split_at(n);
+    head_a.cmp(head_b).then_with(|| {
+        let tail_vs_pad = |t: &[T]| {
+            t.iter()
+                .map(|&x| x.cmp(&pad))
+                .find(|o| o.is_ne())
+                .unwrap_or(Ordering::Equal)
+        };
+        if tail_a.is_empty() {
+            tail_vs_pad(tail_b).reverse()
+        } else {
+            tail_vs_pad(tail_a)
+        }
+    })
 }
 
 /// Directory record order of ECMA-119 §9.3: name, then extension (both padded with spaces),
@@ -543,7 +559,7 @@ mod tests {
             };
             names.push((stem, 9, tail));
         }
-        let mut namer = Namer::new(0);
+        let mut namer = Namer::new(0, 0);
         for (stem, room, tail) in &names {
             namer.push_unique(stem, *room, tail);
         }
@@ -571,5 +587,26 @@ mod tests {
         // Joliet keeps 64 characters, so these long names do not collide there.
         let unique: std::collections::HashSet<&[u16]> = joliet.iter().collect();
         assert_eq!(unique.len(), names.len());
+    }
+
+    #[test]
+    fn padded_comparison_matches_its_definition() {
+        let slow = |a: &[u8], b: &[u8]| -> Ordering {
+            let n = a.len().max(b.len());
+            (0..n)
+                .map(|i| {
+                    let x = a.get(i).copied().unwrap_or(b' ');
+                    let y = b.get(i).copied().unwrap_or(b' ');
+                    x.cmp(&y)
+                })
+                .find(|o| o.is_ne())
+                .unwrap_or(Ordering::Equal)
+        };
+        let words: [&[u8]; 9] = [b"", b" ", b"  ", b"A", b"A ", b"A!", b"A\x1f", b"AB", b"B"];
+        for a in words {
+            for b in words {
+                assert_eq!(cmp_padded(a, b, b' '), slow(a, b), "{a:?} {b:?}");
+            }
+        }
     }
 }

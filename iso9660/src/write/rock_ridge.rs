@@ -8,6 +8,7 @@
 use std::collections::VecDeque;
 
 use crate::raw::bytes::{enc_both_u32, put};
+use crate::raw::checksum::ISOFS_NAMESPACE;
 use crate::raw::date::{encode_short, UnixTime};
 use crate::raw::SECTOR_SIZE;
 
@@ -181,6 +182,18 @@ impl Entries {
             used = 0;
         }
         self.push_sl(0, &cur);
+    }
+
+    /// AL (AAIP 2.0): one attribute in namespace `isofs.` (short notation 0x04), as
+    /// libisofs records checksum locations. `name` and `value` are short, so one entry with
+    /// one component record each suffices.
+    pub(crate) fn al_isofs(&mut self, name: &[u8], value: &[u8]) {
+        let mut body = vec![0u8, 0, (name.len() + 1) as u8, ISOFS_NAMESPACE];
+        body.extend_from_slice(name);
+        body.push(0);
+        body.push(value.len() as u8);
+        body.extend_from_slice(value);
+        self.push(b"AL", &[&body]);
     }
 
     fn push_sl(&mut self, flags: u8, comps: &[(u8, Vec<u8>)]) {

@@ -8,6 +8,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
 use crate::error::{Error, FileStamp, Replacement, Result};
+use crate::raw::checksum::{Digest, Running};
 use crate::raw::{SECTOR_BYTES, SECTOR_SIZE};
 
 /// Output buffer size: large writes keep pipes and files busy with few system calls.
@@ -27,6 +28,29 @@ pub(crate) struct Sink<W> {
     /// then go from the source to it inside the kernel (sendfile / splice / copy_file_range)
     /// instead of through `buf`, which saves a copy of every data byte.
     direct: Option<File>,
+    /// MD5s of what passes through, when the image records checksums.
+    md5: Option<Hashes>,
+}
+
+/// The session's running MD5 and, while a file is copied, that file's.
+#[derive(Debug, Default)]
+struct Hashes {
+    session: Running,
+    /// The file's MD5 and how many of its bytes are still to come (its padding is not hashed).
+    file: Option<(Running, u64)>,
+}
+
+impl Hashes {
+    fn feed(&mut self, bytes: &[u8]) {
+        self.session.update(bytes);
+        if let Some((h, left)) = self.file.as_mut() {
+            let n = usize::try_from(*left)
+                .unwrap_or(usize::MAX)
+                .min(bytes.len());
+            h.update(bytes.get(..n).unwrap_or(&[]));
+            *left -= n as u64;
+        }
+    }
 }
 
 /// Extents at least this long go through the kernel copy when a direct descriptor is set;
@@ -42,7 +66,33 @@ impl<W: Write> Sink<W> {
             pos: 0,
             base: u64::from(start_lba) * SECTOR_BYTES,
             direct: None,
+            md5: None,
         }
+    }
+
+    /// Hashes every byte from here on (the session MD5); kernel-side copies are then not
+    /// used, since their bytes would not pass through here.
+    pub(crate) fn with_md5(mut self) -> Sink<W> {
+        self.md5 = Some(Hashes::default());
+        self
+    }
+
+    /// MD5 of everything written so far, if hashing.
+    pub(crate) fn session_md5(&self) -> Option<Digest> {
+        self.md5.as_ref().map(|h| h.session.digest())
+    }
+
+    /// Starts a file's MD5, over its next `size` bytes.
+    pub(crate) fn begin_file_md5(&mut self, size: u64) {
+        if let Some(h) = self.md5.as_mut() {
+            h.file = Some((Running::default(), size));
+        }
+    }
+
+    /// Ends the file's MD5 started by [`Sink::begin_file_md5`].
+    pub(crate) fn end_file_md5(&mut self) -> Option<Digest> {
+        let (h, _) = self.md5.as_mut()?.file.take()?;
+        Some(h.digest())
     }
 
     /// Sets the descriptor for kernel-side copies (see the `direct` field).
@@ -79,6 +129,9 @@ impl<W: Write> Sink<W> {
     }
 
     pub(crate) fn put(&mut self, mut data: &[u8]) -> Result<()> {
+        if let Some(h) = self.md5.as_mut() {
+            h.feed(data);
+        }
         while !data.is_empty() {
             if self.used == self.buf.len() {
                 self.flush_buf()?;
@@ -127,6 +180,9 @@ impl<W: Write> Sink<W> {
         loop {
             match r.read(dst) {
                 Ok(n) => {
+                    if let Some(h) = self.md5.as_mut() {
+                        h.feed(dst.get(..n).unwrap_or(&[]));
+                    }
                     self.used += n;
                     self.pos += n as u64;
                     return Ok(n);
@@ -144,8 +200,10 @@ impl<W: Write> Sink<W> {
     }
 
     /// Copies a source file of `planned` size and mtime, padded to a whole sector. Fails with
-    /// `FileReplaced` when the path no longer names the surveyed file `file_id`, and with
     /// `FileChanged` when the file is not what the plan saw, before or during the copy.
+    ///
+    /// The file is opened without following a symbolic link and must be the surveyed file
+    /// `file_id` (`FileReplaced` otherwise, and nothing is read from it).
     pub(crate) fn copy_file(
         &mut self,
         path: &Path,
@@ -153,8 +211,7 @@ impl<W: Write> Sink<W> {
         planned: FileStamp,
     ) -> Result<()> {
         let io = |e| Error::source_io(path, e);
-        let mut f = open_planned(path, file_id)?;
-        let md = f.metadata().map_err(io)?;
+        let (mut f, md) = open_planned(path, file_id)?;
         let stamp = |md: &std::fs::Metadata, size| FileStamp {
             size,
             mtime: md.mtime(),
@@ -175,19 +232,19 @@ impl<W: Write> Sink<W> {
         } else {
             self.copy_range(&mut f, planned.size, path)?
         };
-        // A file that shrank ends early; one that grew has more to read.
-        let mut probe = [0u8; 1];
-        let grew = copied == planned.size && f.read(&mut probe).map_err(io)? > 0;
+        // A file that shrank ends early; one that grew shows its new size in fstat (a read
+        // past the planned end would tell the same at one more system call per file, which
+        // a million small files notice).
         let after_md = f.metadata().map_err(io)?;
         let after = stamp(
             &after_md,
-            if grew {
-                after_md.len().max(copied + 1)
+            if copied == planned.size {
+                after_md.len()
             } else {
                 copied
             },
         );
-        if copied != planned.size || grew || after != planned {
+        if copied != planned.size || after != planned {
             return Err(Error::FileChanged {
                 path: path.to_path_buf(),
                 planned,
@@ -199,7 +256,7 @@ impl<W: Write> Sink<W> {
     }
 
     fn copy_range(&mut self, f: &mut File, len: u64, path: &Path) -> Result<u64> {
-        if len >= DIRECT_MIN && self.direct.is_some() {
+        if len >= DIRECT_MIN && self.direct.is_some() && self.md5.is_none() {
             // Everything buffered must reach the output before the kernel appends to it.
             self.flush_buf()?;
             self.out.flush().map_err(Error::Output)?;
@@ -267,8 +324,8 @@ impl<W: Write> Sink<W> {
 /// component, and only if the descriptor is the regular file `file_id` (`st_dev`, `st_ino`).
 /// A swap of any component between survey and write (a directory for a link, a file for
 /// another) shows as another inode; the caller reads only from the returned descriptor, so
-/// what is checked is what is written.
-pub(crate) fn open_planned(path: &Path, file_id: (u64, u64)) -> Result<File> {
+/// what is checked is what is written. Returns the descriptor and its `fstat`.
+pub(crate) fn open_planned(path: &Path, file_id: (u64, u64)) -> Result<(File, std::fs::Metadata)> {
     use nix::fcntl::OFlag;
     use std::os::unix::fs::OpenOptionsExt;
     let replaced = |how| Error::FileReplaced {
@@ -294,7 +351,7 @@ pub(crate) fn open_planned(path: &Path, file_id: (u64, u64)) -> Result<File> {
     if (md.dev(), md.ino()) != file_id {
         return Err(replaced(Replacement::OtherFile));
     }
-    Ok(f)
+    Ok((f, md))
 }
 
 /// Copies `len` bytes from `src`'s current position to `dst` with sendfile(2), so the data

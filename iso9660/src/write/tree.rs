@@ -1,7 +1,12 @@
 //! The in-memory tree of the image-to-be: names, metadata and where each file's bytes come
 //! from. File contents are never held here.
+//!
+//! Its size is what bounds a million-file image, so a node holds no paths: a file found by
+//! scanning a directory records the index of that directory's path ([`Origin::Child`]), and its
+//! own path is rebuilt from it when the file is read. Children are a vector of node ids sorted
+//! by name (4 bytes each) rather than a map holding a second copy of every name; a scanned
+//! directory's entries are sorted once and merged into what is already there in one pass.
 
-use std::collections::BTreeMap;
 use std::ffi::OsStr;
 use std::fs;
 use std::os::unix::ffi::OsStrExt;
@@ -131,24 +136,26 @@ impl Meta {
 /// Where a regular file's bytes come from.
 #[derive(Debug, Clone)]
 pub(crate) enum FileData {
-    /// A file on disk, read while writing. It is opened then without following symbolic
-    /// links and must still be the same file (`file_id`) with the same size and mtime.
+    /// A file on disk (at the node's [`Origin`]), read while writing. It is opened then
+    /// without following symbolic links and must still be the same file (`file_id`) with the
+    /// same size and mtime.
     Disk {
-        path: PathBuf,
         size: u64,
         /// `(st_dev, st_ino)` as surveyed.
         file_id: (u64, u64),
-        /// `(st_dev, st_ino)` when the file has more than one link, to share its extent.
-        link: Option<(u64, u64)>,
+        /// `(st_dev, st_ino)` when the file has more than one link, to share its extent (boxed:
+        /// few files have one, and every node would pay for the room).
+        link: Option<Box<(u64, u64)>>,
     },
     /// A file of an earlier session, referenced where it already is.
-    Imported { size: u64, extents: Vec<Extent> },
+    Imported { size: u64, extents: Box<[Extent]> },
 }
 
 #[derive(Debug, Clone)]
 pub(crate) enum Kind {
     Dir {
-        children: BTreeMap<Vec<u8>, NodeId>,
+        /// Sorted by name, no name twice.
+        children: Vec<NodeId>,
     },
     File(FileData),
     Symlink(Vec<u8>),
@@ -157,13 +164,24 @@ pub(crate) enum Kind {
     Fifo,
 }
 
+/// Where a node came from on the local file system: its path, for reading and for error
+/// messages, is an entry of [`Tree::sources`], or such an entry joined with the node's name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Origin {
+    /// Synthetic directories and entries imported from an earlier session.
+    None,
+    /// A graft source: its path is `sources[i]`.
+    Path(u32),
+    /// Found scanning the directory at `sources[i]`: its path is that joined with its name.
+    Child(u32),
+}
+
 #[derive(Debug, Clone)]
 pub(crate) struct Node {
-    pub name: Vec<u8>,
+    pub name: Box<[u8]>,
     pub meta: Meta,
     pub kind: Kind,
-    /// Where the node came from, for error messages; `None` for synthetic directories.
-    pub origin: Option<PathBuf>,
+    pub origin: Origin,
     /// Imported from an earlier session (new sources replace these silently).
     pub imported: bool,
 }
@@ -173,12 +191,12 @@ impl Node {
         matches!(self.kind, Kind::Dir { .. })
     }
 
-    pub(crate) fn children(&self) -> impl Iterator<Item = (&Vec<u8>, NodeId)> {
-        let map = match &self.kind {
-            Kind::Dir { children } => Some(children),
-            _ => None,
-        };
-        map.into_iter().flat_map(|m| m.iter().map(|(k, v)| (k, *v)))
+    /// Children in name order (none for a non-directory).
+    pub(crate) fn children(&self) -> &[NodeId] {
+        match &self.kind {
+            Kind::Dir { children } => children,
+            _ => &[],
+        }
     }
 }
 
@@ -187,6 +205,8 @@ impl Node {
 pub(crate) struct Tree {
     pub nodes: Vec<Node>,
     pub warnings: Vec<Warning>,
+    /// Graft sources and scanned directories, indexed by [`Origin`].
+    sources: Vec<PathBuf>,
     synthetic_time: UnixTime,
 }
 
@@ -194,15 +214,16 @@ impl Tree {
     pub(crate) fn new(synthetic_time: UnixTime) -> Tree {
         Tree {
             nodes: vec![Node {
-                name: Vec::new(),
+                name: Box::default(),
                 meta: Meta::synthetic_dir(synthetic_time),
                 kind: Kind::Dir {
-                    children: BTreeMap::new(),
+                    children: Vec::new(),
                 },
-                origin: None,
+                origin: Origin::None,
                 imported: false,
             }],
             warnings: Vec::new(),
+            sources: Vec::new(),
             synthetic_time,
         }
     }
@@ -211,11 +232,37 @@ impl Tree {
         self.nodes.get(id as usize)
     }
 
-    fn child(&self, dir: NodeId, name: &[u8]) -> Option<NodeId> {
-        match &self.node(dir)?.kind {
-            Kind::Dir { children } => children.get(name).copied(),
-            _ => None,
+    fn name(&self, id: NodeId) -> &[u8] {
+        self.node(id).map_or(&[], |n| &n.name)
+    }
+
+    /// Where `id` is on the local file system, if it came from there.
+    pub(crate) fn source_path(&self, id: NodeId) -> Option<PathBuf> {
+        let node = self.node(id)?;
+        match node.origin {
+            Origin::None => None,
+            Origin::Path(i) => self.sources.get(i as usize).cloned(),
+            Origin::Child(i) => {
+                let dir = self.sources.get(i as usize)?;
+                Some(dir.join(OsStr::from_bytes(&node.name)))
+            }
         }
+    }
+
+    fn add_source(&mut self, path: &Path) -> u32 {
+        self.sources.push(path.to_path_buf());
+        (self.sources.len() - 1) as u32
+    }
+
+    /// Position of `name` among `dir`'s children: `Ok` where it is, `Err` where it would go.
+    fn search(&self, dir: NodeId, name: &[u8]) -> std::result::Result<usize, usize> {
+        let kids = self.node(dir).map_or(&[][..], Node::children);
+        kids.binary_search_by(|&c| self.name(c).cmp(name))
+    }
+
+    fn child(&self, dir: NodeId, name: &[u8]) -> Option<NodeId> {
+        let at = self.search(dir, name).ok()?;
+        self.node(dir)?.children().get(at).copied()
     }
 
     fn alloc(&mut self, node: Node) -> NodeId {
@@ -223,59 +270,155 @@ impl Tree {
         (self.nodes.len() - 1) as NodeId
     }
 
-    fn link(&mut self, dir: NodeId, name: Vec<u8>, id: NodeId) {
-        if let Some(Node {
-            kind: Kind::Dir { children },
-            ..
-        }) = self.nodes.get_mut(dir as usize)
-        {
-            children.insert(name, id);
+    fn children_mut(&mut self, dir: NodeId) -> Option<&mut Vec<NodeId>> {
+        match &mut self.nodes.get_mut(dir as usize)?.kind {
+            Kind::Dir { children } => Some(children),
+            _ => None,
         }
     }
 
-    fn unlink(&mut self, dir: NodeId, name: &[u8]) {
-        if let Some(Node {
-            kind: Kind::Dir { children },
-            ..
-        }) = self.nodes.get_mut(dir as usize)
-        {
-            children.remove(name);
+    /// Puts `id` into `dir` under its name, replacing a child of the same name. One insertion
+    /// into a sorted vector: for single grafts, not for whole directories (see `merge`).
+    fn link(&mut self, dir: NodeId, id: NodeId) {
+        let at = self.search(dir, self.name(id));
+        if let Some(kids) = self.children_mut(dir) {
+            match at {
+                Ok(i) => {
+                    if let Some(k) = kids.get_mut(i) {
+                        *k = id;
+                    }
+                }
+                Err(i) => kids.insert(i, id),
+            }
         }
     }
 
-    /// Inserts `node` as `name` in `dir`, merging directories and letting new sources replace
+    /// What happens to `new` at a name where `existing` already is: directories merge (the
+    /// newer source's metadata wins, children are kept), an imported entry is replaced, and
+    /// anything else is a conflict. Changes nothing.
+    fn resolve(&self, existing: NodeId, new: &Node, dest: &Path) -> Result<Resolution> {
+        let old = self.node(existing).ok_or(Error::LayoutMismatch {
+            what: "tree node",
+            planned: 0,
+            actual: u64::from(existing),
+        })?;
+        if old.is_dir() && new.is_dir() {
+            Ok(Resolution::MergeDirs)
+        } else if old.imported {
+            Ok(Resolution::Replace)
+        } else {
+            Err(Error::Conflict {
+                dest: dest.to_path_buf(),
+                first: self.source_path(existing).unwrap_or_default(),
+                second: self.origin_path(new).unwrap_or_default(),
+            })
+        }
+    }
+
+    /// The source path a node not yet in the arena would have.
+    fn origin_path(&self, node: &Node) -> Option<PathBuf> {
+        match node.origin {
+            Origin::None => None,
+            Origin::Path(i) => self.sources.get(i as usize).cloned(),
+            Origin::Child(i) => Some(
+                self.sources
+                    .get(i as usize)?
+                    .join(OsStr::from_bytes(&node.name)),
+            ),
+        }
+    }
+
+    /// Merges the metadata of a directory source into the existing directory `id`.
+    fn merge_dir(&mut self, id: NodeId, meta: Meta, origin: Origin) {
+        if let Some(n) = self.nodes.get_mut(id as usize) {
+            if n.imported || n.origin == Origin::None {
+                n.meta = meta;
+                n.origin = origin;
+            }
+            n.imported = false;
+        }
+    }
+
+    /// Inserts `node` as a child of `dir`, merging directories and letting new sources replace
     /// imported entries. Returns the id now at that name.
     fn insert(&mut self, dir: NodeId, node: Node, dest: &Path) -> Result<NodeId> {
-        let name = node.name.clone();
-        if let Some(existing) = self.child(dir, &name) {
-            let old = self.node(existing).ok_or(Error::LayoutMismatch {
-                what: "tree node",
-                planned: 0,
-                actual: u64::from(existing),
-            })?;
-            if old.is_dir() && node.is_dir() {
-                // Merge: the newer source's metadata wins, children are kept.
-                let (meta, origin) = (node.meta, node.origin.clone());
-                if let Some(n) = self.nodes.get_mut(existing as usize) {
-                    if n.imported || n.origin.is_none() {
-                        n.meta = meta;
-                        n.origin = origin;
-                    }
-                    n.imported = false;
-                }
+        if let Some(existing) = self.child(dir, &node.name) {
+            if self.resolve(existing, &node, dest)? == Resolution::MergeDirs {
+                self.merge_dir(existing, node.meta, node.origin);
                 return Ok(existing);
-            }
-            if !old.imported {
-                return Err(Error::Conflict {
-                    dest: dest.to_path_buf(),
-                    first: old.origin.clone().unwrap_or_default(),
-                    second: node.origin.clone().unwrap_or_default(),
-                });
             }
         }
         let id = self.alloc(node);
-        self.link(dir, name, id);
+        self.link(dir, id);
         Ok(id)
+    }
+
+    /// Links a whole directory's worth of new nodes, already in the arena and sorted by name
+    /// (no name twice), into `dir` in one pass over both lists, with `insert`'s rules; a new
+    /// directory merged into an existing one is left unlinked. Returns the ids of the
+    /// directories now at those names (new or merged), in name order. On a conflict nothing
+    /// is linked.
+    fn merge(&mut self, dir: NodeId, new: &[NodeId], dest: &Path) -> Result<Vec<NodeId>> {
+        let old = self.node(dir).map_or(&[][..], Node::children);
+        // First pass, read-only: resolve every collision, failing before anything changes.
+        let mut hits: Vec<(usize, NodeId, Resolution)> = Vec::new();
+        let mut o = 0;
+        for (i, &n) in new.iter().enumerate() {
+            let name = self.name(n);
+            while old.get(o).is_some_and(|&c| self.name(c) < name) {
+                o += 1;
+            }
+            if let Some(&c) = old.get(o).filter(|&&c| self.name(c) == name) {
+                let node = self.node(n).ok_or(Error::LayoutMismatch {
+                    what: "tree node",
+                    planned: 0,
+                    actual: u64::from(n),
+                })?;
+                let r = self.resolve(c, node, &dest.join(OsStr::from_bytes(name)))?;
+                hits.push((i, c, r));
+            }
+        }
+        let old = self
+            .children_mut(dir)
+            .map(std::mem::take)
+            .unwrap_or_default();
+        let mut merged = Vec::with_capacity(old.len() + new.len());
+        let mut dirs = Vec::new();
+        let mut hits = hits.into_iter().peekable();
+        let mut old = old.into_iter().peekable();
+        for (i, &n) in new.iter().enumerate() {
+            let hit = hits.next_if(|h| h.0 == i);
+            while let Some(&c) = old.peek() {
+                if self.name(c) >= self.name(n) {
+                    break;
+                }
+                merged.push(c);
+                old.next();
+            }
+            let id = match hit {
+                Some((_, existing, Resolution::MergeDirs)) => {
+                    old.next();
+                    if let Some((meta, origin)) = self.node(n).map(|x| (x.meta, x.origin)) {
+                        self.merge_dir(existing, meta, origin);
+                    }
+                    existing
+                }
+                Some((_, _, Resolution::Replace)) => {
+                    old.next();
+                    n
+                }
+                None => n,
+            };
+            merged.push(id);
+            if self.node(id).is_some_and(Node::is_dir) {
+                dirs.push(id);
+            }
+        }
+        merged.extend(old);
+        if let Some(kids) = self.children_mut(dir) {
+            *kids = merged;
+        }
+        Ok(dirs)
     }
 
     /// Walks to (creating as needed) the directory at `components`, returning its id.
@@ -286,12 +429,12 @@ impl Tree {
                 Some(id) if self.node(id).is_some_and(|n| n.is_dir()) => id,
                 _ => {
                     let node = Node {
-                        name: c.clone(),
+                        name: c.clone().into_boxed_slice(),
                         meta: Meta::synthetic_dir(self.synthetic_time),
                         kind: Kind::Dir {
-                            children: BTreeMap::new(),
+                            children: Vec::new(),
                         },
-                        origin: None,
+                        origin: Origin::None,
                         imported: false,
                     };
                     self.insert(dir, node, dest)?
@@ -311,11 +454,12 @@ impl Tree {
     ) -> Result<()> {
         let md = fs::symlink_metadata(source).map_err(|e| Error::source_io(source, e))?;
         let st = Stat::of(&md);
+        let origin = Origin::Path(self.add_source(source));
         if md.is_dir() {
             let dir = self.ensure_dir(dest, dest_text)?;
             if let Some(n) = self.nodes.get_mut(dir as usize) {
                 n.meta = Meta::from_fs(&st);
-                n.origin = Some(source.to_path_buf());
+                n.origin = origin;
                 n.imported = false;
             }
             self.scan_dir(dir, source, st.id(), dest_text)
@@ -326,7 +470,9 @@ impl Tree {
             })?;
             let dir = self.ensure_dir(parent, dest_text)?;
             let target = || fs::read_link(source).map_err(|e| Error::source_io(source, e));
-            if let Some(node) = self.node_from_fs(source, name.clone(), &st, target)? {
+            if let Some(node) =
+                self.node_from_fs(source, name.as_slice().into(), origin, &st, target)?
+            {
                 self.insert(dir, node, dest_text)?;
             }
             Ok(())
@@ -337,7 +483,8 @@ impl Tree {
     fn node_from_fs(
         &mut self,
         path: &Path,
-        name: Vec<u8>,
+        name: Box<[u8]>,
+        origin: Origin,
         md: &Stat,
         target: impl FnOnce() -> Result<PathBuf>,
     ) -> Result<Option<Node>> {
@@ -348,12 +495,11 @@ impl Tree {
         }
         let kind = match md.file_type() {
             S_IFDIR => Kind::Dir {
-                children: BTreeMap::new(),
+                children: Vec::new(),
             },
             S_IFREG => {
-                let link = (md.nlink > 1).then(|| md.id());
+                let link = (md.nlink > 1).then(|| Box::new(md.id()));
                 Kind::File(FileData::Disk {
-                    path: path.to_path_buf(),
                     size: md.size,
                     file_id: md.id(),
                     link,
@@ -383,7 +529,7 @@ impl Tree {
             name,
             meta: Meta::from_fs(md),
             kind,
-            origin: Some(path.to_path_buf()),
+            origin,
             imported: false,
         }))
     }
@@ -396,6 +542,10 @@ impl Tree {
         use nix::fcntl::{AtFlags, OFlag};
         use nix::sys::stat::Mode;
         let nix_io = |p: &Path, e: nix::errno::Errno| Error::source_io(p, e.into());
+        let replaced = || Error::FileReplaced {
+            path: path.to_path_buf(),
+            how: Replacement::NotDirectory,
+        };
         let mut handle = match nix::dir::Dir::open(
             path,
             OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
@@ -404,63 +554,90 @@ impl Tree {
             Ok(d) => d,
             // ELOOP: now a link; ENOTDIR: now something else.
             Err(nix::errno::Errno::ELOOP) | Err(nix::errno::Errno::ENOTDIR) => {
-                return Err(Error::FileReplaced {
-                    path: path.to_path_buf(),
-                    how: Replacement::NotDirectory,
-                })
+                return Err(replaced())
             }
             Err(e) => return Err(nix_io(path, e)),
         };
         let dirfd = std::os::fd::AsRawFd::as_raw_fd(&handle);
         let own = nix::sys::stat::fstat(dirfd).map_err(|e| nix_io(path, e))?;
         if (own.st_dev, own.st_ino) != id {
-            return Err(Error::FileReplaced {
-                path: path.to_path_buf(),
-                how: Replacement::NotDirectory,
-            });
+            return Err(replaced());
         }
-        let mut subdirs = Vec::new();
+        let source = self.add_source(path);
+        // Nodes go straight into the arena (a second vector of them would double the peak for
+        // a large directory); if linking them fails they are dropped again.
+        let first = self.nodes.len();
+        let mut found: Vec<NodeId> = Vec::new();
+        // The subdirectories' identities, to check when they are scanned in turn.
+        let mut subdir_ids: Vec<(NodeId, (u64, u64))> = Vec::new();
         for entry in handle.iter() {
             let entry = entry.map_err(|e| nix_io(path, e))?;
             let cname = entry.file_name();
-            let name = cname.to_bytes().to_vec();
+            let name = cname.to_bytes();
             if name == b"." || name == b".." {
                 continue;
             }
-            let child_path = path.join(OsStr::from_bytes(&name));
+            let child_path = path.join(OsStr::from_bytes(name));
             let st = nix::sys::stat::fstatat(Some(dirfd), cname, AtFlags::AT_SYMLINK_NOFOLLOW)
                 .map_err(|e| nix_io(&child_path, e))?;
             let st = Stat::from_nix(&st);
-            let child_dest = dest.join(OsStr::from_bytes(&name));
             let target = || {
                 nix::fcntl::readlinkat(Some(dirfd), cname)
                     .map(PathBuf::from)
                     .map_err(|e| nix_io(&child_path, e))
             };
-            if let Some(node) = self.node_from_fs(&child_path, name, &st, target)? {
+            let name = name.to_vec().into_boxed_slice();
+            if let Some(node) =
+                self.node_from_fs(&child_path, name, Origin::Child(source), &st, target)?
+            {
                 let is_dir = node.is_dir();
-                let id = self.insert(dir, node, &child_dest)?;
+                let id = self.alloc(node);
+                found.push(id);
                 if is_dir {
-                    subdirs.push((id, child_path, st.id(), child_dest));
+                    subdir_ids.push((id, st.id()));
                 }
             }
         }
         drop(handle);
-        for (node, p, id, d) in subdirs {
-            self.scan_dir(node, &p, id, &d)?;
+        found.sort_unstable_by(|&a, &b| self.name(a).cmp(self.name(b)));
+        subdir_ids.sort_unstable_by(|a, b| self.name(a.0).cmp(self.name(b.0)));
+        let dirs = match self.merge(dir, &found, dest) {
+            Ok(dirs) => dirs,
+            Err(e) => {
+                self.nodes.truncate(first);
+                return Err(e);
+            }
+        };
+        for id in dirs {
+            let name = OsStr::from_bytes(self.name(id)).to_owned();
+            // A directory merged into an existing one keeps the existing id; find the
+            // identity surveyed here by name.
+            let Some(&(_, sub_id)) = subdir_ids
+                .binary_search_by(|probe| self.name(probe.0).cmp(name.as_bytes()))
+                .ok()
+                .and_then(|i| subdir_ids.get(i))
+            else {
+                return Err(Error::LayoutMismatch {
+                    what: "surveyed subdirectory",
+                    planned: u64::from(id),
+                    actual: 0,
+                });
+            };
+            self.scan_dir(id, &path.join(&name), sub_id, &dest.join(&name))?;
         }
         Ok(())
     }
 
-    /// Adds an entry read from an earlier session below `dir`.
+    /// Adds an entry read from an earlier session below `dir`, unsorted: call
+    /// [`Tree::sort_imported`] once the import is complete.
     pub(crate) fn add_imported(&mut self, dir: NodeId, entry: &Entry) -> Result<NodeId> {
         let kind = match &entry.kind {
             EntryKind::Directory => Kind::Dir {
-                children: BTreeMap::new(),
+                children: Vec::new(),
             },
             EntryKind::File => Kind::File(FileData::Imported {
                 size: entry.size,
-                extents: entry.extents.clone(),
+                extents: entry.extents.clone().into_boxed_slice(),
             }),
             EntryKind::Symlink(t) => Kind::Symlink(t.clone()),
             EntryKind::CharDevice | EntryKind::BlockDevice => Kind::Device(entry.rdev),
@@ -468,7 +645,7 @@ impl Tree {
             EntryKind::Socket => return Ok(dir),
         };
         let node = Node {
-            name: entry.name.as_bytes().to_vec(),
+            name: entry.name.as_bytes().into(),
             meta: Meta {
                 mode: entry.mode,
                 uid: entry.uid,
@@ -479,12 +656,36 @@ impl Tree {
                 ctime: entry.ctime,
             },
             kind,
-            origin: None,
+            origin: Origin::None,
             imported: true,
         };
         let id = self.alloc(node);
-        self.link(dir, entry.name.as_bytes().to_vec(), id);
+        if let Some(kids) = self.children_mut(dir) {
+            kids.push(id);
+        }
         Ok(id)
+    }
+
+    /// Sorts every directory's children by name after an import. An image that records a
+    /// name twice in one directory keeps the later entry, as a map insertion would.
+    pub(crate) fn sort_imported(&mut self) {
+        for d in 0..self.nodes.len() {
+            let Some(mut kids) = self.children_mut(d as NodeId).map(std::mem::take) else {
+                continue;
+            };
+            // Stable, so that of equal names the later one comes last and is kept.
+            kids.sort_by(|&a, &b| self.name(a).cmp(self.name(b)));
+            let mut out: Vec<NodeId> = Vec::with_capacity(kids.len());
+            for id in kids {
+                match out.last_mut() {
+                    Some(last) if self.name(*last) == self.name(id) => *last = id,
+                    _ => out.push(id),
+                }
+            }
+            if let Some(k) = self.children_mut(d as NodeId) {
+                *k = out;
+            }
+        }
     }
 
     pub(crate) fn set_root_meta(&mut self, meta: Meta) {
@@ -507,10 +708,21 @@ impl Tree {
                 None => return false,
             }
         }
-        let existed = self.child(dir, name).is_some();
-        self.unlink(dir, name);
-        existed
+        let Ok(at) = self.search(dir, name) else {
+            return false;
+        };
+        if let Some(kids) = self.children_mut(dir) {
+            kids.remove(at);
+        }
+        true
     }
+}
+
+/// What inserting at an occupied name does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Resolution {
+    MergeDirs,
+    Replace,
 }
 
 /// Splits an image path ("/a/b", "a/b/") into its non-empty components.
@@ -537,10 +749,94 @@ mod tests {
         t.add_graft(&[], a.path(), Path::new("/")).unwrap();
         t.add_graft(&[], b.path(), Path::new("/")).unwrap();
         let d = t.child(ROOT, b"d").unwrap();
-        assert_eq!(t.node(d).unwrap().children().count(), 2);
+        assert_eq!(t.node(d).unwrap().children().len(), 2);
         fs::write(b.path().join("d/x"), b"3").unwrap();
+        fs::write(b.path().join("d/w"), b"4").unwrap();
         let err = t.add_graft(&[], b.path(), Path::new("/")).unwrap_err();
-        assert!(matches!(err, Error::Conflict { .. }), "{err}");
+        match &err {
+            Error::Conflict {
+                dest,
+                first,
+                second,
+            } => {
+                assert_eq!(dest, Path::new("/d/x"));
+                assert_eq!(first, &a.path().join("d/x"));
+                assert_eq!(second, &b.path().join("d/x"));
+            }
+            _ => panic!("{err}"),
+        }
+        // The conflict is found before anything changes: "w", before "x", was not added.
+        let names: Vec<&[u8]> = t
+            .node(d)
+            .unwrap()
+            .children()
+            .iter()
+            .map(|&c| t.name(c))
+            .collect();
+        assert_eq!(names, [&b"x"[..], b"y"]);
+    }
+
+    fn imported(name: &str, kind: EntryKind) -> Entry {
+        Entry {
+            name: name.into(),
+            kind,
+            mode: 0o100_444,
+            uid: 0,
+            gid: 0,
+            nlink: 1,
+            serial: None,
+            mtime: 0,
+            atime: 0,
+            ctime: 0,
+            size: 0,
+            extents: Vec::new(),
+            rdev: 0,
+            md5_index: None,
+        }
+    }
+
+    #[test]
+    fn new_sources_merge_into_an_imported_tree() {
+        let mut t = Tree::new(0);
+        // Recorded order is ISO 9660 order, not name order, and a broken image may repeat a
+        // name: the later entry wins.
+        let d = t
+            .add_imported(ROOT, &imported("d", EntryKind::Directory))
+            .unwrap();
+        t.add_imported(d, &imported("z", EntryKind::File)).unwrap();
+        t.add_imported(d, &imported("b", EntryKind::File)).unwrap();
+        let later = t.add_imported(d, &imported("z", EntryKind::Symlink(b"t".to_vec())));
+        let later = later.unwrap();
+        t.add_imported(d, &imported("sub", EntryKind::Directory))
+            .unwrap();
+        t.sort_imported();
+        let names = |t: &Tree, d| -> Vec<Vec<u8>> {
+            let kids = t.node(d).unwrap().children();
+            kids.iter().map(|&c| t.name(c).to_vec()).collect()
+        };
+        assert_eq!(
+            names(&t, d),
+            [b"b".to_vec(), b"sub".to_vec(), b"z".to_vec()]
+        );
+        assert_eq!(t.child(d, b"z"), Some(later));
+
+        // A new source replaces the imported file "b", merges into "sub" and adds "c".
+        let src = tempfile::tempdir().unwrap();
+        fs::create_dir_all(src.path().join("sub/inner")).unwrap();
+        fs::write(src.path().join("b"), b"new").unwrap();
+        fs::write(src.path().join("c"), b"new").unwrap();
+        t.add_graft(&components(b"d"), src.path(), Path::new("/d"))
+            .unwrap();
+        assert_eq!(
+            names(&t, d),
+            [b"b".to_vec(), b"c".to_vec(), b"sub".to_vec(), b"z".to_vec()]
+        );
+        let b = t.child(d, b"b").unwrap();
+        assert!(!t.node(b).unwrap().imported);
+        assert_eq!(t.source_path(b).unwrap(), src.path().join("b"));
+        let sub = t.child(d, b"sub").unwrap();
+        assert!(t.child(sub, b"inner").is_some());
+        assert_eq!(t.source_path(sub).unwrap(), src.path().join("sub"));
     }
 
     #[test]

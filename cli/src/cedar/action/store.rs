@@ -25,6 +25,31 @@ use super::{
 use crate::cedar::config::{BlankMode, Store};
 use crate::disc::write::{burn_tree, plan_tree, TreeBurn};
 
+/// What store, rebuild or initialize wrote (`spindle --json`, docs/schema/cedar.json).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Written {
+    /// `<target_device>`.
+    pub device: String,
+    /// A new disc (true) or an appended session.
+    pub new_disc: bool,
+    /// Why a new disc, or why appending (`--full`, "the disc is blank", the ratio, …).
+    pub reason: String,
+    /// The volume label written.
+    pub label: String,
+    /// The daily directories written, as `YYYY/MM/DD` (empty for initialize).
+    pub directories: Vec<String>,
+    /// "new-disc", "session" or "grow".
+    pub method: String,
+    /// The session's first block.
+    pub start_lba: u32,
+    /// Sectors of the session image.
+    pub sectors: u32,
+    /// Regular files written.
+    pub files: u64,
+    /// Whether check_data compared the disc with the staging directories.
+    pub checked: bool,
+}
+
 /// What the survey before writing found.
 #[derive(Debug, Clone)]
 struct Medium {
@@ -237,6 +262,7 @@ fn request(
             .drive_speed
             .map(|n| (f64::from(n) * one_x).round() as u32),
         joliet: true,
+        md5: true,
     })
 }
 
@@ -323,7 +349,8 @@ fn write_check_mark(
     store: &Store,
     req: &TreeBurn,
     dirs: &[DailyDir],
-) -> anyhow::Result<()> {
+    reason: &str,
+) -> anyhow::Result<Written> {
     let dev = &store.target_device;
     log::info!(
         "{dev}: writing {} as {} with label [{}]",
@@ -354,7 +381,18 @@ fn write_check_mark(
         write_indicator(ctx, &d.path, STORE_INDICATOR)?;
         log::info!("marked {} stored", d.path.display());
     }
-    Ok(())
+    Ok(Written {
+        device: dev.clone(),
+        new_disc: req.new_disc,
+        reason: reason.to_owned(),
+        label: req.volume_id.clone(),
+        directories: dirs.iter().map(|d| d.suffix.clone()).collect(),
+        method: done.plan.method.clone(),
+        start_lba: done.plan.start_lba,
+        sectors: done.plan.image_sectors,
+        files: done.summary.files,
+        checked: store.check_data,
+    })
 }
 
 /// The store action.
@@ -363,7 +401,7 @@ fn write_check_mark(
 /// No `<store>` section, a foreign disc (check_media), no staging dir to store, no medium or
 /// a medium that cannot take the write, a tree that does not fit, drive errors, a failed
 /// consistency check. In every case the staging dir is left unmarked.
-pub fn store(ctx: &ActionContext<'_>) -> anyhow::Result<()> {
+pub fn store(ctx: &ActionContext<'_>) -> anyhow::Result<Written> {
     let store = store_section(ctx)?;
     // The drive is ours from the first look to the last refresh.
     let _lease = crate::disc::target::lease(&store.target_device)?;
@@ -388,7 +426,7 @@ pub fn store(ctx: &ActionContext<'_>) -> anyhow::Result<()> {
         check_new_disc_possible(store, &m, &why)?;
     }
     req.new_disc = new_disc;
-    write_check_mark(ctx, store, &req, &dirs)
+    write_check_mark(ctx, store, &req, &dirs, &why)
 }
 
 /// The rebuild action: every staged dir of this week, from the starting day to today, on a
@@ -396,7 +434,7 @@ pub fn store(ctx: &ActionContext<'_>) -> anyhow::Result<()> {
 ///
 /// # Errors
 /// As [`store`]; no staged dir this week.
-pub fn rebuild(ctx: &ActionContext<'_>) -> anyhow::Result<()> {
+pub fn rebuild(ctx: &ActionContext<'_>) -> anyhow::Result<Written> {
     let store = store_section(ctx)?;
     // The drive is ours from the first look to the last refresh.
     let _lease = crate::disc::target::lease(&store.target_device)?;
@@ -432,7 +470,7 @@ pub fn rebuild(ctx: &ActionContext<'_>) -> anyhow::Result<()> {
     let m = survey(store)?;
     check_new_disc_possible(store, &m, "rebuild")?;
     let req = request(store, ctx, &dirs, true, &m)?;
-    write_check_mark(ctx, store, &req, &dirs)
+    write_check_mark(ctx, store, &req, &dirs, "rebuild")
 }
 
 /// The initialize action: a new disc holding only an empty `/CedarBackup`, labelled, so
@@ -440,7 +478,7 @@ pub fn rebuild(ctx: &ActionContext<'_>) -> anyhow::Result<()> {
 ///
 /// # Errors
 /// A write-once media type, no `<store>`, a missing working_dir, drive errors.
-pub fn initialize(ctx: &ActionContext<'_>) -> anyhow::Result<()> {
+pub fn initialize(ctx: &ActionContext<'_>) -> anyhow::Result<Written> {
     let store = store_section(ctx)?;
     // The drive is ours from the first look to the last refresh.
     let _lease = crate::disc::target::lease(&store.target_device)?;
@@ -474,6 +512,7 @@ pub fn initialize(ctx: &ActionContext<'_>) -> anyhow::Result<()> {
         ownership: iso9660::Ownership::Rationalized,
         speed_kbps: None,
         joliet: true,
+        md5: true,
     };
     log::info!(
         "{}: initializing with label [{}]",
@@ -483,10 +522,21 @@ pub fn initialize(ctx: &ActionContext<'_>) -> anyhow::Result<()> {
     let r =
         burn_tree(&req, &mut ()).with_context(|| format!("{}: initializing", store.target_device));
     let _ = std::fs::remove_dir(&tmp);
-    r?;
+    let done = r?;
     refresh_media(store)?;
     log::info!("{}: initialized", store.target_device);
-    Ok(())
+    Ok(Written {
+        device: store.target_device.clone(),
+        new_disc: true,
+        reason: "initialize".into(),
+        label: req.volume_id.clone(),
+        directories: Vec::new(),
+        method: done.plan.method.clone(),
+        start_lba: done.plan.start_lba,
+        sectors: done.plan.image_sectors,
+        files: done.summary.files,
+        checked: false,
+    })
 }
 
 fn tempdir_in(work: &Path) -> anyhow::Result<PathBuf> {

@@ -70,6 +70,8 @@ pub struct CommitOptions {
     pub finalize: bool,
     /// Write speed for drives, `None` for the drive's choice.
     pub speed: Option<Speed>,
+    /// Record MD5 checksums (xorriso `-md5 on`).
+    pub md5: bool,
 }
 
 impl Default for CommitOptions {
@@ -79,6 +81,7 @@ impl Default for CommitOptions {
             joliet: true,
             finalize: false,
             speed: None,
+            md5: false,
         }
     }
 }
@@ -334,6 +337,7 @@ fn tree_request(
             Some(Speed::Max) | None => None,
         },
         joliet: opts.joliet,
+        md5: opts.md5,
     }
 }
 
