@@ -195,6 +195,9 @@ pub fn spindle_device_code(e: &anyhow::Error) -> u8 {
             Some(mmc::Error::CheckCondition { .. })
         )
     });
+    if crate::disc::write::is_interrupted(e) {
+        return spindle::INTERRUPTED;
+    }
     match classify(e) {
         DeviceFailure::NoSuchDevice => spindle::NO_SUCH_DEVICE,
         DeviceFailure::PermissionDenied => spindle::PERMISSION_DENIED,

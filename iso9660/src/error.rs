@@ -28,6 +28,31 @@ impl std::fmt::Display for FileStamp {
     }
 }
 
+/// How a source file was found replaced at write time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Replacement {
+    /// The path is now a symbolic link (it is never followed).
+    Symlink,
+    /// The path is no longer a regular file.
+    NotRegular,
+    /// The path is a regular file, but not the one planned (another device and inode).
+    OtherFile,
+    /// A directory being surveyed is now a symbolic link, another type or another directory.
+    NotDirectory,
+}
+
+impl std::fmt::Display for Replacement {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Replacement::Symlink => "it is now a symbolic link",
+            Replacement::NotRegular => "it is no longer a regular file",
+            Replacement::OtherFile => "it is another file (device and inode differ)",
+            Replacement::NotDirectory => "it is no longer the directory first seen there",
+        })
+    }
+}
+
 /// Everything that can go wrong while planning, writing or reading an image.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -63,6 +88,16 @@ pub enum Error {
         planned: FileStamp,
         /// What was found while writing.
         actual: FileStamp,
+    },
+    /// A source file was replaced between planning and writing (by a symbolic link, another
+    /// file or another type of entry), or a directory while it was surveyed. Nothing was read
+    /// from the replacement; an image written so far is incomplete and must be discarded.
+    #[error("{} was replaced while the image was being made: {how}; nothing was read from it", path.display())]
+    FileReplaced {
+        /// The source file.
+        path: PathBuf,
+        /// What was found instead.
+        how: Replacement,
     },
     /// The image does not fit: in the capacity the caller gave, or in 32-bit sector numbers.
     #[error("image needs {needed} sectors but only {available} are available")]
@@ -126,6 +161,23 @@ pub enum Error {
     NameTooLong {
         /// The source path.
         path: PathBuf,
+    },
+    /// A symbolic link's target is longer than readers accept (see
+    /// [`crate::write::MAX_SYMLINK_TARGET`]): recorded, it would make xorriso refuse to load
+    /// the whole tree and crash `isoinfo -R`, so the link is refused before anything is written.
+    #[error(
+        "symbolic link {} has a {len}-byte target; readers accept at most {max} bytes \
+         (xorriso refuses to load a tree holding it), so it cannot be recorded: \
+         leave it out or shorten it",
+        path.display()
+    )]
+    SymlinkTooLong {
+        /// The link.
+        path: PathBuf,
+        /// Length of its target in bytes.
+        len: usize,
+        /// The longest target recorded.
+        max: usize,
     },
     /// More than 65,535 directories: path table parent numbers are 16-bit.
     #[error("too many directories ({0}); ECMA-119 path tables hold at most 65535")]

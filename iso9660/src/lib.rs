@@ -10,7 +10,7 @@ pub mod write;
 
 mod error;
 
-pub use error::{Error, FileStamp, Result};
+pub use error::{Error, FileStamp, Replacement, Result};
 pub use raw::Lba;
 pub use read::{
     BlockRange, CheckProblem, Damaged, Entry, EntryKind, Extent, FileCheck, Image, Listing,

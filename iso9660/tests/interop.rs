@@ -313,3 +313,130 @@ fn write_sparse(p: &Path) {
     }
     f.set_len(SPARSE_SIZE).unwrap();
 }
+
+/// Bytes no test image may ever contain: they stand for a root-only file an attacker points
+/// a swapped-in symbolic link at.
+const SECRET: &[u8] = b"TOP SECRET: root-only bytes that must never reach an image";
+
+fn assert_no_secret(out: &[u8]) {
+    assert!(
+        !out.windows(SECRET.len()).any(|w| w == SECRET),
+        "the secret's bytes reached the output"
+    );
+}
+
+/// A file swapped for a symbolic link between planning and writing is refused by name and
+/// never followed: the link's target is not read.
+#[test]
+fn file_swapped_for_symlink_is_not_followed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("src");
+    fs::create_dir(&src).unwrap();
+    let secret = tmp.path().join("secret");
+    fs::write(&secret, SECRET).unwrap();
+    let f = src.join("victim.dat");
+    fs::write(&f, vec![b'x'; SECRET.len()]).unwrap();
+    // The secret looks like the planned file by size and mtime: only its identity differs.
+    let mtime = 1_500_000_000;
+    set_mtime(&f, mtime);
+    set_mtime(&secret, mtime);
+    let layout = plan_one(&src);
+    fs::remove_file(&f).unwrap();
+    std::os::unix::fs::symlink(&secret, &f).unwrap();
+    let mut out = Vec::new();
+    let err = layout.write_to(&mut out).unwrap_err();
+    assert!(
+        matches!(&err, Error::FileReplaced { path, how: iso9660::Replacement::Symlink } if path == &f),
+        "{err}"
+    );
+    assert!(err.to_string().contains("victim.dat"), "{err}");
+    assert_no_secret(&out);
+}
+
+/// A directory swapped for a symbolic link after planning leads the path to another file of
+/// the same size and mtime; the device and inode check refuses it.
+#[test]
+fn directory_swapped_for_symlink_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("src");
+    fs::create_dir_all(src.join("d")).unwrap();
+    let elsewhere = tmp.path().join("elsewhere");
+    fs::create_dir(&elsewhere).unwrap();
+    let f = src.join("d/victim.dat");
+    fs::write(&f, vec![b'x'; SECRET.len()]).unwrap();
+    fs::write(elsewhere.join("victim.dat"), SECRET).unwrap();
+    let mtime = 1_500_000_000;
+    set_mtime(&f, mtime);
+    set_mtime(&elsewhere.join("victim.dat"), mtime);
+    let layout = plan_one(&src);
+    fs::rename(src.join("d"), tmp.path().join("d.old")).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, src.join("d")).unwrap();
+    let mut out = Vec::new();
+    let err = layout.write_to(&mut out).unwrap_err();
+    assert!(
+        matches!(&err, Error::FileReplaced { path, how: iso9660::Replacement::OtherFile } if path == &f),
+        "{err}"
+    );
+    assert_no_secret(&out);
+}
+
+/// A link target longer than readers accept is refused by name before anything is written;
+/// the longest accepted target is one xorriso loads and `isoinfo -R -l` lists, link included.
+#[test]
+fn long_symlink_refused_and_longest_accepted_target_reads_everywhere() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("src");
+    fs::create_dir(&src).unwrap();
+    fs::write(src.join("f"), b"data").unwrap();
+    let target = |n: usize| format!("/{}", "t".repeat(n - 1));
+    let long = src.join("long-link");
+    std::os::unix::fs::symlink(target(iso9660::write::MAX_SYMLINK_TARGET + 1), &long).unwrap();
+    let mut b = ImageBuilder::new(options(Ownership::Exact)).unwrap();
+    let err = b.add(&GraftPoint::path(&src)).unwrap_err();
+    match &err {
+        Error::SymlinkTooLong { path, len, max } => {
+            assert_eq!(path, &long);
+            assert_eq!(*len, 1024);
+            assert_eq!(*max, 1023);
+        }
+        other => panic!("expected SymlinkTooLong, got {other}"),
+    }
+    assert!(err.to_string().contains("long-link"), "{err}");
+    // A link given as a graft source itself is checked the same way.
+    let mut b = ImageBuilder::new(options(Ownership::Exact)).unwrap();
+    assert!(matches!(
+        b.add(&GraftPoint::path(&long)),
+        Err(Error::SymlinkTooLong { .. })
+    ));
+
+    fs::remove_file(&long).unwrap();
+    let longest = target(iso9660::write::MAX_SYMLINK_TARGET);
+    std::os::unix::fs::symlink(&longest, src.join("longest-link")).unwrap();
+    let iso = tmp.path().join("links.iso");
+    let layout = write_image(options(Ownership::Exact), &[GraftPoint::path(&src)], &iso);
+    if !tier(
+        "long_symlink_refused_and_longest_accepted_target_reads_everywhere",
+        &["xorriso", "isoinfo"],
+    ) {
+        return;
+    }
+    let listing = isoinfo_check(&iso, "CEDAR BACKUP 2026-11-22", layout.sectors(), true);
+    assert!(
+        listing.contains(&format!("longest-link -> {longest}")),
+        "{listing}"
+    );
+    let out = std::process::Command::new("xorriso")
+        .args(["-abort_on", "FAILURE", "-return_with", "SORRY", "32"])
+        .arg("-indev")
+        .arg(&iso)
+        .args(["-lsl", "/longest-link"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "xorriso: {stderr}");
+    assert!(
+        text.contains(&format!("-> '{longest}'")),
+        "{text}\n{stderr}"
+    );
+}

@@ -143,6 +143,10 @@ pub enum Error {
         #[source]
         source: Box<Error>,
     },
+    /// The burn was asked to stop (the flag given to `Burner::stop_when` was set); it stopped
+    /// before the next WRITE.
+    #[error("interrupted: stopped before the next write as asked")]
+    Interrupted,
     /// Verification found a block that differs from the image.
     #[error(
         "verify: LBA {lba} differs from the image (first difference at byte {offset} of the block)"

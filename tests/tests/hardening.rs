@@ -122,6 +122,160 @@ fn restores_keep_metadata_and_run_again() {
     }
 }
 
+/// The xorriso front's `-cpx` restores as `get` does: mode, times and (as root) owner are
+/// kept, and a symlink already at the destination is replaced, not written through.
+#[test]
+fn xorriso_cpx_keeps_metadata() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    std::fs::create_dir(&src).unwrap();
+    for (name, mode) in [("tool", 0o750), ("key", 0o600)] {
+        let p = src.join(name);
+        std::fs::write(&p, name.as_bytes()).unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(mode)).unwrap();
+        let t = nix::sys::time::TimeSpec::new(1_000_000_000, 0);
+        nix::sys::stat::utimensat(
+            None,
+            &p,
+            &t,
+            &t,
+            nix::sys::stat::UtimensatFlags::FollowSymlink,
+        )
+        .unwrap();
+    }
+    let root = nix::unistd::geteuid().is_root();
+    if root {
+        std::os::unix::fs::chown(src.join("tool"), Some(4321), Some(8765)).unwrap();
+    }
+    let iso = dir.path().join("x.iso");
+    let iso = iso.to_str().unwrap();
+    let o = spindle(&["put", iso, src.to_str().unwrap(), "/d", "--commit"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    // A link planted where a file is restored must not be followed.
+    let bystander = dir.path().join("bystander");
+    std::fs::write(&bystander, b"untouched").unwrap();
+    std::os::unix::fs::symlink(&bystander, out.join("key")).unwrap();
+    let one = out.join("renamed");
+    for args in [
+        vec!["-cpx", "/d/tool", one.to_str().unwrap()],
+        vec!["-cpx", "/d/tool", "/d/key", out.to_str().unwrap()],
+    ] {
+        let o = Command::new(env!("CARGO_BIN_EXE_spindle-dev"))
+            .args(["xorriso", "-indev", iso, "-osirrox", "on"])
+            .args(&args)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", text(&o.stderr));
+    }
+    let md = |p: &Path| std::fs::symlink_metadata(p).unwrap();
+    for p in [one.clone(), out.join("tool")] {
+        assert_eq!(std::fs::read(&p).unwrap(), b"tool");
+        assert_eq!(md(&p).mode() & 0o7777, 0o750, "{}", p.display());
+        assert_eq!(md(&p).mtime(), 1_000_000_000, "{}", p.display());
+        if root {
+            assert_eq!(
+                (md(&p).uid(), md(&p).gid()),
+                (4321, 8765),
+                "{}",
+                p.display()
+            );
+        }
+    }
+    let key = out.join("key");
+    assert!(md(&key).file_type().is_file(), "the planted link was kept");
+    assert_eq!(md(&key).mode() & 0o7777, 0o600);
+    assert_eq!(md(&key).mtime(), 1_000_000_000);
+    assert_eq!(std::fs::read(&bystander).unwrap(), b"untouched");
+}
+
+/// SIGINT during a burn stops it before its next WRITE, and the burn fails like any other:
+/// how far it got, what the disc is left as, what to do next; exit 5 (interrupted).
+#[test]
+fn an_interrupted_burn_says_what_the_disc_is_left_as() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    std::fs::create_dir(&src).unwrap();
+    let data: Vec<u8> = (0..8_000_000u32).map(|i| (i % 251) as u8).collect();
+    std::fs::write(src.join("big"), data).unwrap();
+    let iso = dir.path().join("big.iso");
+    let o = spindle(&["image", "-o", iso.to_str().unwrap(), src.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let mock = dir.path().join("drive");
+    let m = mock.to_str().unwrap();
+    let o = spindle(&[
+        "mock",
+        "new",
+        m,
+        "--media",
+        "dvd+r",
+        "--pace",
+        "500",
+        "--buffer-kib",
+        "256",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let child = Command::new(env!("CARGO_BIN_EXE_spindle-dev"))
+        .args(["burn", &format!("mock:{m}"), iso.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Interrupt once WRITEs are going (the transcript shows them), not before.
+    let started = std::time::Instant::now();
+    while !transcript(&mock).lines().any(|l| l.starts_with("2A ")) {
+        assert!(started.elapsed().as_secs() < 60, "no WRITE within a minute");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let o = child.wait_with_output().unwrap();
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(5), "{err}");
+    assert!(
+        err.contains("burn stopped while writing the image after"),
+        "{err}"
+    );
+    assert!(err.contains("the new session is left open"), "{err}");
+    assert!(err.contains("spindle close"), "{err}");
+    assert!(err.contains("interrupted"), "{err}");
+    let state = text(&spindle(&["mock", "state", m]).stdout);
+    assert!(state.contains("last session incomplete"), "{state}");
+}
+
+/// A power loss at SYNCHRONIZE CACHE that the drive rolls back (the data never reached the
+/// disc) is reported as the drive reports the disc afterwards: no session left open.
+#[test]
+fn a_rolled_back_burn_does_not_claim_an_open_session() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    std::fs::create_dir(&src).unwrap();
+    std::fs::write(src.join("f"), vec![7u8; 300_000]).unwrap();
+    let iso = dir.path().join("x.iso");
+    let o = spindle(&["image", "-o", iso.to_str().unwrap(), src.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    for media in ["dvd+r", "cd-r"] {
+        let mock = dir.path().join(media);
+        let m = mock.to_str().unwrap();
+        let o = spindle(&["mock", "new", m, "--media", media]);
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+        let o = spindle(&["mock", "fault", m, "--opcode", "35", "--power-loss"]);
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+        let o = spindle(&["burn", &format!("mock:{m}"), iso.to_str().unwrap()]);
+        let err = text(&o.stderr);
+        assert_ne!(o.status.code(), Some(0), "{media}: {err}");
+        assert!(err.contains("no session is left open"), "{media}: {err}");
+        assert!(!err.contains("left open;"), "{media}: {err}");
+        assert!(!err.contains("spindle close"), "{media}: {err}");
+        let state = text(&spindle(&["mock", "state", m]).stdout);
+        assert!(state.contains("Disc:         blank"), "{media}: {state}");
+    }
+}
+
 fn transcript(dir: &Path) -> String {
     std::fs::read_to_string(dir.join("transcript.log")).unwrap_or_default()
 }

@@ -276,6 +276,8 @@ fn burn_image(a: &BurnArgs, image: &std::path::Path, out: &mut dyn Write) -> any
         write!(out, "{plan}")?;
         return Ok(());
     }
+    stop_burns_on_sigint();
+    burner.stop_when(crate::disc::write::interrupt_flag());
     let mut bar = Bar::new();
     let report = burner.burn(&plan, BufReader::new(file), &mut bar);
     bar.finish();
@@ -366,6 +368,10 @@ fn burn_tree_cmd(a: &BurnArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         }
         return Ok(());
     }
+    // An image file is written by this process alone: SIGINT keeps its default there.
+    if !Target::parse(&a.device)?.is_image() {
+        stop_burns_on_sigint();
+    }
     let mut bar = Bar::new();
     let done = crate::disc::write::burn_tree(&req, &mut bar);
     bar.finish();
@@ -392,6 +398,30 @@ fn burn_tree_cmd(a: &BurnArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         }
     )?;
     Ok(())
+}
+
+/// SIGINT during a burn to a drive: the first one stops the burn before its next WRITE, and
+/// the burn then fails like any other, saying how far it got and what the disc is left as
+/// (exit 5, interrupted); a second one exits at once (130). Killing the process outright
+/// would leave the user guessing about the disc.
+fn stop_burns_on_sigint() {
+    let flag = crate::disc::write::interrupt_flag();
+    let installed = ctrlc::set_handler(move || {
+        if flag.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            eprintln!(
+                "spindle: interrupted again: exiting now; the disc may be left with an open \
+                 session (`spindle close` closes it)"
+            );
+            std::process::exit(130);
+        }
+        eprintln!(
+            "spindle: interrupt: stopping the burn before its next write \
+             (interrupt again to exit at once)"
+        );
+    });
+    if let Err(e) = installed {
+        log::debug!("no SIGINT handler for the burn: {e}");
+    }
 }
 
 fn prepare(a: &PrepareArgs, what: Preparation) -> anyhow::Result<()> {

@@ -55,6 +55,8 @@ use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, OnceLock};
 
 use anyhow::{bail, Context};
 use iso9660::multisession as iso;
@@ -460,6 +462,25 @@ pub fn plan_tree(req: &TreeBurn) -> anyhow::Result<TreePlan> {
     Ok(prepare(req).map_err(|e| advise(e, &req.device))?.plan)
 }
 
+/// The flag every burn of this process stops on (at its next WRITE boundary, see
+/// [`mmc::burn::Burner::stop_when`]). A front-end sets it from its SIGINT handler; burns
+/// then fail with the usual report of how far they got and what the disc is left as.
+pub fn interrupt_flag() -> Arc<AtomicBool> {
+    static FLAG: OnceLock<Arc<AtomicBool>> = OnceLock::new();
+    FLAG.get_or_init(|| Arc::new(AtomicBool::new(false)))
+        .clone()
+}
+
+/// Whether an error chain is a burn stopped by [`interrupt_flag`].
+pub fn is_interrupted(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        matches!(
+            c.downcast_ref::<mmc::Error>().map(mmc::Error::innermost),
+            Some(mmc::Error::Interrupted)
+        )
+    })
+}
+
 /// Adds what to do next when a write-once medium's last session was left open: the library
 /// says the session is open; the command that closes it is the application's.
 pub fn advise(e: anyhow::Error, device: &str) -> anyhow::Error {
@@ -525,6 +546,7 @@ fn burn_to_drive(
     // The plan's survey is from this same open drive a moment ago (planning only read the
     // previous session), so it is not repeated.
     let mut burner = Burner::with_status(drive, status, &crate::disc::ISO9660);
+    burner.stop_when(interrupt_flag());
     let burn_plan = burner
         .plan(layout.size_bytes(), &burn_options(req))
         .with_context(|| dev.clone())?;

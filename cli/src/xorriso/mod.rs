@@ -34,11 +34,12 @@ pub mod dialog;
 pub mod msg;
 
 use std::ffi::OsStr;
-use std::io::{BufRead, Write};
+use std::io::BufRead;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use crate::disc::files::restore::restore_file;
 use crate::disc::files::view::{leaf, long_line, normalize, quote_name};
 use crate::disc::files::{CommitOptions, Medium, NoSpace, Refusal, Speed, Target};
 use msg::{Aborted, Messenger, Severity};
@@ -776,38 +777,43 @@ impl Xorriso {
         let started = Instant::now();
         let dest = PathBuf::from(dest);
         let into_dir = sources.len() > 1 || dest.is_dir();
+        let as_root = nix::unistd::geteuid().is_root();
         let mut restored = 0u64;
         let mut bytes = 0u64;
         for s in sources {
             let p = normalize(&self.cwd, s.as_bytes());
             let Some(m) = &self.medium else { return };
-            let problem = match m.view.get(&p) {
-                None => Some(format!(
+            let node = match m.view.get(&p) {
+                None => Err(format!(
                     "Cannot find path {} in loaded ISO image",
                     quote_name(&p)
                 )),
                 Some(n) if n.is_dir() => {
-                    Some(format!("-cpx: May not copy directory {}", quote_name(&p)))
+                    Err(format!("-cpx: May not copy directory {}", quote_name(&p)))
                 }
-                Some(n) if n.kind != crate::disc::files::NodeKind::File => Some(format!(
+                Some(n) if n.kind != crate::disc::files::NodeKind::File => Err(format!(
                     "-cpx: {} is not a regular file (spindle copies only those)",
                     quote_name(&p)
                 )),
-                Some(_) => None,
+                Some(n) => Ok(n.clone()),
             };
-            if let Some(problem) = problem {
-                self.msg.msg(Severity::Failure, &problem);
-                continue;
-            }
+            let node = match node {
+                Ok(n) => n,
+                Err(problem) => {
+                    self.msg.msg(Severity::Failure, &problem);
+                    continue;
+                }
+            };
             let out_path = if into_dir {
                 dest.join(OsStr::from_bytes(leaf(&p)))
             } else {
                 dest.clone()
             };
-            match copy_out(m, &p, &out_path) {
-                Ok(n) => {
+            // As `spindle get` restores: mode and times kept, and the owner when root.
+            match restore_file(m, &p, &out_path, &node, as_root) {
+                Ok(()) => {
                     restored += 1;
-                    bytes += n;
+                    bytes += node.size;
                     self.msg.info(&format!(
                         "Copied from ISO image to disk: file {} = {}",
                         quote_name(&p),
@@ -956,15 +962,6 @@ impl Xorriso {
             }
         }
     }
-}
-
-fn copy_out(m: &Medium, path: &[u8], out: &Path) -> anyhow::Result<u64> {
-    use anyhow::Context;
-    let mut f =
-        std::fs::File::create(out).with_context(|| format!("creating {}", out.display()))?;
-    let n = m.read_file(path, &mut f)?;
-    f.flush()?;
-    Ok(n)
 }
 
 /// `-speed`: `min`, `max`, or a number with an optional unit (`k` kB/s, the default; `c`

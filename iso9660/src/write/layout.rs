@@ -804,8 +804,10 @@ impl Layout {
     /// multisession append, write it at byte `start_lba * 2048` of the medium.
     ///
     /// # Errors
-    /// `FileChanged` when a source file's size or mtime differs from the plan (the partial
-    /// output must then be discarded), `Source` and `Output` for I/O errors, and
+    /// `FileChanged` when a source file's size or mtime differs from the plan, `FileReplaced`
+    /// when its path now names a symbolic link or another file (the partial output must then
+    /// be discarded; source files are opened without following symbolic links and read only
+    /// once they are known to be the files planned), `Source` and `Output` for I/O errors, and
     /// `LayoutMismatch` if the writer disagrees with its own plan (a bug).
     pub fn write_to<W: Write>(&self, out: W) -> Result<WriteSummary> {
         self.write_sink(Sink::new(out, self.start))
@@ -896,7 +898,7 @@ impl Layout {
         }
         for &id in &self.data {
             let node = self.node(id)?;
-            let Kind::File(FileData::Disk { size, .. }) = &node.kind else {
+            let Kind::File(FileData::Disk { size, file_id, .. }) = &node.kind else {
                 return Err(Error::LayoutMismatch {
                     what: "data node kind",
                     planned: u64::from(S_IFREG),
@@ -916,7 +918,7 @@ impl Layout {
             })?;
             let index = self.info(id).md5_index as usize;
             sink.begin_file_md5(*size);
-            sink.copy_file(&path, planned)?;
+            sink.copy_file(&path, *file_id, planned)?;
             if let (Some(d), Some(slot)) = (sink.end_file_md5(), digests.get_mut(index)) {
                 *slot = d;
             }

@@ -96,6 +96,13 @@ impl Options {
     }
 }
 
+/// The longest symbolic link target recorded, in bytes. libisofs (xorriso) refuses targets of
+/// 1024 bytes and more, and fails to load the *whole* tree when it meets one; `isoinfo -R`
+/// overruns a buffer on them. A backup whose restore tools give up on every file is worse
+/// than a run that stops naming the link, so longer targets are refused
+/// ([`crate::Error::SymlinkTooLong`]); see `docs/iso9660-notes.md`.
+pub const MAX_SYMLINK_TARGET: usize = 1023;
+
 /// Something the builder skipped or changed, also logged with `log::warn!`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -264,7 +271,8 @@ impl ImageBuilder {
     /// # Errors
     /// `Source` if the source cannot be read, `Conflict` if a non-directory lands on a path
     /// that another source of this session already occupies, `NameTooLong` for names over 255
-    /// bytes.
+    /// bytes, `SymlinkTooLong` for a link target over [`MAX_SYMLINK_TARGET`] bytes, and
+    /// `FileReplaced` when a directory is swapped for something else while it is surveyed.
     pub fn add(&mut self, graft: &GraftPoint) -> Result<&mut Self> {
         let dest = graft.dest.as_bytes();
         let mut comps = components(dest);

@@ -7,7 +7,7 @@ use std::os::fd::AsRawFd;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
-use crate::error::{Error, FileStamp, Result};
+use crate::error::{Error, FileStamp, Replacement, Result};
 use crate::raw::checksum::{Digest, Running};
 use crate::raw::{SECTOR_BYTES, SECTOR_SIZE};
 
@@ -201,10 +201,17 @@ impl<W: Write> Sink<W> {
 
     /// Copies a source file of `planned` size and mtime, padded to a whole sector. Fails with
     /// `FileChanged` when the file is not what the plan saw, before or during the copy.
-    pub(crate) fn copy_file(&mut self, path: &Path, planned: FileStamp) -> Result<()> {
+    ///
+    /// The file is opened without following a symbolic link and must be the surveyed file
+    /// `file_id` (`FileReplaced` otherwise, and nothing is read from it).
+    pub(crate) fn copy_file(
+        &mut self,
+        path: &Path,
+        file_id: (u64, u64),
+        planned: FileStamp,
+    ) -> Result<()> {
         let io = |e| Error::source_io(path, e);
-        let mut f = File::open(path).map_err(io)?;
-        let md = f.metadata().map_err(io)?;
+        let (mut f, md) = open_planned(path, file_id)?;
         let stamp = |md: &std::fs::Metadata, size| FileStamp {
             size,
             mtime: md.mtime(),
@@ -311,6 +318,40 @@ impl<W: Write> Sink<W> {
         f.seek(SeekFrom::Start(len)).map_err(io)?;
         Ok(pos)
     }
+}
+
+/// Opens the source file at `path` as surveyed: never through a symbolic link in its last
+/// component, and only if the descriptor is the regular file `file_id` (`st_dev`, `st_ino`).
+/// A swap of any component between survey and write (a directory for a link, a file for
+/// another) shows as another inode; the caller reads only from the returned descriptor, so
+/// what is checked is what is written. Returns the descriptor and its `fstat`.
+pub(crate) fn open_planned(path: &Path, file_id: (u64, u64)) -> Result<(File, std::fs::Metadata)> {
+    use nix::fcntl::OFlag;
+    use std::os::unix::fs::OpenOptionsExt;
+    let replaced = |how| Error::FileReplaced {
+        path: path.to_path_buf(),
+        how,
+    };
+    // O_NONBLOCK: a FIFO swapped in must not hang the open; it is refused below.
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags((OFlag::O_NOFOLLOW | OFlag::O_NONBLOCK | OFlag::O_NOCTTY).bits())
+        .open(path)
+        .map_err(|e| {
+            if e.raw_os_error() == Some(nix::errno::Errno::ELOOP as i32) {
+                replaced(Replacement::Symlink)
+            } else {
+                Error::source_io(path, e)
+            }
+        })?;
+    let md = f.metadata().map_err(|e| Error::source_io(path, e))?;
+    if !md.file_type().is_file() {
+        return Err(replaced(Replacement::NotRegular));
+    }
+    if (md.dev(), md.ino()) != file_id {
+        return Err(replaced(Replacement::OtherFile));
+    }
+    Ok((f, md))
 }
 
 /// Copies `len` bytes from `src`'s current position to `dst` with sendfile(2), so the data

@@ -10,13 +10,13 @@
 use std::ffi::OsStr;
 use std::fs;
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::{FileTypeExt, MetadataExt};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Replacement, Result};
 use crate::raw::date::UnixTime;
 use crate::read::{Entry, EntryKind, Extent};
-use crate::write::Warning;
+use crate::write::{Warning, MAX_SYMLINK_TARGET};
 
 pub(crate) type NodeId = u32;
 pub(crate) const ROOT: NodeId = 0;
@@ -25,6 +25,10 @@ pub(crate) const ROOT: NodeId = 0;
 pub(crate) const S_IFMT: u32 = 0o170_000;
 pub(crate) const S_IFDIR: u32 = 0o040_000;
 pub(crate) const S_IFREG: u32 = 0o100_000;
+const S_IFLNK: u32 = 0o120_000;
+const S_IFCHR: u32 = 0o020_000;
+const S_IFBLK: u32 = 0o060_000;
+const S_IFIFO: u32 = 0o010_000;
 
 /// Metadata recorded through Rock Ridge.
 #[derive(Debug, Clone, Copy)]
@@ -39,16 +43,80 @@ pub(crate) struct Meta {
     pub ctime: UnixTime,
 }
 
-impl Meta {
-    fn from_fs(md: &fs::Metadata) -> Meta {
-        Meta {
+/// What the survey records of one source entry (`lstat`), from either `std::fs::Metadata`
+/// (graft sources) or `fstatat` relative to an opened directory (their contents).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Stat {
+    mode: u32,
+    uid: u32,
+    gid: u32,
+    size: u64,
+    nlink: u64,
+    dev: u64,
+    ino: u64,
+    rdev: u64,
+    mtime: UnixTime,
+    mtime_nsec: i64,
+    atime: UnixTime,
+    ctime: UnixTime,
+}
+
+impl Stat {
+    fn of(md: &fs::Metadata) -> Stat {
+        Stat {
             mode: md.mode(),
             uid: md.uid(),
             gid: md.gid(),
+            size: md.len(),
+            nlink: md.nlink(),
+            dev: md.dev(),
+            ino: md.ino(),
+            rdev: md.rdev(),
             mtime: md.mtime(),
-            mtime_nsec: md.mtime_nsec().clamp(0, 999_999_999) as u32,
+            mtime_nsec: md.mtime_nsec(),
             atime: md.atime(),
             ctime: md.ctime(),
+        }
+    }
+
+    // `st_nlink` is u64 on x86_64 and u32 on aarch64.
+    #[allow(clippy::useless_conversion)]
+    fn from_nix(st: &nix::sys::stat::FileStat) -> Stat {
+        Stat {
+            mode: st.st_mode,
+            uid: st.st_uid,
+            gid: st.st_gid,
+            size: u64::try_from(st.st_size).unwrap_or(0),
+            nlink: u64::from(st.st_nlink),
+            dev: st.st_dev,
+            ino: st.st_ino,
+            rdev: st.st_rdev,
+            mtime: st.st_mtime,
+            mtime_nsec: st.st_mtime_nsec,
+            atime: st.st_atime,
+            ctime: st.st_ctime,
+        }
+    }
+
+    fn file_type(&self) -> u32 {
+        self.mode & S_IFMT
+    }
+
+    fn id(&self) -> (u64, u64) {
+        (self.dev, self.ino)
+    }
+}
+
+impl Meta {
+    fn from_fs(md: &Stat) -> Meta {
+        Meta {
+            mode: md.mode,
+            uid: md.uid,
+            gid: md.gid,
+            mtime: md.mtime,
+            mtime_nsec: md.mtime_nsec.clamp(0, 999_999_999) as u32,
+            atime: md.atime,
+            ctime: md.ctime,
         }
     }
 
@@ -68,10 +136,13 @@ impl Meta {
 /// Where a regular file's bytes come from.
 #[derive(Debug, Clone)]
 pub(crate) enum FileData {
-    /// A file on disk (at the node's [`Origin`]), read while writing; size and mtime are checked
-    /// again then.
+    /// A file on disk (at the node's [`Origin`]), read while writing. It is opened then
+    /// without following symbolic links and must still be the same file (`file_id`) with the
+    /// same size and mtime.
     Disk {
         size: u64,
+        /// `(st_dev, st_ino)` as surveyed.
+        file_id: (u64, u64),
         /// `(st_dev, st_ino)` when the file has more than one link, to share its extent (boxed:
         /// few files have one, and every node would pay for the room).
         link: Option<Box<(u64, u64)>>,
@@ -382,63 +453,77 @@ impl Tree {
         dest_text: &Path,
     ) -> Result<()> {
         let md = fs::symlink_metadata(source).map_err(|e| Error::source_io(source, e))?;
+        let st = Stat::of(&md);
         let origin = Origin::Path(self.add_source(source));
         if md.is_dir() {
             let dir = self.ensure_dir(dest, dest_text)?;
             if let Some(n) = self.nodes.get_mut(dir as usize) {
-                n.meta = Meta::from_fs(&md);
+                n.meta = Meta::from_fs(&st);
                 n.origin = origin;
                 n.imported = false;
             }
-            self.scan_dir(dir, source, dest_text)
+            self.scan_dir(dir, source, st.id(), dest_text)
         } else {
             let (name, parent) = dest.split_last().ok_or(Error::InvalidGraft {
                 spec: source.as_os_str().to_owned(),
                 reason: "a file cannot be the root",
             })?;
             let dir = self.ensure_dir(parent, dest_text)?;
-            if let Some(node) = self.node_from_fs(source, name.as_slice().into(), origin, &md)? {
+            let target = || fs::read_link(source).map_err(|e| Error::source_io(source, e));
+            if let Some(node) =
+                self.node_from_fs(source, name.as_slice().into(), origin, &st, target)?
+            {
                 self.insert(dir, node, dest_text)?;
             }
             Ok(())
         }
     }
 
+    /// Makes the node for one surveyed entry; `target` reads a symbolic link's target.
     fn node_from_fs(
         &mut self,
         path: &Path,
         name: Box<[u8]>,
         origin: Origin,
-        md: &fs::Metadata,
+        md: &Stat,
+        target: impl FnOnce() -> Result<PathBuf>,
     ) -> Result<Option<Node>> {
         if name.len() > 255 {
             return Err(Error::NameTooLong {
                 path: path.to_path_buf(),
             });
         }
-        let ft = md.file_type();
-        let kind = if ft.is_dir() {
-            Kind::Dir {
+        let kind = match md.file_type() {
+            S_IFDIR => Kind::Dir {
                 children: Vec::new(),
+            },
+            S_IFREG => {
+                let link = (md.nlink > 1).then(|| Box::new(md.id()));
+                Kind::File(FileData::Disk {
+                    size: md.size,
+                    file_id: md.id(),
+                    link,
+                })
             }
-        } else if ft.is_file() {
-            let link = (md.nlink() > 1).then(|| Box::new((md.dev(), md.ino())));
-            Kind::File(FileData::Disk {
-                size: md.len(),
-                link,
-            })
-        } else if ft.is_symlink() {
-            let target = fs::read_link(path).map_err(|e| Error::source_io(path, e))?;
-            Kind::Symlink(target.into_os_string().into_encoded_bytes())
-        } else if ft.is_char_device() || ft.is_block_device() {
-            Kind::Device(md.rdev())
-        } else if ft.is_fifo() {
-            Kind::Fifo
-        } else {
-            log::warn!("skipping socket {}", path.display());
-            self.warnings
-                .push(Warning::SkippedSocket(path.to_path_buf()));
-            return Ok(None);
+            S_IFLNK => {
+                let target = target()?.into_os_string().into_encoded_bytes();
+                if target.len() > MAX_SYMLINK_TARGET {
+                    return Err(Error::SymlinkTooLong {
+                        path: path.to_path_buf(),
+                        len: target.len(),
+                        max: MAX_SYMLINK_TARGET,
+                    });
+                }
+                Kind::Symlink(target)
+            }
+            S_IFCHR | S_IFBLK => Kind::Device(md.rdev),
+            S_IFIFO => Kind::Fifo,
+            _ => {
+                log::warn!("skipping socket {}", path.display());
+                self.warnings
+                    .push(Warning::SkippedSocket(path.to_path_buf()));
+                return Ok(None);
+            }
         };
         Ok(Some(Node {
             name,
@@ -449,26 +534,73 @@ impl Tree {
         }))
     }
 
-    fn scan_dir(&mut self, dir: NodeId, path: &Path, dest: &Path) -> Result<()> {
-        let rd = fs::read_dir(path).map_err(|e| Error::source_io(path, e))?;
+    /// Surveys the directory at `path`, which was seen as the directory `id` (`st_dev`,
+    /// `st_ino`). It is opened without following a symbolic link and must still be that
+    /// directory; its entries are then examined relative to the open descriptor, so a
+    /// directory swapped for a link between the two looks cannot lead the survey elsewhere.
+    fn scan_dir(&mut self, dir: NodeId, path: &Path, id: (u64, u64), dest: &Path) -> Result<()> {
+        use nix::fcntl::{AtFlags, OFlag};
+        use nix::sys::stat::Mode;
+        let nix_io = |p: &Path, e: nix::errno::Errno| Error::source_io(p, e.into());
+        let replaced = || Error::FileReplaced {
+            path: path.to_path_buf(),
+            how: Replacement::NotDirectory,
+        };
+        let mut handle = match nix::dir::Dir::open(
+            path,
+            OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+            Mode::empty(),
+        ) {
+            Ok(d) => d,
+            // ELOOP: now a link; ENOTDIR: now something else.
+            Err(nix::errno::Errno::ELOOP) | Err(nix::errno::Errno::ENOTDIR) => {
+                return Err(replaced())
+            }
+            Err(e) => return Err(nix_io(path, e)),
+        };
+        let dirfd = std::os::fd::AsRawFd::as_raw_fd(&handle);
+        let own = nix::sys::stat::fstat(dirfd).map_err(|e| nix_io(path, e))?;
+        if (own.st_dev, own.st_ino) != id {
+            return Err(replaced());
+        }
         let source = self.add_source(path);
         // Nodes go straight into the arena (a second vector of them would double the peak for
         // a large directory); if linking them fails they are dropped again.
         let first = self.nodes.len();
         let mut found: Vec<NodeId> = Vec::new();
-        for entry in rd {
-            let entry = entry.map_err(|e| Error::source_io(path, e))?;
-            let md = entry
-                .metadata()
-                .map_err(|e| Error::source_io(entry.path(), e))?;
-            let name = entry.file_name().into_encoded_bytes().into_boxed_slice();
+        // The subdirectories' identities, to check when they are scanned in turn.
+        let mut subdir_ids: Vec<(NodeId, (u64, u64))> = Vec::new();
+        for entry in handle.iter() {
+            let entry = entry.map_err(|e| nix_io(path, e))?;
+            let cname = entry.file_name();
+            let name = cname.to_bytes();
+            if name == b"." || name == b".." {
+                continue;
+            }
+            let child_path = path.join(OsStr::from_bytes(name));
+            let st = nix::sys::stat::fstatat(Some(dirfd), cname, AtFlags::AT_SYMLINK_NOFOLLOW)
+                .map_err(|e| nix_io(&child_path, e))?;
+            let st = Stat::from_nix(&st);
+            let target = || {
+                nix::fcntl::readlinkat(Some(dirfd), cname)
+                    .map(PathBuf::from)
+                    .map_err(|e| nix_io(&child_path, e))
+            };
+            let name = name.to_vec().into_boxed_slice();
             if let Some(node) =
-                self.node_from_fs(&entry.path(), name, Origin::Child(source), &md)?
+                self.node_from_fs(&child_path, name, Origin::Child(source), &st, target)?
             {
-                found.push(self.alloc(node));
+                let is_dir = node.is_dir();
+                let id = self.alloc(node);
+                found.push(id);
+                if is_dir {
+                    subdir_ids.push((id, st.id()));
+                }
             }
         }
+        drop(handle);
         found.sort_unstable_by(|&a, &b| self.name(a).cmp(self.name(b)));
+        subdir_ids.sort_unstable_by(|a, b| self.name(a.0).cmp(self.name(b.0)));
         let dirs = match self.merge(dir, &found, dest) {
             Ok(dirs) => dirs,
             Err(e) => {
@@ -478,7 +610,20 @@ impl Tree {
         };
         for id in dirs {
             let name = OsStr::from_bytes(self.name(id)).to_owned();
-            self.scan_dir(id, &path.join(&name), &dest.join(&name))?;
+            // A directory merged into an existing one keeps the existing id; find the
+            // identity surveyed here by name.
+            let Some(&(_, sub_id)) = subdir_ids
+                .binary_search_by(|probe| self.name(probe.0).cmp(name.as_bytes()))
+                .ok()
+                .and_then(|i| subdir_ids.get(i))
+            else {
+                return Err(Error::LayoutMismatch {
+                    what: "surveyed subdirectory",
+                    planned: u64::from(id),
+                    actual: 0,
+                });
+            };
+            self.scan_dir(id, &path.join(&name), sub_id, &dest.join(&name))?;
         }
         Ok(())
     }

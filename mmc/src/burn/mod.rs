@@ -16,6 +16,8 @@
 
 use std::fmt;
 use std::io::Read;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use hal::Transport;
@@ -123,6 +125,10 @@ pub enum DiscLeft {
     /// Overwritable media written as a new disc: the old content is partly overwritten and
     /// the new one incomplete; no usable filesystem.
     Overwritten,
+    /// Write-once media: the burn failed after it began writing, yet the drive reports the disc
+    /// exactly as it was before (what was sent never reached the medium: a power loss or
+    /// reset emptied the drive's buffer). No session is open.
+    RolledBack,
 }
 
 impl fmt::Display for DiscLeft {
@@ -149,6 +155,9 @@ impl fmt::Display for DiscLeft {
             }
             DiscLeft::Overwritten => {
                 "the old content is partly overwritten and the new image incomplete: burn again"
+            }
+            DiscLeft::RolledBack => {
+                "the drive reports the disc as it was before the burn (what was sent never reached it, as after a power loss): no session is left open and earlier sessions are intact; burn again"
             }
         })
     }
@@ -258,6 +267,8 @@ pub struct Burner<'d, T: Transport> {
     drive: &'d mut Drive<T>,
     status: MediumStatus,
     format: &'d dyn ImageFormat,
+    /// Set from elsewhere (a signal handler) to stop a burn at the next WRITE boundary.
+    stop: Option<Arc<AtomicBool>>,
 }
 
 impl<T: Transport> fmt::Debug for Burner<'_, T> {
@@ -342,6 +353,7 @@ impl<'d, T: Transport> Burner<'d, T> {
             drive,
             status,
             format,
+            stop: None,
         })
     }
 
@@ -357,7 +369,21 @@ impl<'d, T: Transport> Burner<'d, T> {
             drive,
             status,
             format,
+            stop: None,
         }
+    }
+
+    /// Stops a burn when `flag` becomes true: before the next WRITE, or before the data
+    /// steps if no data went yet. Once every block is written the burn runs to its end
+    /// (flushing and closing leave the disc better off than stopping would). The burn then
+    /// fails with [`Error::Burn`] wrapping [`Error::Interrupted`], saying what the disc is
+    /// left as, as for any other failure.
+    pub fn stop_when(&mut self, flag: Arc<AtomicBool>) {
+        self.stop = Some(flag);
+    }
+
+    fn stop_requested(&self) -> bool {
+        stop_set(self.stop.as_ref())
     }
 
     /// What the burner knows about the medium.
@@ -935,14 +961,48 @@ impl<'d, T: Transport> Burner<'d, T> {
                 source: Box::new(e),
             });
         }
-        let r = self.burn_locked(plan, stream, progress);
+        let mut r = self.burn_locked(plan, stream, progress);
         if let Err(e) = self.drive.run(&PreventAllowMediumRemoval::allow()) {
             warn!(
                 "{}: cannot unlock the medium ({e}); `spindle unlock` clears it",
                 self.drive.name()
             );
         }
+        if let Err(Error::Burn { left, .. }) = &mut r {
+            if matches!(
+                left,
+                DiscLeft::SessionOpen | DiscLeft::TrackClosedSessionOpen
+            ) && self.rolled_back()
+            {
+                *left = DiscLeft::RolledBack;
+            }
+        }
         r
+    }
+
+    /// After a failed burn on write-once media: whether the drive now reports the disc
+    /// exactly as surveyed before the burn (no open session, the same sessions and next
+    /// writable address). A power loss or reset before the buffer reached the medium does
+    /// that; the failure report must then not send the user to close a session that does
+    /// not exist.
+    fn rolled_back(&mut self) -> bool {
+        match survey(self.drive, self.format) {
+            Ok(now) => {
+                let before = &self.status;
+                now.last_session != SessionState::Incomplete
+                    && now.disc_status == before.disc_status
+                    && now.last_session == before.last_session
+                    && now.sessions == before.sessions
+                    && now.next_writable == before.next_writable
+            }
+            Err(e) => {
+                warn!(
+                    "{}: cannot read the disc's state after the failed burn: {e}",
+                    self.drive.name()
+                );
+                false
+            }
+        }
     }
 
     fn burn_locked(
@@ -972,8 +1032,24 @@ impl<'d, T: Transport> Burner<'d, T> {
             written: 0,
             left: DiscLeft::Unchanged,
         };
-        for step in &plan.steps {
+        // Steps up to the data's end may stop on request; flushing and closing may not.
+        let data_end = plan
+            .steps
+            .iter()
+            .rposition(|s| matches!(s, Step::Write { .. }))
+            .unwrap_or(0);
+        for (i, step) in plan.steps.iter().enumerate() {
             debug!("{}: step {step}", self.drive.name());
+            if i <= data_end && self.stop_requested() {
+                return Err(Error::Burn {
+                    step: step.doing(),
+                    written: run.written,
+                    planned: plan.write_blocks,
+                    start: plan.session.start_lba,
+                    left: run.left,
+                    source: Box::new(Error::Interrupted),
+                });
+            }
             let r = match step {
                 Step::Blank { .. } | Step::Format { .. } => {
                     run.left = DiscLeft::PreparationIncomplete;
@@ -1084,7 +1160,11 @@ impl<'d, T: Transport> Burner<'d, T> {
         let end = start + blocks;
         let mut lba = start;
         let mut writes = 0u32;
+        let stop = self.stop.clone();
         let mut write = |drive: &mut Drive<T>, lba: u32, data: &[u8]| -> Result<()> {
+            if stop_set(stop.as_ref()) {
+                return Err(Error::Interrupted);
+            }
             let cmd = Write10::new(lba, data).ok_or(Error::Unsupported {
                 feature: "WRITE(10) of this size",
             })?;
@@ -1164,6 +1244,10 @@ impl<'d, T: Transport> Burner<'d, T> {
         self.drive.run(&SynchronizeCache::immediate())?;
         self.wait(progress)
     }
+}
+
+fn stop_set(flag: Option<&Arc<AtomicBool>>) -> bool {
+    flag.is_some_and(|f| f.load(Ordering::SeqCst))
 }
 
 /// A burn in progress: for the failure report.

@@ -11,15 +11,17 @@
 //! `su <backup_user> -c '…'` with every argument single-quoted.
 
 use std::collections::BTreeSet;
-use std::os::unix::fs::PermissionsExt;
+use std::ffi::OsString;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{bail, Context};
+use nix::fcntl::OFlag;
 
 use super::{
-    chown_to_backup, split_command, write_indicator, ActionContext, DailyDir, COLLECT_INDICATOR,
-    STAGE_INDICATOR,
+    backup_owner, chown_to_backup, split_command, write_indicator, ActionContext, DailyDir,
+    COLLECT_INDICATOR, STAGE_INDICATOR,
 };
 use crate::cedar::config::{IgnoreFailures, Peer, PeerKind};
 
@@ -148,35 +150,113 @@ fn stage_peer(ctx: &ActionContext<'_>, peer: &Peer, target: &Path, ignore: bool)
 
 /// Copies a local peer's collect dir (not recursive). Every entry is checked before the first
 /// copy (quirk Q8: Cedar stops part way at the first non-file), so a peer is staged whole or
-/// not at all.
+/// not at all; each file is then copied from a descriptor that is checked to be the entry
+/// seen (see [`copy_checked`]).
 fn stage_local(ctx: &ActionContext<'_>, peer: &Peer, target: &Path) -> anyhow::Result<usize> {
-    let src = &peer.collect_dir;
+    let files = check_collect_dir(&peer.collect_dir)?;
+    let owner = if ctx.root {
+        Some(backup_owner(ctx.options())?)
+    } else {
+        None
+    };
+    for f in &files {
+        copy_checked(&peer.collect_dir, f, target, owner)?;
+    }
+    Ok(files.len())
+}
+
+/// One entry of a collect dir as checked before copying.
+#[derive(Debug)]
+struct Checked {
+    name: OsString,
+    /// `(st_dev, st_ino)` of the regular file seen (never through a symbolic link).
+    id: (u64, u64),
+}
+
+/// Lists a collect dir, refusing any entry that is not a regular file (a symbolic link
+/// included: it is not followed). Sorted by name.
+fn check_collect_dir(src: &Path) -> anyhow::Result<Vec<Checked>> {
     let mut files = Vec::new();
     for e in std::fs::read_dir(src).with_context(|| format!("reading {}", src.display()))? {
         let e = e.with_context(|| format!("reading {}", src.display()))?;
-        let ft = e.file_type()?;
-        if !ft.is_file() {
+        // lstat relative to the directory being read.
+        let md = e
+            .metadata()
+            .with_context(|| format!("reading {}", e.path().display()))?;
+        if !md.file_type().is_file() {
             bail!(
                 "{} is not a regular file (a collect dir holds only files); nothing was copied",
                 e.path().display()
             );
         }
-        files.push(e.file_name());
+        files.push(Checked {
+            name: e.file_name(),
+            id: (md.dev(), md.ino()),
+        });
     }
     if files.is_empty() {
         bail!("{} holds no files", src.display());
     }
-    files.sort();
-    for name in &files {
-        let from = src.join(name);
-        let to = target.join(name);
-        std::fs::copy(&from, &to)
-            .with_context(|| format!("copying {} to {}", from.display(), to.display()))?;
-        let mode = std::fs::metadata(&from)?.permissions().mode();
-        std::fs::set_permissions(&to, std::fs::Permissions::from_mode(mode & 0o7777))?;
-        chown_to_backup(ctx, &to)?;
+    files.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(files)
+}
+
+/// Copies the checked file `src/NAME` to `target/NAME` with its mode (and, as root, gives it
+/// to `owner`). The source is opened without following a symbolic link and must still be the
+/// regular file that was checked (device and inode), or nothing is copied: stage runs as root,
+/// and a collect dir is writable by the peer's user, who could otherwise swap a checked file
+/// for a link to a root-only file and have it staged and burnt. The copy is made from that
+/// descriptor, and the destination is never reached through a link either.
+fn copy_checked(
+    src: &Path,
+    file: &Checked,
+    target: &Path,
+    owner: Option<(nix::unistd::Uid, nix::unistd::Gid)>,
+) -> anyhow::Result<()> {
+    let from = src.join(&file.name);
+    let to = target.join(&file.name);
+    let flags = (OFlag::O_NOFOLLOW | OFlag::O_NONBLOCK | OFlag::O_NOCTTY).bits();
+    let mut input = match std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(flags)
+        .open(&from)
+    {
+        Ok(f) => f,
+        Err(e) if e.raw_os_error() == Some(nix::errno::Errno::ELOOP as i32) => bail!(
+            "{} became a symbolic link after it was checked; not copied (it is never followed)",
+            from.display()
+        ),
+        Err(e) => return Err(e).with_context(|| format!("opening {}", from.display())),
+    };
+    let md = input
+        .metadata()
+        .with_context(|| format!("reading {}", from.display()))?;
+    if !md.file_type().is_file() || (md.dev(), md.ino()) != file.id {
+        bail!(
+            "{} was replaced by another file after it was checked (device and inode differ); \
+             not copied",
+            from.display()
+        );
     }
-    Ok(files.len())
+    let mut output = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .custom_flags(OFlag::O_NOFOLLOW.bits())
+        .open(&to)
+        .with_context(|| format!("creating {}", to.display()))?;
+    std::io::copy(&mut input, &mut output)
+        .with_context(|| format!("copying {} to {}", from.display(), to.display()))?;
+    if let Some((uid, gid)) = owner {
+        std::os::unix::fs::fchown(&output, Some(uid.as_raw()), Some(gid.as_raw()))
+            .with_context(|| format!("chown {}", to.display()))?;
+    }
+    // After the chown, which clears set-id bits.
+    output
+        .set_permissions(std::fs::Permissions::from_mode(md.mode() & 0o7777))
+        .with_context(|| format!("setting the mode of {}", to.display()))?;
+    Ok(())
 }
 
 /// Escapes a remote path for the remote shell: Cedar escapes spaces as `\ `; every other
@@ -351,5 +431,67 @@ mod tests {
         assert_eq!(shell_quote("/usr/bin/scp"), "/usr/bin/scp");
         assert_eq!(shell_quote(r"b@h:/a\ b/*"), r"'b@h:/a\ b/*'");
         assert_eq!(shell_quote("it's"), r"'it'\''s'");
+    }
+
+    const SECRET: &[u8] = b"root-only bytes that must never be staged";
+
+    /// A collect-dir file swapped for a symbolic link (or for another file) between the check
+    /// and the copy is not copied, and the link's target is not read.
+    #[test]
+    fn swap_between_check_and_copy_is_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let collect = tmp.path().join("collect");
+        let target = tmp.path().join("target");
+        std::fs::create_dir(&collect).unwrap();
+        std::fs::create_dir(&target).unwrap();
+        let secret = tmp.path().join("secret");
+        std::fs::write(&secret, SECRET).unwrap();
+        std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600)).unwrap();
+        for (name, swap) in [("link.tar", true), ("other.tar", false)] {
+            let victim = collect.join(name);
+            std::fs::write(&victim, b"harmless").unwrap();
+            let checked = check_collect_dir(&collect).unwrap();
+            let entry = checked.iter().find(|c| c.name == name).unwrap();
+            std::fs::remove_file(&victim).unwrap();
+            if swap {
+                std::os::unix::fs::symlink(&secret, &victim).unwrap();
+            } else {
+                std::fs::hard_link(&secret, &victim).unwrap();
+            }
+            let err = copy_checked(&collect, entry, &target, None).unwrap_err();
+            let msg = format!("{err:#}");
+            assert!(msg.contains(name), "{msg}");
+            let staged = std::fs::read(target.join(name)).unwrap_or_default();
+            assert!(
+                !staged.windows(SECRET.len()).any(|w| w == SECRET),
+                "{name}: the secret was staged"
+            );
+            std::fs::remove_file(&victim).unwrap();
+        }
+    }
+
+    /// The checked file itself is copied with its mode.
+    #[test]
+    fn checked_file_is_copied_with_mode() {
+        let tmp = tempfile::tempdir().unwrap();
+        let collect = tmp.path().join("collect");
+        let target = tmp.path().join("target");
+        std::fs::create_dir(&collect).unwrap();
+        std::fs::create_dir(&target).unwrap();
+        std::fs::write(collect.join("a.tar"), b"data").unwrap();
+        std::fs::set_permissions(
+            collect.join("a.tar"),
+            std::fs::Permissions::from_mode(0o640),
+        )
+        .unwrap();
+        std::os::unix::fs::symlink("a.tar", collect.join("b.tar")).unwrap();
+        let err = check_collect_dir(&collect).unwrap_err();
+        assert!(format!("{err:#}").contains("b.tar"), "{err:#}");
+        std::fs::remove_file(collect.join("b.tar")).unwrap();
+        let checked = check_collect_dir(&collect).unwrap();
+        copy_checked(&collect, &checked[0], &target, None).unwrap();
+        assert_eq!(std::fs::read(target.join("a.tar")).unwrap(), b"data");
+        let mode = std::fs::metadata(target.join("a.tar")).unwrap().mode();
+        assert_eq!(mode & 0o7777, 0o640);
     }
 }

@@ -15,6 +15,7 @@
 //! are written by [`crate::disc::write`], the one place that appends to image files and
 //! drives alike, and read back by [`crate::disc::session`]'s rule.
 
+pub mod restore;
 pub mod view;
 
 use std::fs::File;
