@@ -292,7 +292,12 @@ fn tracked(
         }
         let start = first.start_lba;
         let pvd = read_pvd(src, start)?;
-        let recorded = end.saturating_sub(u64::from(start));
+        // A drive that gives no track size (some ROM drives and tgt's closed DVD+R answer
+        // READ TOC with no usable lead-out) leaves the readable capacity as the only bound.
+        let recorded = match end.saturating_sub(u64::from(start)) {
+            0 => readable.saturating_sub(u64::from(start)),
+            n => n,
+        };
         let whole = pvd
             .as_ref()
             .is_some_and(|d| u64::from(d.volume_space_size) <= recorded);
@@ -421,6 +426,83 @@ pub fn open_last_session(spec: &str) -> anyhow::Result<iso9660::Image<DiscSector
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn rom_medium(track_blocks: u32, state: &str) -> mmc::MediumInfo {
+        mmc::MediumInfo {
+            disc_status: "complete".into(),
+            last_session_state: state.into(),
+            erasable: false,
+            formatted: None,
+            sessions: 1,
+            first_track: 1,
+            last_track: 1,
+            tracks: vec![mmc::TrackInfo {
+                number: 1,
+                session: 1,
+                start_lba: 0,
+                size_blocks: track_blocks,
+                mode: "data".into(),
+                blank: false,
+                incomplete: false,
+                next_writable_address: None,
+                free_blocks: None,
+                last_recorded_address: None,
+            }],
+            next_writable_address: None,
+            last_session_start_lba: Some(0),
+            capacity: mmc::Capacity {
+                block_size: 2048,
+                total_blocks: 0,
+                used_blocks: 0,
+                free_blocks: 0,
+                total_bytes: 0,
+                used_bytes: 0,
+                free_bytes: 0,
+            },
+        }
+    }
+
+    fn small_image() -> (tempfile::NamedTempFile, u64) {
+        let src = tempfile::tempdir().unwrap();
+        std::fs::write(src.path().join("f"), b"data").unwrap();
+        let mut b = iso9660::ImageBuilder::new(iso9660::Options::default()).unwrap();
+        b.add(&iso9660::GraftPoint::path(src.path())).unwrap();
+        let layout = b.plan().unwrap();
+        let t = tempfile::NamedTempFile::new().unwrap();
+        let mut w = iso9660::SparseFileWriter::new(t.reopen().unwrap());
+        layout.write_to(&mut w).unwrap();
+        w.finish().unwrap();
+        (t, u64::from(layout.sectors()))
+    }
+
+    #[test]
+    fn a_track_without_a_size_is_bounded_by_the_readable_capacity() {
+        // tgt's closed DVD+R (DVD-ROM) gives a track of size 0 in its TOC: the session is
+        // whole if its volume fits in what READ CAPACITY says is readable.
+        let (img, blocks) = small_image();
+        let mut src = DiscSectors::file(img.reopen().unwrap(), "t").unwrap();
+        let s = tracked(
+            &mut src,
+            "t".into(),
+            &rom_medium(0, "complete"),
+            "DVD-ROM".into(),
+            blocks,
+        )
+        .unwrap();
+        assert_eq!(s.current, Some(1), "{s:?}");
+        assert!(s.passed_over.is_empty());
+        // A track that does report its size and is shorter than the volume: cut off.
+        let s = tracked(
+            &mut src,
+            "t".into(),
+            &rom_medium(5, "complete"),
+            "DVD-ROM".into(),
+            blocks,
+        )
+        .unwrap();
+        assert_eq!(s.current, None, "{s:?}");
+        assert_eq!(s.passed_over, [1]);
+    }
 
     #[test]
     fn next_session_is_aligned_to_32() {
