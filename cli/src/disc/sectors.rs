@@ -109,21 +109,7 @@ impl DiscSectors {
             },
             Backend::File(f) => {
                 let mut buf = vec![0u8; BLOCK as usize];
-                let at = u64::from(lba) * BLOCK;
-                let mut got = 0;
-                while got < buf.len() {
-                    match f.read_at(&mut buf[got..], at + got as u64) {
-                        Ok(0) => break,
-                        Ok(k) => got += k,
-                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                        Err(e) => {
-                            return Err(io::Error::new(
-                                e.kind(),
-                                format!("{}: reading sector {lba}: {e}", self.name),
-                            ))
-                        }
-                    }
-                }
+                let got = read_file_at(f, &mut buf, u64::from(lba), &self.name)?;
                 Ok((got > 0).then_some(buf))
             }
         }
@@ -175,20 +161,7 @@ impl DiscSectors {
             }
             Backend::File(f) => {
                 let mut buf = vec![0u8; (n * BLOCK) as usize];
-                let mut got = 0;
-                while got < buf.len() {
-                    match f.read_at(&mut buf[got..], lba * BLOCK + got as u64) {
-                        Ok(0) => break,
-                        Ok(k) => got += k,
-                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                        Err(e) => {
-                            return Err(io::Error::new(
-                                e.kind(),
-                                format!("{}: reading sector {lba}: {e}", self.name),
-                            ))
-                        }
-                    }
-                }
+                let got = read_file_at(f, &mut buf, lba, &self.name)?;
                 // The last sector of a file whose length is not a multiple of 2048.
                 buf.truncate(got.max(1).div_ceil(BLOCK as usize) * BLOCK as usize);
                 buf.resize(buf.len().max(BLOCK as usize), 0);
@@ -198,6 +171,27 @@ impl DiscSectors {
         self.cache_lba = lba;
         Ok(())
     }
+}
+
+/// Fills `buf` from sector `lba` of an image file, stopping at its end; returns the bytes
+/// read. Errors name the file and the sector.
+fn read_file_at(f: &File, buf: &mut [u8], lba: u64, name: &str) -> io::Result<usize> {
+    let at = lba * BLOCK;
+    let mut got = 0;
+    while got < buf.len() {
+        match f.read_at(&mut buf[got..], at + got as u64) {
+            Ok(0) => break,
+            Ok(k) => got += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                return Err(io::Error::new(
+                    e.kind(),
+                    format!("{name}: reading sector {lba}: {e}"),
+                ))
+            }
+        }
+    }
+    Ok(got)
 }
 
 fn read_error(name: &str, lba: u64, e: mmc::Error) -> io::Error {
