@@ -113,7 +113,8 @@ fn run_hooks(hooks: &[Hook], action: &str, when: &str) -> anyhow::Result<()> {
     for h in hooks.iter().filter(|h| h.action == action) {
         let argv = action::split_command(&h.command);
         let Some((prog, args)) = argv.split_first() else {
-            continue;
+            // cback3 fails the action on a hook without a command; so does spindle.
+            bail!("the {when}-action hook for {action} has no <command>");
         };
         log::info!("running {when}-action hook for {action}: {}", h.command);
         let out = Command::new(prog)
