@@ -4,12 +4,12 @@
 pub mod action;
 pub mod args;
 pub mod config;
+pub mod exec;
 
 use std::fs::OpenOptions;
 use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::Path;
-use std::process::Command;
 
 use anyhow::{bail, Context};
 use log::LevelFilter;
@@ -111,21 +111,26 @@ fn setup_logfile(a: &CedarArgs) -> anyhow::Result<()> {
 
 fn run_hooks(hooks: &[Hook], action: &str, when: &str) -> anyhow::Result<()> {
     for h in hooks.iter().filter(|h| h.action == action) {
-        let argv = action::split_command(&h.command);
-        let Some((prog, args)) = argv.split_first() else {
+        // As cback3: the words of the command line, no shell, Cedar's environment, the
+        // output (stdout and stderr together) in the log; a non-zero exit fails the action.
+        let argv = exec::split_command(&h.command);
+        if argv.is_empty() {
             // cback3 fails the action on a hook without a command; so does spindle.
             bail!("the {when}-action hook for {action} has no <command>");
-        };
-        log::info!("running {when}-action hook for {action}: {}", h.command);
-        let out = Command::new(prog)
-            .args(args)
-            .output()
-            .with_context(|| format!("{when}-action hook '{}'", h.command))?;
-        for line in String::from_utf8_lossy(&out.stdout).lines() {
-            log::debug!("hook: {line}");
         }
-        if !out.status.success() {
-            bail!("{when}-action hook '{}' failed ({})", h.command, out.status);
+        log::info!("running {when}-action hook for {action}: {}", h.command);
+        let (status, tail) = exec::run_logged(&argv, &format!("{when}-action hook"))
+            .with_context(|| format!("{when}-action hook '{}'", h.command))?;
+        if !status.success() {
+            let tail = if tail.is_empty() {
+                "no output".to_owned()
+            } else {
+                format!("last output: {}", tail.join(" | "))
+            };
+            bail!(
+                "{when}-action hook for {action} '{}' failed ({status}); {tail}",
+                h.command
+            );
         }
     }
     Ok(())
@@ -413,6 +418,7 @@ fn run_reporting(
     for s in &config.ignored {
         log::info!("configuration section <{s}> is for cback3; spindle ignores it");
     }
+    exec::note_overrides(&config);
     let ctx = ActionContext {
         config: &config,
         today: today(a),
@@ -512,6 +518,7 @@ pub fn config_check(a: &ConfigCheckArgs, verbose: u8, out: &mut dyn Write) -> u8
             for s in &c.ignored {
                 log::info!("section <{s}> is for cback3; spindle ignores it");
             }
+            exec::note_overrides(&c);
             if a.dump_json {
                 let v = serde_json::json!({
                     "options": c.options,
