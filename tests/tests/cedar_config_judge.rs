@@ -11,7 +11,8 @@
 //!    and Cedar refuses those whatever else they hold) are judged on their own sections;
 //! 3. mutants of every completed file Cedar accepts: each leaf element in turn removed, or its
 //!    text replaced by an empty string, a relative path, an absolute path, numbers, booleans
-//!    and a word, so that every element's own rules are exercised.
+//!    and a word (some with surrounding spaces), so that every element's own rules are
+//!    exercised.
 //!
 //! Cedar's verdict is `Config(xmlPath=FILE, validate=True)` returning or raising
 //! (scripts/cedar-judge.py); spindle's is the exit code of `spindle config check --config FILE`.
@@ -55,20 +56,47 @@ const DELIBERATE: &[(&str, &str)] = &[
     ),
 ];
 
+/// Edits of Cedar's sample configuration judged too: (text in the sample, replacement).
+const EDITS: &[(&str, &str)] = &[
+    (
+        "<mode>weekly</mode>\n         <factor>5.1</factor>",
+        "<blank_mode>weekly</blank_mode>\n         <blank_factor>5.1</blank_factor>",
+    ),
+    ("<mode>weekly</mode>", "<blank_mode>weekly</blank_mode>"),
+    ("<factor>5.1</factor>", "<factor>inf</factor>"),
+    ("<factor>5.1</factor>", "<factor> 1e1 </factor>"),
+    ("<factor>5.1</factor>", "<factor>-0.5</factor>"),
+    ("<factor>5.1</factor>", "<factor>1_0.5</factor>"),
+    (
+        "<starting_day>tuesday</starting_day>",
+        "<starting_day>\n  tuesday\n</starting_day>",
+    ),
+    ("<check_data>Y</check_data>", "<check_data> Y </check_data>"),
+    (
+        "<media_type>cdrw-74</media_type>",
+        "<media_type>dvd+rw</media_type>",
+    ),
+];
+
 /// What a completed file gets when it has no `<options>`: the fields Cedar requires.
 const OPTIONS: &str = "<options><starting_day>monday</starting_day>\
     <working_dir>/tmp</working_dir><backup_user>backup</backup_user>\
     <backup_group>backup</backup_group><rcp_command>/usr/bin/scp -B</rcp_command></options>";
 
 /// Replacement texts for the mutants (plus removal of the element).
+/// Surrounding white space is kept by Cedar (` Y` is not a boolean, ` /x` not absolute)
+/// except in numbers, so some probes carry it.
 const PROBES: &[&str] = &[
     "",
     "relative/x",
     "/abs/x",
+    " /abs/x",
     "0",
     "-1",
     "7",
+    " 7 ",
     "Y",
+    " Y",
     "N",
     "bogus",
 ];
@@ -239,6 +267,17 @@ fn cedar_and_spindle_agree_on_every_file() {
         std::fs::write(dir.join(format!("{name}.completed")), &done).unwrap();
         completed.push((name.to_owned(), done, added));
     }
+    // The sample as admins edit it: the manual's element names, other number spellings,
+    // spaces around values.
+    let sample = std::fs::read_to_string(sdist.join("samples/cback3.conf.sample")).unwrap();
+    for (i, (from, to)) in EDITS.iter().enumerate() {
+        assert!(sample.contains(from), "{from} is not in the sample");
+        std::fs::write(
+            dir.join(format!("sample.edit{i}")),
+            sample.replacen(from, to, 1),
+        )
+        .unwrap();
+    }
     let first = cedar_verdicts(&py, &dir);
     let mut mutants = 0;
     let mut added_mutated = false;
@@ -259,7 +298,7 @@ fn cedar_and_spindle_agree_on_every_file() {
                 format!("{}{}", &text[..start], &text[end..]),
             )];
             for probe in PROBES {
-                if text[body.clone()].trim() != *probe {
+                if text[body.clone()] != **probe {
                     variants.push((
                         format!("={probe}"),
                         format!("{}{probe}{}", &text[..body.start], &text[body.end..]),
@@ -267,7 +306,7 @@ fn cedar_and_spindle_agree_on_every_file() {
                 }
             }
             for (what, v) in variants {
-                let file = format!("{name}.m{k}.{tag}{}", what.replace('/', "_"));
+                let file = format!("{name}.m{k}.{tag}{}", what.replace(['/', ' '], "_"));
                 std::fs::write(dir.join(file), v).unwrap();
                 mutants += 1;
             }

@@ -8,9 +8,8 @@
 //! as `/cb_config/store/media_type: 'dvd-r' is not one of cdr-74, …`.
 //!
 //! Where spindle reads more leniently than Cedar (each is in `docs/cedar-compat.md`):
-//! - text is trimmed, so `<check_data> Y </check_data>` is `Y`;
-//! - `<blank_behavior>` takes the children Cedar's parser reads (`mode`, `factor`) and the
-//!   names its manual prints (`blank_mode`, `blank_factor`), and needs both (quirk Q2);
+//! - `<blank_behavior>` needs both `mode` and `factor`, where Cedar accepts one alone and
+//!   fails later in store (quirk Q2);
 //! - `<target_device>` may be `mock:/abs/dir`, a mock drive.
 //!
 //! The other sections are checked as Cedar checks them (`cback3`, a child module), and an
@@ -557,13 +556,50 @@ fn child<'a, 'i>(n: Node<'a, 'i>, name: &str) -> Option<Node<'a, 'i>> {
     elements(n).find(|c| c.tag_name().name() == name)
 }
 
+/// An element's text as Cedar reads it: its first text child, spaces and line breaks
+/// included (`<check_data> Y </check_data>` is ` Y `, which is not a boolean for Cedar
+/// either). Numbers are read as Python reads them, which ignores surrounding white space.
 fn text(n: Node<'_, '_>) -> String {
     n.children()
-        .filter(|c| c.is_text())
-        .filter_map(|c| c.text())
-        .collect::<String>()
-        .trim()
+        .find(|c| c.is_text())
+        .and_then(|c| c.text())
+        .unwrap_or("")
         .to_owned()
+}
+
+/// Python's `int()`: surrounding white space, an optional sign, decimal digits with single
+/// underscores between them. `None` for anything else (or beyond `i64`).
+fn parse_py_int(t: &str) -> Option<i64> {
+    let t = t.trim();
+    let digits = t.strip_prefix(['+', '-']).unwrap_or(t);
+    py_digit_groups(digits).then(|| t.replace('_', "").parse().ok())?
+}
+
+/// Digits with single underscores between digits (Python's numeric literal rule).
+fn py_digit_groups(s: &str) -> bool {
+    !s.is_empty()
+        && s.split('_')
+            .all(|g| !g.is_empty() && g.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Python's `float()`: surrounding white space, decimal or exponent notation with
+/// underscores between digits, `inf`, `infinity` and `nan` in any case.
+fn parse_py_float(t: &str) -> Option<f64> {
+    let t = t.trim();
+    if t.contains('_') {
+        // Every underscore must sit between two digits.
+        let b = t.as_bytes();
+        let ok = b.iter().enumerate().all(|(i, &c)| {
+            c != b'_'
+                || (i > 0
+                    && b[i - 1].is_ascii_digit()
+                    && b.get(i + 1).is_some_and(u8::is_ascii_digit))
+        });
+        if !ok {
+            return None;
+        }
+    }
+    t.replace('_', "").parse().ok()
 }
 
 /// One section's reader: tracks which children were used, so the rest can be reported.
@@ -622,10 +658,13 @@ impl<'a, 'i> Section<'a, 'i> {
         let Some(t) = self.opt_string(name)? else {
             return Ok(None);
         };
-        match t.parse::<i64>() {
-            Ok(v) if v >= i64::from(min) && v <= i64::from(u32::MAX) => Ok(Some(v as u32)),
-            Ok(_) => err(&self.at(name), format!("'{t}' must be at least {min}")),
-            Err(_) => err(&self.at(name), format!("'{t}' is not an integer")),
+        match parse_py_int(&t) {
+            Some(v) if v >= i64::from(min) && v <= i64::from(u32::MAX) => Ok(Some(v as u32)),
+            Some(v) if v > i64::from(u32::MAX) => {
+                err(&self.at(name), format!("'{t}' is too large"))
+            }
+            Some(_) => err(&self.at(name), format!("'{t}' must be at least {min}")),
+            None => err(&self.at(name), format!("'{t}' is not an integer")),
         }
     }
 
@@ -1035,42 +1074,38 @@ fn valid_scsi_id(id: &str) -> bool {
 fn parse_blank(n: Node<'_, '_>) -> Result<BlankBehavior, ConfigError> {
     let s = Section::new(n, "/cb_config/store/blank_behavior");
     s.unknown(&["mode", "factor", "blank_mode", "blank_factor"]);
-    let pick = |a: &str, b: &str| -> Result<(String, Option<String>), ConfigError> {
-        match (s.opt_string(a)?, s.opt_string(b)?) {
-            (Some(_), Some(_)) => err(&s.at(a), format!("give <{a}> or <{b}>, not both")),
-            (Some(v), None) => Ok((a.to_owned(), Some(v))),
-            (None, v) => Ok((b.to_owned(), v)),
-        }
-    };
-    let (mode_name, mode) = pick("mode", "blank_mode")?;
-    let (factor_name, factor) = pick("factor", "blank_factor")?;
-    let mode = match mode.as_deref() {
-        None => {
-            return err(
-                &s.at("mode"),
-                "missing (required when blank_behavior is set)",
+    // Cedar's parser reads <mode> and <factor> only; its manual prints <blank_mode> and
+    // <blank_factor>, which cback3 ignores (and then refuses the section). The refusal
+    // names the right element.
+    let missing = |name: &str, manual: &str| {
+        let hint = if child(n, manual).is_some() {
+            format!(
+                "missing (required when blank_behavior is set): cback3 reads <{name}>, \
+                 not <{manual}> (the manual's name); rename it"
             )
-        }
+        } else {
+            "missing (required when blank_behavior is set)".to_owned()
+        };
+        err(&s.at(name), hint)
+    };
+    let mode = s.opt_string("mode")?;
+    let factor = s.opt_string("factor")?;
+    let mode = match mode.as_deref() {
+        None => return missing("mode", "blank_mode"),
         Some("daily") => BlankMode::Daily,
         Some("weekly") => BlankMode::Weekly,
-        Some(t) => {
-            return err(
-                &s.at(&mode_name),
-                format!("'{t}' is not one of daily, weekly"),
-            )
-        }
+        Some(t) => return err(&s.at("mode"), format!("'{t}' is not one of daily, weekly")),
     };
     let Some(factor_text) = factor else {
-        return err(
-            &s.at("factor"),
-            "missing (required when blank_behavior is set)",
-        );
+        return missing("factor", "blank_factor");
     };
-    let factor = match factor_text.parse::<f64>() {
-        Ok(f) if f.is_finite() && f >= 0.0 => f,
+    // Cedar takes any float that is not below zero: `inf` (always a new disc) and `nan`
+    // (never, as no ratio compares with it) included.
+    let factor = match parse_py_float(&factor_text) {
+        Some(f) if f >= 0.0 || f.is_nan() => f,
         _ => {
             return err(
-                &s.at(&factor_name),
+                &s.at("factor"),
                 format!("'{factor_text}' is not a number >= 0"),
             )
         }
@@ -1134,7 +1169,7 @@ mod tests {
     #[test]
     fn blank_behavior_both_spellings_and_both_required() {
         let c = with_store(&store(
-            "<blank_behavior><blank_mode>daily</blank_mode><blank_factor>1.5</blank_factor></blank_behavior>",
+            "<blank_behavior><mode>daily</mode><factor>1.5</factor></blank_behavior>",
         ))
         .unwrap();
         assert_eq!(
@@ -1144,6 +1179,13 @@ mod tests {
                 factor: 1.5
             })
         );
+        // The manual's names are not read by cback3; the refusal says so.
+        let e = with_store(&store(
+            "<blank_behavior><blank_mode>daily</blank_mode><blank_factor>1.5</blank_factor></blank_behavior>",
+        ))
+        .unwrap_err();
+        assert_eq!(e.path, "/cb_config/store/blank_behavior/mode");
+        assert!(e.reason.contains("not <blank_mode>"), "{e}");
         let e = with_store(&store(
             "<blank_behavior><mode>daily</mode></blank_behavior>",
         ))
@@ -1188,6 +1230,12 @@ mod tests {
         let s = c.store.unwrap();
         assert!(!s.check_data);
         assert_eq!((s.drive_speed, s.refresh_media_delay), (None, None));
+        // Spaces are part of the text, as for Cedar, except around numbers.
+        let e = with_store(&store("<check_data> Y </check_data>")).unwrap_err();
+        assert_eq!(e.path, "/cb_config/store/check_data");
+        let c = with_store(&store("<drive_speed> 4\n</drive_speed>")).unwrap();
+        assert_eq!(c.store.unwrap().drive_speed, Some(4));
+        assert!(with_store(&store("").replace("/dev/sr0", " /dev/sr0")).is_err());
         // A peer of another type is skipped, as Cedar skips it.
         let text = MIN.replace(
             "<peer><name>p</name>",

@@ -13,7 +13,7 @@
 
 use roxmltree::Node;
 
-use super::{absolute, child, elements, err, is_action_name, ConfigError, Section};
+use super::{absolute, child, elements, err, is_action_name, parse_py_int, ConfigError, Section};
 
 /// Checks the cback3-only sections of the `<cb_config>` element `root`.
 ///
@@ -80,21 +80,6 @@ impl Section<'_, '_> {
             .map(|t| (self.at(name), t))
             .collect()
     }
-}
-
-/// Python's `int()` on a trimmed string: an optional sign, then decimal digits, with single
-/// underscores allowed between digits. `None` for anything else (or out of range).
-fn parse_py_int(t: &str) -> Option<i64> {
-    let digits = t.strip_prefix(['+', '-']).unwrap_or(t);
-    let ok = !digits.is_empty()
-        && !digits.starts_with('_')
-        && !digits.ends_with('_')
-        && !digits.contains("__")
-        && digits.bytes().all(|b| b.is_ascii_digit() || b == b'_');
-    if !ok {
-        return None;
-    }
-    t.replace('_', "").parse().ok()
 }
 
 /// Cedar compiles exclusion patterns with Python's `re`; fancy-regex accepts the same
@@ -323,10 +308,16 @@ mod tests {
 
     #[test]
     fn python_integers() {
-        for (t, v) in [("7", 7), ("-1", -1), ("+3", 3), ("1_000", 1000)] {
+        for (t, v) in [
+            ("7", 7),
+            ("-1", -1),
+            ("+3", 3),
+            ("1_000", 1000),
+            (" 7\n", 7),
+        ] {
             assert_eq!(parse_py_int(t), Some(v), "{t}");
         }
-        for t in ["", "-", "1.0", "_1", "1__0", "1_", "Y", "0x10"] {
+        for t in ["", "-", "1.0", "_1", "1__0", "1_", "Y", "0x10", "- 1"] {
             assert_eq!(parse_py_int(t), None, "{t}");
         }
     }
