@@ -361,6 +361,13 @@ fn hooks_run_without_a_shell_in_cedars_environment_and_log_their_output() {
              <managed_actions>"
         ),
     );
+    // Without -O (or -d) the hooks' output stays out of the log, as with cback3; the error
+    // of the failing hook still quotes it.
+    let o = c.run(&["validate"]);
+    assert_eq!(o.status.code(), Some(6), "{}", text(&o));
+    assert!(!c.log().contains("pre-action hook: "), "{}", c.log());
+    assert!(text(&o).contains("last output: to stderr"), "{}", text(&o));
+    std::fs::remove_file(c.dir.path().join("cback3.log")).unwrap();
     let o = Command::new(SPINDLE)
         .args([
             "--config",
@@ -368,7 +375,7 @@ fn hooks_run_without_a_shell_in_cedars_environment_and_log_their_output() {
             "--logfile",
             &format!("{d}/cback3.log"),
         ])
-        .arg("validate")
+        .args(["-O", "validate"])
         .env("LANG", "de_DE.UTF-8")
         .env("LC_ALL", "de_DE.UTF-8")
         .env("LC_TIME", "de_DE.UTF-8")

@@ -47,7 +47,7 @@ pub struct CedarArgs {
     /// Debug logging in the log file (and, with -v, on stderr).
     #[arg(short = 'd', long)]
     pub debug: bool,
-    /// Accepted for cback3 compatibility (outside command output goes to the debug log).
+    /// Record the output of hooks in the log file, as cback3's -O does (-d implies it).
     #[arg(short = 'O', long)]
     pub output: bool,
     /// Accepted for cback3 compatibility (errors always carry their full chain).

@@ -16,7 +16,9 @@
 //!   write, eject, mount and label discs are replaced by spindle's own code, so overrides
 //!   for them are accepted and reported as unused.
 //! - **Output**: a hook's standard output and standard error are one stream, logged line by
-//!   line (at info, as Cedar logs command output); standard input is the caller's.
+//!   line: at info with `-O` (cback3's "record sub-command output to the log"), at debug
+//!   otherwise, so the log file has it with `-O` or `-d`, as cback3's has; the last lines
+//!   go into the error when the hook fails. Standard input is the caller's.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, ExitStatus, Stdio};
@@ -161,12 +163,17 @@ pub fn note_overrides(c: &Config) {
 }
 
 /// Runs `argv` as cback3 runs a hook: no shell, Cedar's environment, standard error merged
-/// into standard output, every output line logged as `prefix: line`. Returns the exit
-/// status and the last lines of output (for the error message).
+/// into standard output, every output line logged as `prefix: line` (at info when
+/// `output`, else at debug). Returns the exit status and the last lines of output (for the
+/// error message).
 ///
 /// # Errors
 /// The program cannot be started.
-pub fn run_logged(argv: &[String], prefix: &str) -> anyhow::Result<(ExitStatus, Vec<String>)> {
+pub fn run_logged(
+    argv: &[String],
+    prefix: &str,
+    output: bool,
+) -> anyhow::Result<(ExitStatus, Vec<String>)> {
     let Some((prog, args)) = argv.split_first() else {
         anyhow::bail!("empty command");
     };
@@ -185,7 +192,11 @@ pub fn run_logged(argv: &[String], prefix: &str) -> anyhow::Result<(ExitStatus, 
     for line in BufReader::new(reader).split(b'\n') {
         let line = line.context("reading the command's output")?;
         let line = String::from_utf8_lossy(&line).into_owned();
-        log::info!("{prefix}: {line}");
+        if output {
+            log::info!("{prefix}: {line}");
+        } else {
+            log::debug!("{prefix}: {line}");
+        }
         if tail.len() == 10 {
             tail.pop_front();
         }

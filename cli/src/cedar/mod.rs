@@ -109,7 +109,8 @@ fn setup_logfile(a: &CedarArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn run_hooks(hooks: &[Hook], action: &str, when: &str) -> anyhow::Result<()> {
+/// Runs the hooks of `action`; `output` (cback3's -O) puts their output in the log file.
+fn run_hooks(hooks: &[Hook], action: &str, when: &str, output: bool) -> anyhow::Result<()> {
     for h in hooks.iter().filter(|h| h.action == action) {
         // As cback3: the words of the command line, no shell, Cedar's environment, the
         // output (stdout and stderr together) in the log; a non-zero exit fails the action.
@@ -119,7 +120,7 @@ fn run_hooks(hooks: &[Hook], action: &str, when: &str) -> anyhow::Result<()> {
             bail!("the {when}-action hook for {action} has no <command>");
         }
         log::info!("running {when}-action hook for {action}: {}", h.command);
-        let (status, tail) = exec::run_logged(&argv, &format!("{when}-action hook"))
+        let (status, tail) = exec::run_logged(&argv, &format!("{when}-action hook"), output)
             .with_context(|| format!("{when}-action hook '{}'", h.command))?;
         if !status.success() {
             let tail = if tail.is_empty() {
@@ -464,9 +465,19 @@ fn run_reporting(
                     );
                     not_local.push(act.name());
                 } else {
-                    run_hooks(&config.options.pre_action_hooks, act.name(), "pre")?;
+                    run_hooks(
+                        &config.options.pre_action_hooks,
+                        act.name(),
+                        "pre",
+                        a.output,
+                    )?;
                     details = run_one(&ctx, act)?;
-                    run_hooks(&config.options.post_action_hooks, act.name(), "post")?;
+                    run_hooks(
+                        &config.options.post_action_hooks,
+                        act.name(),
+                        "post",
+                        a.output,
+                    )?;
                 }
             }
             if managed {
