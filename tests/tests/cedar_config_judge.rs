@@ -15,7 +15,7 @@
 //!    exercised.
 //!
 //! Cedar's verdict is `Config(xmlPath=FILE, validate=True)` returning or raising
-//! (scripts/cedar-judge.py); spindle's is the exit code of `spindle config check --config FILE`.
+//! (scripts/cedar-judge.py); spindle's is the exit code of `spindle config check FILE`.
 //! They must agree on every file, except where spindle refuses on purpose what Cedar would
 //! pass on to a shell or a path: those refusals are listed in [`DELIBERATE`], each with its
 //! reason, and a disagreement is only excused when spindle's error is one of them.
@@ -143,7 +143,7 @@ fn cedar_verdicts(py: &Path, dir: &Path) -> BTreeMap<String, Option<String>> {
 /// spindle's verdict: None (exit 0) or Some(its error); any other exit than 0 and 4 fails.
 fn spindle_verdict(path: &Path) -> Option<String> {
     let out = Command::new(SPINDLE)
-        .args(["config", "check", "--config"])
+        .args(["config", "check"])
         .arg(path)
         .env_remove("RUST_LOG")
         .output()

@@ -157,7 +157,18 @@ pub struct ConfigCheckArgs {
         default_value = "/etc/cback3.conf"
     )]
     pub config: PathBuf,
+    /// The configuration file, as an operand (`spindle config check FILE`); the same as
+    /// --config FILE.
+    #[arg(value_name = "FILE", conflicts_with = "config")]
+    pub file: Option<PathBuf>,
     /// Print the resolved options, peers, stage and store as JSON.
     #[arg(long)]
     pub dump_json: bool,
+}
+
+impl ConfigCheckArgs {
+    /// The file to check: the operand, else --config (default /etc/cback3.conf).
+    pub fn path(&self) -> &std::path::Path {
+        self.file.as_deref().unwrap_or(&self.config)
+    }
 }

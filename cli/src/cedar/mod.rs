@@ -417,7 +417,7 @@ fn run_reporting(
         }
     };
     for s in &config.ignored {
-        log::info!("configuration section <{s}> is for cback3; spindle ignores it");
+        log::info!("configuration section <{s}> is for cback3; spindle does not run it");
     }
     exec::note_overrides(&config);
     let ctx = ActionContext {
@@ -524,10 +524,10 @@ fn run_reporting(
 /// `spindle config check`.
 pub fn config_check(a: &ConfigCheckArgs, verbose: u8, out: &mut dyn Write) -> u8 {
     crate::logging::init(verbose.max(1));
-    match Config::load(&a.config) {
+    match Config::load(a.path()) {
         Ok(c) => {
             for s in &c.ignored {
-                log::info!("section <{s}> is for cback3; spindle ignores it");
+                log::info!("section <{s}> is for cback3; spindle does not run it");
             }
             exec::note_overrides(&c);
             if a.dump_json {
@@ -544,12 +544,12 @@ pub fn config_check(a: &ConfigCheckArgs, verbose: u8, out: &mut dyn Write) -> u8
                     serde_json::to_string_pretty(&v).unwrap_or_default()
                 );
             } else {
-                let _ = writeln!(out, "{}: valid", a.config.display());
+                let _ = writeln!(out, "{}: valid", a.path().display());
             }
             code::OK
         }
         Err(e) => {
-            eprintln!("spindle: error: configuration {}: {e}", a.config.display());
+            eprintln!("spindle: error: configuration {}: {e}", a.path().display());
             code::CONFIG
         }
     }
