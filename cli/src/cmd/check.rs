@@ -85,7 +85,8 @@ fn to_json(target: &str, r: &Md5Report) -> serde_json::Value {
             "suspect": t.suspect.as_ref().map(range_json),
         })).collect::<Vec<_>>(),
         "files_checked": r.files.len(),
-        "files_without_md5": r.files_without_md5,
+        "files_without_md5": r.files_without_md5.len(),
+        "no_md5_files": r.files_without_md5.iter().map(|p| p.to_string_lossy()).collect::<Vec<_>>(),
         "bad_files": r.files.iter().filter(|f| !f.ok).map(|f| json!({
             "path": f.path.to_string_lossy(),
             "size": f.size,
@@ -147,13 +148,20 @@ fn print_text(r: &Md5Report, out: &mut dyn Write) -> anyhow::Result<()> {
     for p in &r.problems {
         writeln!(out, "problem at LBA {}: {}", p.lba, p.what)?;
     }
+    for p in &r.files_without_md5 {
+        writeln!(
+            out,
+            "file {}: no MD5 recorded (not verified)",
+            printable(p.as_os_str().as_bytes())
+        )?;
+    }
     let bad = r.files.iter().filter(|f| !f.ok).count();
     writeln!(
         out,
-        "{} files checked, {} bad, {} without MD5: {}",
+        "{} files checked, {} bad, {} without MD5 (not verified): {}",
         r.files.len(),
         bad,
-        r.files_without_md5,
+        r.files_without_md5.len(),
         if r.is_ok() { "OK" } else { "FAILED" }
     )?;
     Ok(())

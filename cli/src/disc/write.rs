@@ -282,6 +282,7 @@ fn build<R: Read + io::Seek>(
     for w in layout.warnings() {
         log::warn!("{w:?}");
     }
+    crate::disc::log_carried_md5s(&layout);
     Ok((layout, label))
 }
 
