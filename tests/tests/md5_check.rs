@@ -235,12 +235,19 @@ fn tree_burns_record_checksums_on_drives() {
     assert_eq!(code, 0, "{j:#}");
     assert_eq!(j["files_checked"], 3, "{j:#}");
     // A second session: its own tags and its new file; the first session's files are
-    // referenced, not rewritten, and carry no index in it.
-    fs::write(src.join("more.txt"), b"more\n").unwrap();
-    assert_eq!(spindle(&["burn", &dev, "--tree", s]), 0);
+    // referenced, not rewritten, and keep the MD5s that session recorded.
+    let more = work.path().join("more");
+    fs::create_dir_all(&more).unwrap();
+    fs::write(more.join("more.txt"), b"more\n").unwrap();
+    assert_eq!(
+        spindle(&["burn", &dev, "--tree", more.to_str().unwrap()]),
+        0
+    );
     let (code, j) = check_json(&dev);
     assert_eq!(code, 0, "{j:#}");
     assert_eq!(j["tags"].as_array().unwrap().len(), 3, "{j:#}");
+    assert_eq!(j["files_checked"], 4, "{j:#}");
+    assert_eq!(j["files_without_md5"], 0, "{j:#}");
     // --no-md5 leaves them out.
     let plain = MockDisc::with(MediaKind::DvdPlusRw, true);
     assert_eq!(
@@ -249,4 +256,223 @@ fn tree_burns_record_checksums_on_drives() {
     );
     let (code, _) = check_json(&plain.spec());
     assert_eq!(code, cli::exit::spindle::NO_CHECKSUMS);
+}
+
+/// Every regular file xorriso finds an MD5 for in the image's loaded session.
+fn xorriso_md5_files(img: &Path) -> Vec<String> {
+    let dev = format!("stdio:{}", img.display());
+    let o = xorriso(&[
+        "-md5", "on", "-indev", &dev, "-find", "/", "-type", "f", "-has_md5", "-exec", "get_md5",
+        "--",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let mut v: Vec<String> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .filter_map(|l| l.split_once("  ").map(|(_, p)| p.to_owned()))
+        .collect();
+    v.sort();
+    v
+}
+
+fn session_json_paths(j: &serde_json::Value, key: &str) -> Vec<String> {
+    let mut v: Vec<String> = j[key]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap().to_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+/// The file `path` of the session a reader sees in an image file (the superblock at LBA 16
+/// describes the whole volume; the last session is found through the chain).
+fn last_session_extent_byte(img: &Path, path: &str, offset: u64) -> u64 {
+    let (code, j) = check_json(img.to_str().unwrap());
+    assert!(code == 0 || code == cli::exit::spindle::MISMATCH, "{j:#}");
+    let start = j["session_start"].as_u64().unwrap() as u32;
+    let mut image =
+        iso9660::Image::open_session(fs::File::open(img).unwrap(), iso9660::Lba(start)).unwrap();
+    let e = image.lookup(path).unwrap();
+    u64::from(e.extents[0].lba) * 2048 + offset
+}
+
+/// Appends `src` as a new session to the image file `img` with `spindle burn --tree`.
+fn spindle_append(img: &Path, src: &Path) {
+    assert_eq!(
+        spindle(&[
+            "burn",
+            img.to_str().unwrap(),
+            "--tree",
+            src.to_str().unwrap()
+        ]),
+        0
+    );
+}
+
+/// Both ways: each kept file verifies in the appended session, whichever program wrote the
+/// session it came from, and a flipped byte in a kept file or in the new session's
+/// directories fails spindle check and xorriso's checks.
+fn appended_session_round(work: &Path, img: &Path, first_by: &str) {
+    let more = work.join("more");
+    fs::create_dir_all(&more).unwrap();
+    fs::write(more.join("new.txt"), b"appended\n").unwrap();
+    spindle_append(img, &more);
+    let want = [
+        "/docs/big.bin",
+        "/docs/deep/empty",
+        "/hello.txt",
+        "/new.txt",
+    ];
+
+    let (code, j) = check_json(img.to_str().unwrap());
+    assert_eq!(code, 0, "{first_by}: {j:#}");
+    assert_eq!(j["files_checked"], 4, "{first_by}: {j:#}");
+    assert_eq!(j["files_without_md5"], 0, "{first_by}: {j:#}");
+    assert_eq!(xorriso_md5_files(img), want, "{first_by}");
+    let o = xorriso_check_files(img);
+    assert!(o.status.success(), "{first_by}: {}", text(&o));
+    let t = text(&o);
+    assert!(
+        t.contains("File contents and their MD5 checksums match"),
+        "{t}"
+    );
+    assert!(!t.contains("have no MD5"), "{first_by}: {t}");
+    let o = xorriso_check_md5(img);
+    assert!(o.status.success(), "{first_by}: {}", text(&o));
+
+    // A flipped byte in a file kept from the first session.
+    let bad = work.join("bad-kept.iso");
+    fs::copy(img, &bad).unwrap();
+    flip(&bad, last_session_extent_byte(img, "/docs/big.bin", 99_999));
+    let o = xorriso_check_files(&bad);
+    assert!(!o.status.success(), "{first_by}: {}", text(&o));
+    assert!(
+        text(&o).contains("MD5 MISMATCH: '/docs/big.bin'"),
+        "{first_by}: {}",
+        text(&o)
+    );
+    let (code, j) = check_json(bad.to_str().unwrap());
+    assert_eq!(code, cli::exit::spindle::MISMATCH, "{first_by}: {j:#}");
+    assert_eq!(j["bad_files"][0]["path"], "/docs/big.bin", "{j:#}");
+    assert_eq!(j["bad_files"].as_array().unwrap().len(), 1, "{j:#}");
+    // The new session's own data is intact.
+    assert_eq!(j["session_md5_ok"], true, "{j:#}");
+
+    // A flipped byte in a directory of the new session (/docs holds only kept files).
+    let bad = work.join("bad-dir.iso");
+    fs::copy(img, &bad).unwrap();
+    flip(&bad, last_session_extent_byte(img, "/docs", 20));
+    let o = xorriso_check_md5(&bad);
+    assert!(!o.status.success(), "{first_by}: {}", text(&o));
+    let media = xorriso_check_media(&bad);
+    assert!(media.contains("0 md5_mismatch"), "{first_by}: {media}");
+    let (code, j) = check_json(bad.to_str().unwrap());
+    assert_eq!(code, cli::exit::spindle::MISMATCH, "{first_by}: {j:#}");
+    assert_eq!(j["tags"][1]["kind"], "tree", "{j:#}");
+    assert_eq!(j["tags"][1]["ok"], false, "{j:#}");
+}
+
+#[test]
+fn appended_sessions_verify_kept_files_both_ways_with_xorriso() {
+    if !tests::tier::tier(
+        "appended_sessions_verify_kept_files_both_ways_with_xorriso",
+        &["xorriso"],
+    ) {
+        return;
+    }
+    // First session by spindle.
+    let work = tempfile::tempdir().unwrap();
+    let src = work.path().join("src");
+    tree(&src);
+    let img = work.path().join("spindle.iso");
+    spindle_append(&img, &src);
+    appended_session_round(work.path(), &img, "spindle");
+
+    // First session by xorriso -md5 on.
+    let work = tempfile::tempdir().unwrap();
+    let src = work.path().join("src");
+    tree(&src);
+    let img = work.path().join("xorriso.iso");
+    let dev = format!("stdio:{}", img.display());
+    let o = xorriso(&[
+        "-md5",
+        "on",
+        "-outdev",
+        &dev,
+        "-map",
+        src.to_str().unwrap(),
+        "/",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    appended_session_round(work.path(), &img, "xorriso");
+}
+
+#[test]
+fn files_kept_from_a_session_without_md5s_are_not_verified_and_not_bad() {
+    if !tests::tier::tier(
+        "files_kept_from_a_session_without_md5s_are_not_verified_and_not_bad",
+        &["xorriso", "genisoimage"],
+    ) {
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let src = work.path().join("src");
+    tree(&src);
+    // A growisofs/mkisofs first session: no checksums at all.
+    let img = work.path().join("mkisofs.iso");
+    let o = Command::new("genisoimage")
+        .args([
+            "-quiet",
+            "-R",
+            "-o",
+            img.to_str().unwrap(),
+            src.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    let more = work.path().join("more");
+    fs::create_dir_all(&more).unwrap();
+    fs::write(more.join("new.txt"), b"appended\n").unwrap();
+    spindle_append(&img, &more);
+
+    // xorriso: the new file matches, the kept ones "could not be checked", exit 0.
+    let o = xorriso_check_files(&img);
+    assert!(o.status.success(), "{}", text(&o));
+    let t = text(&o);
+    assert!(
+        t.contains("There were data files which have no MD5 and thus could not be checked"),
+        "{t}"
+    );
+    assert_eq!(xorriso_md5_files(&img), ["/new.txt"]);
+    // spindle check: the same verdict, each such file named.
+    let (code, j) = check_json(img.to_str().unwrap());
+    assert_eq!(code, 0, "{j:#}");
+    assert_eq!(j["files_checked"], 1, "{j:#}");
+    assert_eq!(
+        session_json_paths(&j, "no_md5_files"),
+        ["/docs/big.bin", "/docs/deep/empty", "/hello.txt"],
+        "{j:#}"
+    );
+    let mut out = Vec::new();
+    let code = cli::cmd::check::run(
+        &cli::cmd::check::CheckArgs {
+            target: img.to_str().unwrap().to_owned(),
+            json: false,
+        },
+        &mut out,
+    );
+    assert_eq!(code, 0);
+    let out = String::from_utf8(out).unwrap();
+    assert!(
+        out.contains("file /hello.txt: no MD5 recorded (not verified)"),
+        "{out}"
+    );
+    // A flipped byte in such a file goes unseen by both: there is nothing to compare with.
+    let bad = work.path().join("bad.iso");
+    fs::copy(&img, &bad).unwrap();
+    flip(&bad, last_session_extent_byte(&img, "/hello.txt", 1));
+    assert!(xorriso_check_files(&bad).status.success());
+    assert_eq!(check_json(bad.to_str().unwrap()).0, 0);
 }
