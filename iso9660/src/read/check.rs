@@ -92,6 +92,9 @@ pub struct Md5Report {
     pub session_start: u32,
     /// The checksum tags met, in order.
     pub tags: Vec<TagCheck>,
+    /// The relocated superblock tag of the copy of the session's descriptors at LBA 0 of an
+    /// overwritable medium, when the volume was opened there and the copy carries one.
+    pub superblock_copy: Option<TagCheck>,
     /// Where the checksum array is (`isofs.ca`), if recorded.
     pub area: Option<ChecksumArea>,
     /// Whether the session matches checksum array entry 0 (`xorriso -check_md5 --`).
@@ -119,6 +122,7 @@ impl Md5Report {
         self.has_checksums()
             && self.problems.is_empty()
             && self.tags.iter().all(|t| t.ok)
+            && self.superblock_copy.as_ref().is_none_or(|t| t.ok)
             && self.session_ok != Some(false)
             && self.array_ok != Some(false)
             && self.files.iter().all(|f| f.ok)
@@ -183,6 +187,11 @@ impl<R: Read + Seek> Image<R> {
     /// `isofs.ca` says (a volume opened at an overwritable medium's superblock copy is
     /// checked at its real session), else at [`Image::session_start`].
     ///
+    /// A volume opened at such a copy (at LBA 0, describing a session that starts later)
+    /// also has the copy checked: its relocated superblock tag, if it carries one, must
+    /// match blocks 0 up to the tag and name the session checked (libisofs checks the same
+    /// before it loads a volume from LBA 0; see [`crate::multisession::seal_superblock_copy`]).
+    ///
     /// Mismatches, damaged tags and unreadable sectors are reported, not returned as errors.
     ///
     /// # Errors
@@ -195,6 +204,9 @@ impl<R: Read + Seek> Image<R> {
             area,
             ..Md5Report::default()
         };
+        if self.session == 0 && start > 0 {
+            self.check_superblock_copy(&mut report);
+        }
         let array = self.check_tags(&mut report);
         if let Some(entries) = &array {
             self.check_files(entries, &mut report)?;
@@ -308,6 +320,64 @@ impl<R: Read + Seek> Image<R> {
         self.src
             .seek(SeekFrom::Start(u64::from(lba) * SECTOR_BYTES))?;
         self.src.read_exact(buf)
+    }
+
+    /// The relocated superblock tag in blocks 16..31 of the copy at LBA 0, as libisofs looks
+    /// for it: the first tag there decides. A superblock tag copied along with the
+    /// descriptors (by a tool that writes no relocated tag) covers the session, not the
+    /// copy, and is not checked here.
+    fn check_superblock_copy(&mut self, report: &mut Md5Report) {
+        let mut running = Running::default();
+        let mut sector = vec![0u8; SECTOR_SIZE];
+        for lba in 0..SUPERBLOCK_TAG_SEARCH {
+            if self.read_at(lba, &mut sector).is_err() {
+                report.problems.push(CheckProblem {
+                    lba,
+                    what: "superblock copy unreadable".to_owned(),
+                });
+                return;
+            }
+            if lba > FIRST_DESCRIPTOR_LBA {
+                match Tag::decode(&sector) {
+                    Ok(Some(t)) if t.kind == TagKind::RelocatedSuperblock => {
+                        let md5_ok = t.pos == lba
+                            && t.range_start == 0
+                            && t.range_size == lba
+                            && t.md5 == running.digest();
+                        let names = t.next.unwrap_or(0);
+                        if md5_ok && names != report.session_start {
+                            report.problems.push(CheckProblem {
+                                lba,
+                                what: format!(
+                                    "the superblock copy's tag names the session at LBA {names}, \
+                                     but the copy describes the session at LBA {}",
+                                    report.session_start
+                                ),
+                            });
+                        }
+                        let ok = md5_ok && names == report.session_start;
+                        report.superblock_copy = Some(TagCheck {
+                            kind: t.kind,
+                            lba,
+                            range: BlockRange::between(0, lba),
+                            ok,
+                            suspect: (!ok).then(|| BlockRange::between(0, lba)),
+                        });
+                        return;
+                    }
+                    Ok(Some(_)) => return,
+                    Ok(None) => {}
+                    Err(m) => {
+                        report.problems.push(CheckProblem {
+                            lba,
+                            what: format!("superblock copy: {}", m.0),
+                        });
+                        return;
+                    }
+                }
+            }
+            running.update(&sector);
+        }
     }
 
     /// The tags and the array; returns the array's entries when it could be read.
