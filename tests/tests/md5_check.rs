@@ -481,3 +481,212 @@ fn files_kept_from_a_session_without_md5s_are_not_verified_and_not_bad() {
     assert!(xorriso_check_files(&bad).status.success());
     assert_eq!(check_json(bad.to_str().unwrap()).0, 0);
 }
+
+/// Two sessions on a mock DVD+RW: the second session's descriptors are copied to LBA 16
+/// with a relocated superblock tag after them; returns the disc and the media file.
+fn two_session_dvd_plus_rw(work: &Path) -> (MockDisc, std::path::PathBuf) {
+    let disc = MockDisc::with(MediaKind::DvdPlusRw, true);
+    let src = work.join("src");
+    tree(&src);
+    let more = work.join("more");
+    fs::create_dir_all(&more).unwrap();
+    fs::write(more.join("new.txt"), b"second session\n").unwrap();
+    let dev = disc.spec();
+    assert_eq!(spindle(&["burn", &dev, "--tree", src.to_str().unwrap()]), 0);
+    assert_eq!(
+        spindle(&["burn", &dev, "--tree", more.to_str().unwrap()]),
+        0
+    );
+    let media = disc.drive.media_path();
+    (disc, media)
+}
+
+#[test]
+fn the_superblock_copy_of_an_overwritable_disc_is_checked() {
+    let work = tempfile::tempdir().unwrap();
+    let (disc, media) = two_session_dvd_plus_rw(work.path());
+    let dev = disc.spec();
+    let (code, j) = check_json(&dev);
+    assert_eq!(code, 0, "{j:#}");
+    let session = j["session_start"].as_u64().unwrap();
+    assert!(session > 32, "{j:#}");
+    // PVD, Joliet SVD and terminator at 16..18: the tag at 19 covers LBA 0..19.
+    let copy = &j["superblock_copy"];
+    assert_eq!(copy["kind"], "relocated superblock", "{j:#}");
+    assert_eq!(copy["lba"], 19, "{j:#}");
+    assert_eq!(copy["range"]["start"], 0, "{j:#}");
+    assert_eq!(copy["range"]["sectors"], 19, "{j:#}");
+    assert_eq!(copy["ok"], true, "{j:#}");
+    let tag = fs::read(&media).unwrap()[19 * 2048..19 * 2048 + 200].to_vec();
+    let tag = String::from_utf8_lossy(&tag);
+    assert!(
+        tag.starts_with("libisofs_rlsb32_checksum_tag_v1 pos=19 range_start=0 range_size=19"),
+        "{tag}"
+    );
+    assert!(tag.contains(&format!("session_start={session} ")), "{tag}");
+    assert_eq!(j["files_checked"], 4, "{j:#}");
+
+    // A flipped byte in the copy (its primary descriptor's volume set identifier).
+    flip(&media, 16 * 2048 + 200);
+    let (code, j) = check_json(&dev);
+    assert_eq!(code, cli::exit::spindle::MISMATCH, "{j:#}");
+    assert_eq!(j["superblock_copy"]["ok"], false, "{j:#}");
+    assert_eq!(j["superblock_copy"]["suspect"]["sectors"], 19, "{j:#}");
+    // The session itself is intact.
+    assert!(
+        j["tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["ok"] == true),
+        "{j:#}"
+    );
+}
+
+#[test]
+fn xorriso_checks_the_superblock_copy_spindle_wrote_on_a_dvd_plus_rw() {
+    if !tests::tier::tier(
+        "xorriso_checks_the_superblock_copy_spindle_wrote_on_a_dvd_plus_rw",
+        &["xorriso"],
+    ) {
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let (_disc, media) = two_session_dvd_plus_rw(work.path());
+    // The mock's media file is the disc's bytes (LBA × 2048): xorriso reads it as a stdio
+    // drive, an overwritable medium, and loads the volume from LBA 0 as it does a DVD+RW's.
+    let img = work.path().join("disc.iso");
+    fs::copy(&media, &img).unwrap();
+    let o = xorriso_check_md5(&img);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains("Loading ISO image tree from LBA 0"),
+        "{}",
+        text(&o)
+    );
+    let o = xorriso_check_files(&img);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(!text(&o).contains("have no MD5"), "{}", text(&o));
+    assert_eq!(
+        xorriso_md5_files(&img),
+        [
+            "/docs/big.bin",
+            "/docs/deep/empty",
+            "/hello.txt",
+            "/new.txt"
+        ]
+    );
+
+    // A flipped byte in the copy: xorriso checks it before loading and refuses the tree;
+    // spindle check finds the same on the image file.
+    let bad = work.path().join("bad-copy.iso");
+    fs::copy(&img, &bad).unwrap();
+    flip(&bad, 16 * 2048 + 200);
+    let o = xorriso_check_md5(&bad);
+    assert!(!o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains("Cannot read ISO image tree"),
+        "{}",
+        text(&o)
+    );
+    let (code, j) = check_json(bad.to_str().unwrap());
+    assert_eq!(code, cli::exit::spindle::MISMATCH, "{j:#}");
+    assert_eq!(j["superblock_copy"]["ok"], false, "{j:#}");
+}
+
+#[test]
+fn a_stale_copy_tag_is_cleared_when_a_shorter_set_is_linked() {
+    if !tests::tier::tier(
+        "a_stale_copy_tag_is_cleared_when_a_shorter_set_is_linked",
+        &["xorriso"],
+    ) {
+        return;
+    }
+    // xorriso with Joliet and ISO 9660:1999 records four descriptors and a terminator, its
+    // relocated tag at LBA 21; spindle's set is three blocks. Left in place, that tag
+    // (naming the old session, no longer matching) would make xorriso refuse the disc.
+    let work = tempfile::tempdir().unwrap();
+    let src = work.path().join("src");
+    tree(&src);
+    let more = work.path().join("more");
+    fs::create_dir_all(&more).unwrap();
+    fs::write(more.join("new.txt"), b"appended\n").unwrap();
+    let first = work.path().join("x.iso");
+    let dev = format!("stdio:{}", first.display());
+    let o = xorriso(&[
+        "-md5",
+        "on",
+        "-joliet",
+        "on",
+        "-compliance",
+        "iso_9660_1999",
+        "-outdev",
+        &dev,
+        "-map",
+        src.to_str().unwrap(),
+        "/",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let stale = fs::read(&first).unwrap();
+    let stale_at = (17..32)
+        .find(|&l| stale[l * 2048..].starts_with(b"libisofs_rlsb32_checksum_tag_v1"))
+        .expect("xorriso's relocated tag");
+    assert!(stale_at > 19, "xorriso's set is longer than spindle's");
+
+    for (md5, disc_kind) in [(false, "no-md5"), (true, "md5")] {
+        // On an image file (the file path) and on a mock DVD+RW (the burner's path).
+        let img = work.path().join(format!("{disc_kind}.iso"));
+        fs::copy(&first, &img).unwrap();
+        let mut args = vec![
+            "burn",
+            img.to_str().unwrap(),
+            "--tree",
+            more.to_str().unwrap(),
+        ];
+        if !md5 {
+            args.push("--no-md5");
+        }
+        assert_eq!(spindle(&args), 0);
+
+        let disc = MockDisc::with(MediaKind::DvdPlusRw, true);
+        let dev = disc.spec();
+        assert_eq!(spindle(&["burn", &dev, first.to_str().unwrap()]), 0);
+        let mut args = vec!["burn", dev.as_str(), "--tree", more.to_str().unwrap()];
+        if !md5 {
+            args.push("--no-md5");
+        }
+        assert_eq!(spindle(&args), 0);
+        let burned = work.path().join(format!("{disc_kind}-dvd.iso"));
+        fs::copy(disc.drive.media_path(), &burned).unwrap();
+
+        for img in [&img, &burned] {
+            let bytes = fs::read(img).unwrap();
+            let tags: Vec<usize> = (17..32)
+                .filter(|&l| bytes[l * 2048..].starts_with(b"libisofs_"))
+                .collect();
+            assert_eq!(
+                tags,
+                if md5 { vec![19] } else { vec![] },
+                "{}",
+                img.display()
+            );
+            let o = xorriso(&[
+                "-md5",
+                "on",
+                "-indev",
+                &format!("stdio:{}", img.display()),
+                "-find",
+                "/new.txt",
+            ]);
+            assert!(o.status.success(), "{}: {}", img.display(), text(&o));
+            assert!(text(&o).contains("'/new.txt'"), "{}", text(&o));
+            let (code, j) = check_json(img.to_str().unwrap());
+            let want = if md5 {
+                0
+            } else {
+                cli::exit::spindle::NO_CHECKSUMS
+            };
+            assert_eq!(code, want, "{}: {j:#}", img.display());
+        }
+    }
+}
