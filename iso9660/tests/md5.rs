@@ -330,3 +330,23 @@ fn a_damaged_array_is_not_carried() {
         iso9660::CarriedChecksums::Unusable(_)
     ));
 }
+
+#[test]
+fn a_check_can_be_limited_to_directories() {
+    let dir = tempfile::tempdir().unwrap();
+    let (out, _) = image(dir.path(), true);
+    let mut img = Image::open(fs::File::open(&out).unwrap()).unwrap();
+    let r = img
+        .check_md5_below(&[std::path::PathBuf::from("/d/e"), "/a.txt".into()])
+        .unwrap();
+    assert!(r.is_ok(), "{r:#?}");
+    let mut paths: Vec<_> = r.files.iter().map(|f| f.path.clone()).collect();
+    paths.sort();
+    assert_eq!(
+        paths,
+        ["/a.txt", "/d/e/empty"].map(std::path::PathBuf::from)
+    );
+    // The tags still cover the whole session.
+    assert_eq!(r.tags.len(), 3);
+    assert_eq!(r.session_ok, Some(true));
+}

@@ -197,6 +197,21 @@ impl<R: Read + Seek> Image<R> {
     /// # Errors
     /// The root is unreadable; [`Error::BudgetExceeded`] walking the tree.
     pub fn check_md5(&mut self) -> Result<Md5Report> {
+        self.check_md5_scoped(None)
+    }
+
+    /// As [`Image::check_md5`], but only the files below the directories `dirs` (absolute
+    /// image paths, `/2026/11/22`) are read and reported; the tags and the checksum array
+    /// still cover the whole session. For verifying a part of a disc without reading every
+    /// file an appended session shows.
+    ///
+    /// # Errors
+    /// As [`Image::check_md5`].
+    pub fn check_md5_below(&mut self, dirs: &[PathBuf]) -> Result<Md5Report> {
+        self.check_md5_scoped(Some(dirs))
+    }
+
+    fn check_md5_scoped(&mut self, dirs: Option<&[PathBuf]>) -> Result<Md5Report> {
         let area = self.checksum_area()?;
         let start = area.map_or(self.session, |a| a.start);
         let mut report = Md5Report {
@@ -209,7 +224,7 @@ impl<R: Read + Seek> Image<R> {
         }
         let array = self.check_tags(&mut report);
         if let Some(entries) = &array {
-            self.check_files(entries, &mut report)?;
+            self.check_files(entries, &mut report, dirs)?;
         }
         Ok(report)
     }
@@ -532,7 +547,12 @@ impl<R: Read + Seek> Image<R> {
         Some(entries)
     }
 
-    fn check_files(&mut self, entries: &[Digest], report: &mut Md5Report) -> Result<()> {
+    fn check_files(
+        &mut self,
+        entries: &[Digest],
+        report: &mut Md5Report,
+        dirs: Option<&[PathBuf]>,
+    ) -> Result<()> {
         if self.namespace != Namespace::RockRidge {
             return Ok(());
         }
@@ -544,7 +564,10 @@ impl<R: Read + Seek> Image<R> {
             Path::new(""),
             |w| {
                 if w.entry.kind == EntryKind::File {
-                    files.push((Path::new("/").join(&w.path), w.entry.clone()));
+                    let path = Path::new("/").join(&w.path);
+                    if dirs.is_none_or(|d| d.iter().any(|d| path.starts_with(d))) {
+                        files.push((path, w.entry.clone()));
+                    }
                 }
                 Ok(())
             },
