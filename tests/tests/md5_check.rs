@@ -485,7 +485,12 @@ fn files_kept_from_a_session_without_md5s_are_not_verified_and_not_bad() {
 /// Two sessions on a mock DVD+RW: the second session's descriptors are copied to LBA 16
 /// with a relocated superblock tag after them; returns the disc and the media file.
 fn two_session_dvd_plus_rw(work: &Path) -> (MockDisc, std::path::PathBuf) {
-    let disc = MockDisc::with(MediaKind::DvdPlusRw, true);
+    two_sessions_on(work, MediaKind::DvdPlusRw)
+}
+
+fn two_sessions_on(work: &Path, kind: MediaKind) -> (MockDisc, std::path::PathBuf) {
+    // Overwritable media formatted (the blank flag is false), or formatted by the burn.
+    let disc = MockDisc::with(kind, kind == MediaKind::DvdPlusRw);
     let src = work.join("src");
     tree(&src);
     let more = work.join("more");
@@ -503,8 +508,16 @@ fn two_session_dvd_plus_rw(work: &Path) -> (MockDisc, std::path::PathBuf) {
 
 #[test]
 fn the_superblock_copy_of_an_overwritable_disc_is_checked() {
+    // DVD+RW and DVD-RW restricted overwrite link through the 16..31 unit (blocks 0..15 read
+    // for the tag's MD5), BD-RE through 0..31.
+    for kind in [MediaKind::DvdPlusRw, MediaKind::DvdRwRo, MediaKind::BdRe] {
+        superblock_copy_on(kind);
+    }
+}
+
+fn superblock_copy_on(kind: MediaKind) {
     let work = tempfile::tempdir().unwrap();
-    let (disc, media) = two_session_dvd_plus_rw(work.path());
+    let (disc, media) = two_sessions_on(work.path(), kind);
     let dev = disc.spec();
     let (code, j) = check_json(&dev);
     assert_eq!(code, 0, "{j:#}");
