@@ -3,6 +3,12 @@
 //! `-check_media` (checksum tags) and fail them with a flipped byte in a file or a
 //! directory; images xorriso writes with `-md5 on` pass `spindle check` and fail it the same
 //! way. `spindle check` needs no sources, on image files and drives alike.
+//!
+//! Appended sessions: files kept from an earlier session (spindle's or xorriso's) carry
+//! its MD5s, so both tools verify every file, and fail on a flipped byte in a kept file or
+//! in the new session's directories; files kept from a genisoimage session are "not
+//! verified" for both. The superblock copy at LBA 0 of overwritable media carries its own
+//! checksum tag, checked by both, and stale tags there are cleared.
 
 use std::fs;
 use std::os::unix::fs::FileExt;
