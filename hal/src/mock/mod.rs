@@ -82,6 +82,7 @@ mod fault;
 mod kind;
 mod media;
 mod mode;
+mod profile;
 mod rw;
 mod sense;
 mod state;
@@ -93,6 +94,7 @@ mod tests;
 pub use config::{MockConfig, Quirks};
 pub use fault::{Fault, FaultEffect, FaultHandle};
 pub use kind::{MediaKind, ParseMediaKindError};
+pub use profile::{DriveProfile, Refusal};
 pub use store::{LEASE_FILE, STATE_FILE};
 
 use engine::{Engine, Fail};
