@@ -44,7 +44,7 @@ pub enum Decides {
 pub const CONFIGURATION_FIELDS: &[&str] = &[
     "current profile (bytes 6-7)",
     "the CurrentP bit of each Profile List entry",
-    "the Current bit (byte 2 bit 0) of each feature the mock models",
+    "the Current bit (byte 2 bit 0) of each feature descriptor",
 ];
 
 /// The medium and host-state fields of MODE SENSE(10).
@@ -346,6 +346,11 @@ fn clear(d: &mut [u8], at: usize, mask: u8) {
     }
 }
 
+fn be32(d: &[u8], at: usize) -> usize {
+    let b = |i: usize| d.get(at + i).copied().unwrap_or(0);
+    usize::try_from(u32::from_be_bytes([b(0), b(1), b(2), b(3)])).unwrap_or(usize::MAX)
+}
+
 fn be16(d: &[u8], at: usize) -> usize {
     usize::from(u16::from_be_bytes([
         d.get(at).copied().unwrap_or(0),
@@ -496,8 +501,14 @@ pub fn compare(recorded: &[Reply], replayed: &[Reply]) -> (Vec<Compared>, Vec<Di
             }
         }
         if compare_all && r.status == "GOOD" && m.status == "GOOD" {
-            let a = medium_fields(&r.name, &unhex(&r.data).unwrap_or_default());
-            let b = medium_fields(&m.name, &unhex(&m.data).unwrap_or_default());
+            let a = significant(
+                &r.name,
+                medium_fields(&r.name, &unhex(&r.data).unwrap_or_default()),
+            );
+            let b = significant(
+                &m.name,
+                medium_fields(&m.name, &unhex(&m.data).unwrap_or_default()),
+            );
             if a != b {
                 let at = a.iter().zip(&b).position(|(x, y)| x != y);
                 let at = at.unwrap_or(a.len().min(b.len()));
@@ -518,9 +529,43 @@ pub fn compare(recorded: &[Reply], replayed: &[Reply]) -> (Vec<Compared>, Vec<Di
     (table, diffs)
 }
 
-/// ILLEGAL REQUEST, INVALID COMMAND OPERATION CODE: the drive lacks the command.
+/// INVALID COMMAND OPERATION CODE: the drive lacks the command (whatever sense key it
+/// reports it with).
 pub fn refused_opcode(r: &Reply) -> bool {
-    r.status == "CHECK CONDITION" && r.sense_key == Some(5) && r.asc == Some(0x20)
+    r.status == "CHECK CONDITION" && r.asc == Some(0x20)
+}
+
+/// The length a reply declares for itself (its own length field plus the bytes before it),
+/// for the commands that have one. Drives and Linux's SG_IO often report the whole
+/// allocation as transferred, and some targets (tgt) leave stale bytes after the reply, so
+/// nothing past this length says anything about the drive.
+pub fn declared_len(name: &str, d: &[u8]) -> Option<usize> {
+    let b = |i: usize| usize::from(d.get(i).copied().unwrap_or(0));
+    Some(match name {
+        "INQUIRY" => b(4) + 5,
+        n if n.starts_with("INQUIRY VPD") => be16(d, 2) + 4,
+        "GET CONFIGURATION header" | "GET CONFIGURATION all" => be32(d, 0).saturating_add(4),
+        // Performance Data Length: the bytes after the length field.
+        n if n.starts_with("GET PERFORMANCE") => be32(d, 0).saturating_add(4),
+        "GET EVENT STATUS NOTIFICATION media"
+        | "MODE SENSE(10) 2A"
+        | "MODE SENSE(10) all pages"
+        | "READ BUFFER CAPACITY" => be16(d, 0) + 2,
+        "REQUEST SENSE" => b(7) + 8,
+        _ => return None,
+    })
+}
+
+/// The part of a reply that is compared: up to its declared length, without trailing zero
+/// bytes (zero padding past the reply says nothing either).
+fn significant(name: &str, mut d: Vec<u8>) -> Vec<u8> {
+    if let Some(n) = declared_len(name, &d) {
+        d.truncate(n);
+    }
+    while d.last() == Some(&0) {
+        d.pop();
+    }
+    d
 }
 
 #[cfg(test)]

@@ -426,6 +426,17 @@ fn redact_battery(battery: &mut [Reply], redacted: &mut Vec<Redaction>) {
         }
         let Ok(mut d) = unhex(&r.data) else { continue };
         let mut places: Vec<(String, &str)> = Vec::new();
+        // Bytes after the reply's own length are whatever the drive or target had in its
+        // buffer (tgt leaves its memory there): they could hold anything, so they go.
+        if let Some(n) = battery::declared_len(&r.name, &d) {
+            if d.get(n..).is_some_and(|rest| rest.iter().any(|&b| b != 0)) {
+                places.push((
+                    format!("bytes {n}-{}", d.len() - 1),
+                    "stale bytes after the reply's declared length",
+                ));
+                d.truncate(n);
+            }
+        }
         match r.name.as_str() {
             // Bytes 36-55 are vendor specific; some drives put their serial there.
             "INQUIRY" if overwrite(&mut d, 36..56, true) => {
@@ -650,12 +661,19 @@ pub fn load(path: &Path) -> anyhow::Result<Report> {
 
 /// Turns a report's battery into what the mock replays.
 pub fn replay(report: &Report) -> Replay {
+    // Replies are replayed up to their declared length: what a drive left after it is stale.
     let good = |name: &str| {
         report
             .battery
             .iter()
             .find(|r| r.name == name && r.status == "GOOD")
             .and_then(|r| unhex(&r.data).ok())
+            .map(|mut d| {
+                if let Some(n) = battery::declared_len(name, &d) {
+                    d.truncate(n);
+                }
+                d
+            })
     };
     let mut profile = DriveProfile {
         source: report.identity.as_ref().map_or_else(
@@ -685,10 +703,12 @@ pub fn replay(report: &Report) -> Replay {
                 profile.performance.push((key.to_vec(), d));
             }
         }
-        if r.status != "CHECK CONDITION" || r.sense_key != Some(5) {
+        if r.status != "CHECK CONDITION" {
             continue;
         }
-        let (Some(asc), Some(ascq)) = (r.asc, r.ascq) else {
+        // The sense key is replayed as recorded: tgt, for one, refuses a field with
+        // NOT READY rather than ILLEGAL REQUEST.
+        let (Some(key), Some(asc), Some(ascq)) = (r.sense_key, r.asc, r.ascq) else {
             continue;
         };
         let decides = battery::probe(&r.name).map_or(Decides::Everything, |p| p.decides);
@@ -703,7 +723,7 @@ pub fn replay(report: &Report) -> Replay {
             if !profile.refused.iter().any(|x| x.cdb_prefix == cdb_prefix) {
                 profile.refused.push(Refusal {
                     cdb_prefix,
-                    sense: [5, asc, ascq],
+                    sense: [key, asc, ascq],
                 });
             }
         }
@@ -790,6 +810,29 @@ mod tests {
         assert!(serde_json::to_string(&k)
             .unwrap()
             .contains(&hex(b"SN123456")));
+    }
+
+    #[test]
+    fn stale_bytes_after_a_reply_are_cut_off() {
+        // GET CONFIGURATION declaring 4 bytes after the header, then a target's stale memory.
+        let mut config = vec![0, 0, 0, 8, 0, 0, 0, 0x1b];
+        config.extend([0xde, 0xad, 0xbe, 0xef, 0x41, 0x42]);
+        let zeros = [0x05, 0x80, 0x00, 0x00, 0, 0, 0];
+        let battery = vec![
+            reply("GET CONFIGURATION all", &config),
+            reply("INQUIRY VPD 80", &zeros),
+        ];
+        let r = build("/dev/sr0", battery.clone(), None, None, None, false);
+        assert_eq!(r.battery[0].data, hex(&config[..12]));
+        assert_eq!(
+            r.redacted[0].place,
+            "battery/GET CONFIGURATION all bytes 12-13"
+        );
+        // Zero padding reveals nothing and stays.
+        assert_eq!(r.battery[1].data, hex(&zeros));
+        assert_eq!(r.redacted.len(), 1);
+        let k = build("/dev/sr0", battery, None, None, None, true);
+        assert_eq!(k.battery[0].data, hex(&config));
     }
 
     #[test]

@@ -128,8 +128,20 @@ struct Found {
 
 fn inspect(device: &str) -> anyhow::Result<Found> {
     let mut drive = crate::disc::open_writer(device, "write test")?;
-    let burner = Burner::new(&mut drive, &crate::disc::ISO9660)
-        .with_context(|| format!("{device}: reading the medium's state"))?;
+    let burner = match Burner::new(&mut drive, &crate::disc::ISO9660) {
+        Ok(b) => b,
+        // A pressed disc, or a disc a drive reports as one: nothing to test on it.
+        Err(mmc::Error::NotWritable { medium, reason }) => {
+            bail!(Refused(format!(
+                "{device}: the {medium} cannot be written ({reason}); the write test needs a blank or erasable disc"
+            )))
+        }
+        Err(e) => {
+            return Err(
+                anyhow::Error::new(e).context(format!("{device}: reading the medium's state"))
+            )
+        }
+    };
     let s = burner.status();
     let overwritable = s.recipe.is_overwritable();
     Ok(Found {
@@ -160,8 +172,9 @@ fn run_test(
         )));
     }
     let mut steps = Vec::new();
-    let mut found = None;
-    let first = step("inspect", json, out, || {
+    // Inspecting is the first step; its failure (no medium, a pressed disc) ends the test
+    // with that failure's own exit code, since nothing was tried.
+    let (first, f) = run_step("inspect", json, out, true, || {
         let f = inspect(device)?;
         let what = format!(
             "{}, {}{}",
@@ -175,13 +188,11 @@ fn run_test(
                 ", rewritable"
             }
         );
-        found = Some(f);
-        Ok(what)
+        Ok((f, what))
     })?;
     steps.push(first);
-    let Some(f) = found else {
-        // The inspection failed: its error is the whole story (no medium, not writable…).
-        return finish(device, String::new(), false, steps, json, out);
+    let Some(f) = f else {
+        bail!("{device}: inspecting the medium failed");
     };
     if f.holds_data {
         if f.write_once {
@@ -419,6 +430,18 @@ fn step(
     out: &mut dyn Write,
     f: impl FnOnce() -> anyhow::Result<String>,
 ) -> anyhow::Result<Step> {
+    run_step(name, json, out, false, || f().map(|d| ((), d))).map(|(s, _)| s)
+}
+
+/// Runs one step: prints its name, collects the commands it sends, times it, and prints
+/// them with its verdict. A refusal always propagates; with `fatal`, so does any failure.
+fn run_step<T>(
+    name: &str,
+    json: bool,
+    out: &mut dyn Write,
+    fatal: bool,
+    f: impl FnOnce() -> anyhow::Result<(T, String)>,
+) -> anyhow::Result<(Step, Option<T>)> {
     if !json {
         writeln!(out, "== {name}")?;
     }
@@ -430,13 +453,18 @@ fn step(
         .iter()
         .map(|l| decode_line(l))
         .collect();
-    let (verdict, detail) = match r {
-        Ok(d) => ("pass", d),
+    if !json {
+        for c in &commands {
+            writeln!(out, "   {c}")?;
+        }
+    }
+    let (verdict, detail, value) = match r {
+        Ok((v, d)) => ("pass", d, Some(v)),
         Err(e) => {
-            if e.downcast_ref::<Refused>().is_some() {
+            if fatal || e.downcast_ref::<Refused>().is_some() {
                 return Err(e);
             }
-            ("fail", format!("{e:#}"))
+            ("fail", format!("{e:#}"), None)
         }
     };
     let s = Step {
@@ -447,9 +475,6 @@ fn step(
         commands,
     };
     if !json {
-        for c in &s.commands {
-            writeln!(out, "   {c}")?;
-        }
         writeln!(
             out,
             "   -> {} in {:.3} s: {}",
@@ -458,7 +483,7 @@ fn step(
             s.detail
         )?;
     }
-    Ok(s)
+    Ok((s, value))
 }
 
 fn skipped(name: &str, why: &str, json: bool, out: &mut dyn Write) -> anyhow::Result<Step> {
