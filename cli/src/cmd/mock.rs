@@ -21,8 +21,7 @@ Examples:
   spindle mock new /tmp/drive --media cd-rom --image disc.iso
   spindle mock new /tmp/drive                         a drive with no medium
   spindle mock new /tmp/drive --profile drive.json --media dvd+r
-                                                      answer as the drive recorded with
-                                                      `mmc-probe --report` (see hwtests/drives/)
+      answer as the drive recorded with `mmc-probe --report` (hwtests/drives/)
   mmc-probe mock:/tmp/drive                           look at it
   spindle mock fault /tmp/drive --opcode 2A --nth 3 --sense 3/0C/00
   spindle mock state /tmp/drive --json

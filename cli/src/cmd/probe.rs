@@ -17,14 +17,14 @@ Examples:
   mmc-probe mock:/tmp/drive      probe a mock drive (see `spindle mock new --help`)
   mmc-probe --battery /dev/sr0   raw replies to a fixed set of read-only commands
   mmc-probe --report /dev/sr0 -o drive.json
-                                 everything needed to reproduce the drive, in one JSON
-                                 file to send with a bug report (serials removed)
+      everything needed to reproduce the drive, in one JSON file to send
+      with a bug report (serial numbers removed)
   spindle mock new /tmp/d --profile drive.json --media dvd+r
   mmc-probe --battery --against drive.json mock:/tmp/d
-                                 replay a report in the mock and check it answers the same
+      replay the report in the mock, and check it answers the same
   mmc-probe --write-test --yes-write /dev/sr0
-                                 burn, append, verify and read back a small tree on a blank
-                                 or erasable disc (write-once media are used up)
+      burn, append, verify and read back a small tree on a blank or
+      erasable disc (a write-once disc is used up)
 
 Exit codes:
   0  probed, medium present (or drives listed)
