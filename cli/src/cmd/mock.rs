@@ -431,5 +431,8 @@ fn print_state(st: &hal::mock::MockState) {
     for f in &st.faults {
         println!("Fault:        {f}");
     }
+    if let Some(p) = &st.profile {
+        println!("Replays:      {p} (spindle mock new --profile)");
+    }
     println!("Commands:     {}", st.commands);
 }

@@ -8,6 +8,8 @@
 //! - [`MediaKind`]: the twelve media it can hold, by CLI name (`cd-r` … `dvd-rom`).
 //! - [`MockConfig`] and [`Quirks`]: identity, buffer size, polling counts, QEMU mode, quirks.
 //! - [`Fault`] and [`FaultHandle`]: deterministic fault injection.
+//! - [`DriveProfile`]: a recorded drive's answers (identity, features, mode pages, speeds,
+//!   refusals) replayed on top of the medium model.
 //! - [`MockState`]: a serializable snapshot for `spindle mock state` and assertions.
 //!
 //! # The directory
@@ -174,6 +176,9 @@ pub struct MockState {
     pub faults: Vec<Fault>,
     /// Commands executed since the drive was created.
     pub commands: u64,
+    /// The recorded drive it replays (`spindle mock new --profile`), as vendor, product and
+    /// revision; `None` for the mock's own answers.
+    pub profile: Option<String>,
 }
 
 /// The medium part of [`MockState`].
@@ -536,6 +541,7 @@ impl MockDrive {
                 test_write: wp.test_write,
                 faults: st.faults.iter().map(|f| f.fault).collect(),
                 commands: st.commands,
+                profile: st.config.profile.as_ref().map(|p| p.source.clone()),
             }
         })
     }
