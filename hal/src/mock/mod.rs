@@ -23,7 +23,8 @@
 //! | `transcript.log` | one line per command in [`format_exchange`] format, appended (unless `config.transcript` is off). |
 //!
 //! # Behaviour in brief
-//! - Order of checks per command: fault plan, unknown opcode (05/20/00), pending UNIT
+//! - Order of checks per command: fault plan, unknown opcode (05/20/00), the commands a
+//!   replayed drive refused (with its recorded sense, [`DriveProfile`]), pending UNIT
 //!   ATTENTION (INQUIRY, REQUEST SENSE, GET CONFIGURATION and GET EVENT STATUS NOTIFICATION
 //!   are exempt), long operation in progress (02/04/04, 02/04/07, 02/04/08 with progress),
 //!   no medium (02/3A/01 tray closed, 02/3A/02 tray open, 02/3A/00 with `qemu_compat`).
