@@ -75,6 +75,13 @@ pub mod probe {
     pub const NO_MEDIUM: u8 = 6;
     /// The device is busy (mounted, or held exclusively by another program).
     pub const BUSY: u8 = 7;
+    /// `--battery --against`: the battery differs from the report's beyond the medium fields.
+    pub const DIFFERS: u8 = 8;
+    /// `--write-test`: refused before anything was written (no `--yes-write`; a disc that
+    /// holds data without `--yes-erase`; a medium it cannot test).
+    pub const REFUSED: u8 = 9;
+    /// `--write-test`: a step failed; the verdicts say which.
+    pub const TEST_FAILED: u8 = 10;
 
     /// Every code with its meaning, for the manual page (`spindle-gen man`).
     pub const TABLE: &[(u8, &str)] = &[
@@ -104,6 +111,15 @@ pub mod probe {
             BUSY,
             "the device is busy (mounted, or held exclusively by another program)",
         ),
+        (
+            DIFFERS,
+            "--battery --against: the battery differs from the report's beyond the medium fields",
+        ),
+        (
+            REFUSED,
+            "--write-test refused before writing: no --yes-write, a disc holding data without --yes-erase, or a medium it cannot test",
+        ),
+        (TEST_FAILED, "--write-test: a step failed; the verdicts say which"),
     ];
 }
 

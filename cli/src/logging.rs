@@ -11,6 +11,38 @@ use log::{LevelFilter, Log, Metadata, Record};
 
 static LOGFILE: Mutex<Option<(File, LevelFilter)>> = Mutex::new(None);
 
+/// Drive transcript lines collected for `mmc-probe --write-test` (see [`capture_start`]).
+static CAPTURE: Mutex<Option<Vec<String>>> = Mutex::new(None);
+
+/// The log target of `mmc::Drive`'s one-line-per-command transcript.
+const DRIVE_TARGET: &str = "mmc::drive";
+
+fn capturing(m: &Metadata<'_>) -> bool {
+    m.level() <= log::Level::Debug
+        && m.target().starts_with(DRIVE_TARGET)
+        && CAPTURE.lock().is_ok_and(|g| g.is_some())
+}
+
+/// Starts collecting the drive's transcript lines (every command `mmc::Drive` sends, with
+/// the status and sense it got), whatever the stderr level. Needs the logger ([`init`]).
+pub fn capture_start() {
+    if let Ok(mut g) = CAPTURE.lock() {
+        *g = Some(Vec::new());
+    }
+    if log::max_level() < LevelFilter::Debug {
+        log::set_max_level(LevelFilter::Debug);
+    }
+}
+
+/// Stops collecting and returns the lines collected since [`capture_start`].
+pub fn capture_take() -> Vec<String> {
+    CAPTURE
+        .lock()
+        .ok()
+        .and_then(|mut g| g.take())
+        .unwrap_or_default()
+}
+
 struct Dual {
     stderr: env_logger::Logger,
 }
@@ -25,10 +57,17 @@ fn file_level() -> LevelFilter {
 
 impl Log for Dual {
     fn enabled(&self, m: &Metadata<'_>) -> bool {
-        self.stderr.enabled(m) || m.level() <= file_level()
+        self.stderr.enabled(m) || m.level() <= file_level() || capturing(m)
     }
 
     fn log(&self, r: &Record<'_>) {
+        if capturing(r.metadata()) && r.level() == log::Level::Debug {
+            if let Ok(mut g) = CAPTURE.lock() {
+                if let Some(lines) = g.as_mut() {
+                    lines.push(r.args().to_string());
+                }
+            }
+        }
         if self.stderr.matches(r) {
             self.stderr.log(r);
         }

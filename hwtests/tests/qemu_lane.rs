@@ -114,6 +114,9 @@ fn slot(name: &str) -> Slot {
         .unwrap_or_else(|| panic!("no slot {name}"))
 }
 
+/// tgt's DVD+R drives: two burned by 85-tgt.sh, one for 87-bringup.sh.
+const TGT_DRIVES: usize = 3;
+
 const PROFILE_CD_ROM: u64 = 0x0008;
 const PROFILE_DVD_ROM: u64 = 0x0010;
 const DVD_IMAGE_BYTES: u64 = 1 << 30;
@@ -124,6 +127,22 @@ const EXIT_USAGE: i32 = 2;
 const EXIT_NO_SUCH_DEVICE: i32 = 3;
 const EXIT_NOT_OPTICAL: i32 = 5;
 const EXIT_NO_MEDIUM: i32 = 6;
+const EXIT_REFUSED: i32 = 9;
+const EXIT_TEST_FAILED: i32 = 10;
+
+/// The verdict of each step of `mmc-probe --write-test` on tgt's blank DVD+R. tgt models a
+/// single-session DVD+R: once the first session is closed it reports the disc as a DVD-ROM
+/// (profile 0010h, complete), so the append is refused ("no write recipe") and the checks
+/// that need the appended session fail with it. The same drive replayed by the mock, whose
+/// DVD+R takes more sessions, passes every step (`tests/tests/drive_profiles.rs`).
+const TGT_WRITE_TEST: &[(&str, &str)] = &[
+    ("inspect", "pass"),
+    ("new session", "pass"),
+    ("append", "fail"),
+    ("verify tree", "fail"),
+    ("read sessions", "fail"),
+    ("blank", "skipped"),
+];
 
 // -------------------------------------------------------------------- lane --
 
@@ -177,7 +196,7 @@ struct Lane {
     drives: BTreeMap<String, GuestDrive>,
     /// The burner jobs' mock drives (drives cd5…), in guest order.
     burn_jobs: Vec<MockJob>,
-    /// tgt's two DVD+R drives (the two after the burner drives).
+    /// tgt's three DVD+R drives (the three after the burner drives).
     tgt: TgtDrive,
     /// The tree spindle burns onto tgt's discs.
     tgt_tree: PathBuf,
@@ -250,8 +269,8 @@ fn boot() -> Result<Lane, String> {
     }
     let t_images = secs(t);
 
-    // The writable drives: one mock drive per burner job behind mock-target, and tgt's two
-    // DVD+R. They run for the boot only (dropping `daemons` kills them).
+    // The writable drives: one mock drive per burner job behind mock-target, and tgt's three
+    // DVD+R (85-tgt.sh burns two, 87-bringup.sh records and write-tests the third). They run for the boot only (dropping `daemons` kills them).
     let t = Instant::now();
     let mut daemons = Daemons::default();
     let burn_jobs = writable::start_mock_targets(&work, &bins.spindle, &mock_target, &mut daemons)?;
@@ -270,7 +289,7 @@ fn boot() -> Result<Lane, String> {
     write(&work.join("burn-jobs"), jobs_file.as_bytes())?;
     write(
         &work.join("tgt-drives"),
-        format!("cd{} cd{}\n", first_tgt, first_tgt + 1).as_bytes(),
+        format!("cd{} cd{} cd{}\n", first_tgt, first_tgt + 1, first_tgt + 2).as_bytes(),
     )?;
     let t_targets = secs(t);
 
@@ -297,7 +316,7 @@ fn boot() -> Result<Lane, String> {
         cmd.arg("--drive")
             .arg(writable::iscsi_drive(j.port, writable::MOCK_IQN, 1));
     }
-    for lun in [1, 2] {
+    for lun in [1, 2, 3] {
         cmd.arg("--drive")
             .arg(writable::iscsi_drive(tgt.port, writable::TGT_IQN, lun));
     }
@@ -656,9 +675,9 @@ impl Lane {
         }
     }
 
-    /// Every drive of the boot: QEMU's, the burners' mock drives and tgt's two.
+    /// Every drive of the boot: QEMU's, the burners' mock drives and tgt's three.
     fn drive_count(&self) -> usize {
-        SLOTS.len() + self.burn_jobs.len() + 2
+        SLOTS.len() + self.burn_jobs.len() + TGT_DRIVES
     }
 
     /// Runs a `cli` binary on the host.
@@ -925,7 +944,7 @@ fn qemu_guest_sees_every_drive_where_expected() {
         blocks.len(),
         lane.drive_count(),
     );
-    // The writable drives: the mock drives after the QEMU ones, then tgt's two.
+    // The writable drives: the mock drives after the QEMU ones, then tgt's three.
     for (i, j) in lane.burn_jobs.iter().enumerate() {
         let name = format!("cd{}", SLOTS.len() + i);
         let d = lane.drive(&name);
@@ -940,7 +959,7 @@ fn qemu_guest_sees_every_drive_where_expected() {
             format!("{name} ({}): block node {}", j.job.name(), d.block)
         });
     }
-    for i in 0..2 {
+    for i in 0..TGT_DRIVES {
         let name = format!("cd{}", SLOTS.len() + lane.burn_jobs.len() + i);
         let d = lane.drive(&name);
         c.eq(&name, "sysfs vendor", d.vendor.as_str(), "IET");
@@ -1688,7 +1707,34 @@ const ALLOWED: &[Allowed] = &[
     },
 ];
 
+/// Battery commands added for drive reports. The `--qemu` mock does not imitate QEMU's
+/// answers to them (QEMU lacks READ BUFFER CAPACITY and GET PERFORMANCE, and its VPD pages
+/// and mode page list are its own); `qemu_drive_reports_replay_in_the_mock` compares them
+/// exactly, against a mock that replays QEMU's recording.
+const REPLAY_ONLY: &[&str] = &[
+    "INQUIRY VPD 00",
+    "INQUIRY VPD 80",
+    "INQUIRY VPD 83",
+    "MODE SENSE(10) all pages",
+    "READ BUFFER CAPACITY",
+    "GET PERFORMANCE write speeds",
+    "GET PERFORMANCE read",
+    "GET PERFORMANCE write",
+    "READ TRACK INFORMATION invisible",
+];
+
+const REPLAY_ONLY_RULE: Allowed = Allowed {
+    command: "*",
+    what: "*",
+    bus: None,
+    when: When::Always,
+    why: "compared against the replayed recording instead (qemu_drive_reports_replay_in_the_mock)",
+};
+
 fn allowed(command: &str, what: &str, bus: Bus, medium: bool) -> Option<&'static Allowed> {
+    if REPLAY_ONLY.contains(&command) {
+        return Some(&REPLAY_ONLY_RULE);
+    }
     ALLOWED.iter().find(|a| {
         (a.command == command || a.command == "*")
             && a.what == what
@@ -2787,4 +2833,306 @@ fn qemu_tgt_burn_transcript_matches_the_mock_burn() {
     }
     let _ = std::fs::write(lane.out.join("tgt-mock-burn.transcript"), mock.join("\n"));
     c.finish("tgt burn vs mock burn, command by command");
+}
+
+// ------------------------------------------------ bring-up: reports replayed ----
+
+/// The drives recorded with `mmc-probe --report` in the guest: the lane's name, the result
+/// name of the run, the report file, the file under `hwtests/drives/` that keeps it, the
+/// mock medium that stands for the disc it held, and the sysfs vendor.
+const RECORDED: &[(&str, &str, &str, &str, &str, &str)] = &[
+    (
+        "cd0",
+        "report-cd0",
+        "report-cd0.json",
+        "qemu-scsi-cd.json",
+        "cd-rom",
+        "QEMU",
+    ),
+    (
+        "cd2",
+        "report-cd2",
+        "report-cd2.json",
+        "qemu-ide-cd.json",
+        "cd-rom",
+        "QEMU",
+    ),
+    (
+        "tgt",
+        "bringup-report-tgt",
+        "report-tgt.json",
+        "tgt-dvd-plus-r.json",
+        "dvd+r",
+        "IET",
+    ),
+];
+
+/// Replays a report in a new mock (`spindle mock new --profile`), lets it settle as the
+/// guest kernel's polling did, and compares its battery with the report's
+/// (`mmc-probe --battery --against`): (exit status, the comparison's JSON).
+fn replay_against(
+    lane: &Lane,
+    name: &str,
+    report: &Path,
+    against: &Path,
+    media: &str,
+) -> Result<(Option<i32>, Value), String> {
+    let dir = lane.work.join(format!("replay-{name}"));
+    let dir = dir.display().to_string();
+    let spec = format!("mock:{dir}");
+    let report = report.display().to_string();
+    let mut args = vec!["mock", "new", dir.as_str(), "--profile", report.as_str()];
+    args.extend(["--media", media]);
+    let image = lane.cd_iso.display().to_string();
+    if media == "cd-rom" {
+        args.extend(["--image", image.as_str()]);
+    }
+    let o = lane.host(&lane.bins.spindle, &args);
+    if o.rc != Some(0) {
+        return Err(format!("spindle {}: {}", args.join(" "), o.describe()));
+    }
+    lane.host(&lane.bins.mmc_probe, &["--json", &spec]);
+    let against = against.display().to_string();
+    let o = lane.host(
+        &lane.bins.mmc_probe,
+        &["--battery", "--against", &against, "--json", &spec],
+    );
+    Ok((o.rc, o.json()?))
+}
+
+#[test]
+#[ignore = "boots QEMU (root, installs Debian packages): cargo test -p hwtests -- --ignored"]
+fn qemu_drive_reports_replay_in_the_mock() {
+    let lane = lane();
+    let mut c = Checks::default();
+    let drives_dir = crate_dir().join("drives");
+    let bless = std::env::var_os("SPINDLE_BLESS_DRIVES").is_some();
+    let mut table = String::new();
+    for &(name, rec_name, file, kept, media, vendor) in RECORDED {
+        let Some(rec) = c.ok(lane.rec(rec_name)) else {
+            continue;
+        };
+        c.that(!rec.outcome().panicked(), || {
+            format!("{rec_name}: mmc-probe panicked: {}", rec.describe())
+        });
+        let path = lane.out.join(file);
+        let Some(report) = c.ok(lane
+            .file(file)
+            .and_then(|b| serde_json::from_slice::<Value>(&b).map_err(|e| format!("{file}: {e}"))))
+        else {
+            continue;
+        };
+        c.eq(
+            name,
+            "format",
+            str_at(&report, "/format"),
+            "spindle-drive-report",
+        );
+        c.eq(name, "version", u64_at(&report, "/version"), Some(1));
+        c.eq(
+            name,
+            "sysfs vendor",
+            str_at(&report, "/kernel/attributes/vendor"),
+            vendor,
+        );
+        c.eq(
+            name,
+            "identity vendor",
+            str_at(&report, "/identity/vendor"),
+            vendor,
+        );
+        c.that(
+            str_at(&report, "/kernel/block/0").starts_with("/dev/sr"),
+            || {
+                format!(
+                    "{name}: the report's kernel view has no /dev/srN: {}",
+                    report["kernel"]
+                )
+            },
+        );
+        c.eq(
+            name,
+            "serials kept",
+            report["serials_kept"].as_bool(),
+            Some(false),
+        );
+        let commands = report["battery"].as_array().map_or(0, Vec::len);
+        c.that(commands >= 26, || {
+            format!("{name}: the report's battery has {commands} commands")
+        });
+        let Some((rc, cmp)) = c.ok(replay_against(lane, name, &path, &path, media)) else {
+            continue;
+        };
+        let compared = cmp["compared"].as_array().cloned().unwrap_or_default();
+        let diffs = cmp["differences"].as_array().cloned().unwrap_or_default();
+        c.eq(name, "replayed battery: exit status", rc, Some(EXIT_OK));
+        c.eq(
+            name,
+            "replayed battery: commands compared",
+            compared.len(),
+            commands,
+        );
+        c.that(diffs.is_empty(), || {
+            format!("{name}: the mock's battery differs from the recording: {diffs:#?}")
+        });
+        table.push_str(&format!(
+            "{name} ({}):\n",
+            str_at(&report, "/identity/product")
+        ));
+        for row in &compared {
+            table.push_str(&format!(
+                "  {:<7} {:<38} {}\n",
+                if row["same"].as_bool() == Some(true) {
+                    "same"
+                } else {
+                    "DIFFERS"
+                },
+                str_at(row, "/command"),
+                str_at(row, "/rule"),
+            ));
+        }
+        // hwtests/drives/ keeps a recording of each drive: it must still describe the drive
+        // (the fresh replay compared with the kept recording).
+        let kept_path = drives_dir.join(kept);
+        if bless {
+            let _ = std::fs::create_dir_all(&drives_dir);
+            c.ok(std::fs::copy(&path, &kept_path)
+                .map(|_| ())
+                .map_err(|e| format!("copying {file} to {}: {e}", kept_path.display())));
+        }
+        if !kept_path.exists() {
+            c.that(false, || {
+                format!(
+                    "{} is missing: run the lane with SPINDLE_BLESS_DRIVES=1 to keep the recording",
+                    kept_path.display()
+                )
+            });
+            continue;
+        }
+        if let Some((rc, cmp)) = c.ok(replay_against(lane, name, &path, &kept_path, media)) {
+            c.eq(
+                name,
+                "kept recording vs this drive: exit status",
+                rc,
+                Some(EXIT_OK),
+            );
+            let d = cmp["differences"].as_array().cloned().unwrap_or_default();
+            c.that(d.is_empty(), || {
+                format!(
+                    "{name}: {} no longer describes the drive: {d:#?}",
+                    kept_path.display()
+                )
+            });
+        }
+    }
+    eprintln!("reports replayed in the mock:\n{table}");
+    c.finish("drive reports replayed");
+}
+
+#[test]
+#[ignore = "boots QEMU (root, installs Debian packages): cargo test -p hwtests -- --ignored"]
+fn qemu_tgt_dvd_plus_r_write_test() {
+    let lane = lane();
+    let mut c = Checks::default();
+    if let Some(rec) = c.ok(lane.rec("bringup-refuse-no-yes")) {
+        c.eq(&rec.name, "exit status", rec.rc, Some(EXIT_REFUSED));
+        c.that(rec.err.contains("--yes-write"), || {
+            format!(
+                "{}: the refusal does not name --yes-write: {}",
+                rec.name, rec.err
+            )
+        });
+    }
+    if let Some(rec) = c.ok(lane.rec("bringup-refuse-data")) {
+        c.eq(&rec.name, "exit status", rec.rc, Some(EXIT_REFUSED));
+    }
+    let Some(rec) = c.ok(lane.rec("bringup-report-tgt")) else {
+        c.finish("write test on tgt's DVD+R");
+        return;
+    };
+    c.that(rec.err.contains("uses up this DVD+R"), || {
+        format!(
+            "{}: no warning about using up the DVD+R: {}",
+            rec.name, rec.err
+        )
+    });
+    let report = c.ok(lane.file("report-tgt.json").and_then(|b| {
+        serde_json::from_slice::<Value>(&b).map_err(|e| format!("report-tgt.json: {e}"))
+    }));
+    let Some(wt) = report.as_ref().map(|r| r["write_test"].clone()) else {
+        c.finish("write test on tgt's DVD+R");
+        return;
+    };
+    c.eq("write test", "medium", str_at(&wt, "/medium"), "DVD+R");
+    c.eq(
+        "write test",
+        "write-once",
+        wt["write_once"].as_bool(),
+        Some(true),
+    );
+    let steps = wt["steps"].as_array().cloned().unwrap_or_default();
+    let mut verdicts = Vec::new();
+    for s in &steps {
+        let commands = s["commands"].as_array().map_or(0, Vec::len);
+        verdicts.push(format!(
+            "{:<14} {:<8} {:>6} ms {:>4} commands  {}",
+            str_at(s, "/name"),
+            str_at(s, "/verdict"),
+            u64_at(s, "/duration_ms").unwrap_or(0),
+            commands,
+            str_at(s, "/detail")
+        ));
+    }
+    eprintln!("write test on tgt's DVD+R:\n  {}", verdicts.join("\n  "));
+    let verdict = |name: &str| {
+        steps
+            .iter()
+            .find(|s| s["name"] == name)
+            .map(|s| str_at(s, "/verdict").to_string())
+    };
+    for (step, want) in TGT_WRITE_TEST {
+        c.eq("write test", step, verdict(step).as_deref(), Some(*want));
+    }
+    // The append fails for tgt's reason, not ours.
+    let append = steps.iter().find(|s| s["name"] == "append");
+    c.that(
+        append.is_some_and(|s| str_at(s, "/detail").contains("DVD-ROM")),
+        || format!("write test: the append did not fail on tgt's DVD-ROM: {append:?}"),
+    );
+    // Every step that ran sent commands, and the transcript says what the drive answered.
+    for s in steps.iter().filter(|s| s["verdict"] != "skipped") {
+        let lines = s["commands"].as_array().cloned().unwrap_or_default();
+        c.that(
+            lines
+                .iter()
+                .any(|l| l.as_str().is_some_and(|l| l.contains("| GOOD"))),
+            || {
+                format!(
+                    "write test step {}: no command transcript",
+                    str_at(s, "/name")
+                )
+            },
+        );
+    }
+    // Outside the drive: tgt's backing file holds the sessions the test says it wrote.
+    let written = steps
+        .iter()
+        .filter(|s| matches!(s["name"].as_str(), Some("new session" | "append")))
+        .filter(|s| s["verdict"] == "pass")
+        .count();
+    if let Some(starts) = c.ok(writable::session_starts(&lane.tgt.wt_img)) {
+        c.eq(
+            "write test",
+            "ISO 9660 sessions in tgt's backing file",
+            starts.len(),
+            written,
+        );
+    }
+    let want_rc = if TGT_WRITE_TEST.iter().all(|(_, v)| *v != "fail") {
+        EXIT_OK
+    } else {
+        EXIT_TEST_FAILED
+    };
+    c.eq(&rec.name, "exit status", rec.rc, Some(want_rc));
+    c.finish("write test on tgt's DVD+R");
 }

@@ -13,8 +13,8 @@ mod error;
 pub use error::{Error, FileStamp, Replacement, Result};
 pub use raw::Lba;
 pub use read::{
-    BlockRange, CheckProblem, Damaged, Entry, EntryKind, Extent, FileCheck, Image, Listing,
-    Md5Report, Namespace, TagCheck, WalkBudget, WalkEntry, WalkStats,
+    BlockRange, CarriedChecksums, CheckProblem, ChecksumArray, Damaged, Entry, EntryKind, Extent,
+    FileCheck, Image, Listing, Md5Report, Namespace, TagCheck, WalkBudget, WalkEntry, WalkStats,
 };
 pub use write::{
     GraftPoint, ImageBuilder, Layout, Options, Ownership, SparseFileWriter, Warning, WriteSummary,

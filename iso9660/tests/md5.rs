@@ -69,7 +69,7 @@ fn written_checksums_verify() {
     assert_eq!(r.array_ok, Some(true));
     // a.txt, its hard link, big.bin and the empty file; the symlink has none.
     assert_eq!(r.files.len(), 4, "{:#?}", r.files);
-    assert_eq!(r.files_without_md5, 0);
+    assert!(r.files_without_md5.is_empty());
     // The tags, the array and nothing else: the plan counted them.
     let (_, plain) = image(&dir.path().join("plain"), false);
     assert_eq!(layout.sectors(), plain.sectors() + 4);
@@ -149,4 +149,204 @@ fn direct_copy_output_is_hashed_too() {
     assert!(summary.session_md5.is_some());
     let r = check(&out);
     assert!(r.is_ok(), "{r:#?}");
+}
+
+/// Appends a session at the next 32-block boundary of `iso` (whose last session starts at
+/// `previous`) with `grafts`; returns its start and its layout.
+fn append(iso: &Path, previous: u32, grafts: &[GraftPoint], md5: bool) -> (u32, iso9660::Layout) {
+    let mut img =
+        Image::open_session(fs::File::open(iso).unwrap(), iso9660::Lba(previous)).unwrap();
+    let start = iso9660::multisession::next_session_start(img.volume_end() as u32);
+    let opts = Options {
+        md5,
+        ..options(Ownership::Rationalized)
+    };
+    let mut b = iso9660::ImageBuilder::append(opts, &mut img, iso9660::Lba(start)).unwrap();
+    for g in grafts {
+        b.add(g).unwrap();
+    }
+    let layout = b.plan().unwrap();
+    let f = fs::OpenOptions::new().write(true).open(iso).unwrap();
+    let mut w = iso9660::SparseFileWriter::at(f, u64::from(start) * 2048).unwrap();
+    layout.write_to(&mut w).unwrap();
+    w.finish().unwrap();
+    (start, layout)
+}
+
+fn check_session(path: &Path, start: u32) -> Md5Report {
+    Image::open_session(fs::File::open(path).unwrap(), iso9660::Lba(start))
+        .unwrap()
+        .check_md5()
+        .unwrap()
+}
+
+fn second_source(dir: &Path) -> GraftPoint {
+    let more = dir.join("more");
+    fs::create_dir_all(&more).unwrap();
+    fs::write(more.join("new.txt"), b"second session\n").unwrap();
+    GraftPoint::parse(format!("new={}", more.display()).as_ref()).unwrap()
+}
+
+#[test]
+fn appended_sessions_carry_the_kept_files_md5s() {
+    let dir = tempfile::tempdir().unwrap();
+    let (out, _) = image(dir.path(), true);
+    let (s2, layout) = append(&out, 0, &[second_source(dir.path())], true);
+    // a.txt with its hard link, big.bin and the empty file are kept: three contents.
+    assert_eq!(layout.carried_md5s(), (3, 0));
+    let r = check_session(&out, s2);
+    assert!(r.is_ok(), "{r:#?}");
+    let mut paths: Vec<_> = r.files.iter().map(|f| f.path.clone()).collect();
+    paths.sort();
+    assert_eq!(
+        paths,
+        [
+            "/a.txt",
+            "/d/big.bin",
+            "/d/e/empty",
+            "/d/link.txt",
+            "/new/new.txt"
+        ]
+        .map(std::path::PathBuf::from)
+    );
+    assert!(r.files_without_md5.is_empty());
+    // A third session carries them again, from the second session's array.
+    let more = dir.path().join("third");
+    fs::create_dir_all(&more).unwrap();
+    fs::write(more.join("t"), b"3").unwrap();
+    let (s3, layout) = append(&out, s2, &[GraftPoint::path(&more)], true);
+    assert_eq!(layout.carried_md5s(), (4, 0));
+    let r = check_session(&out, s3);
+    assert!(r.is_ok(), "{r:#?}");
+    assert_eq!(r.files.len(), 6, "{r:#?}");
+
+    // A flipped byte in a file of the first session: the file is bad in the last session,
+    // whose own tags do not cover it.
+    let big = Image::open_session(fs::File::open(&out).unwrap(), iso9660::Lba(s3))
+        .unwrap()
+        .lookup("/d/big.bin")
+        .unwrap();
+    assert!(big.extents[0].lba < s2, "big.bin is the first session's");
+    flip(&out, u64::from(big.extents[0].lba) * 2048 + 123_456);
+    let r = check_session(&out, s3);
+    assert!(!r.is_ok());
+    let bad: Vec<_> = r.files.iter().filter(|f| !f.ok).collect();
+    assert_eq!(bad.len(), 1, "{r:#?}");
+    assert_eq!(bad[0].path, Path::new("/d/big.bin"));
+    assert!(r.tags.iter().all(|t| t.ok), "{r:#?}");
+    assert_eq!(r.session_ok, Some(true));
+}
+
+#[test]
+fn a_flipped_byte_in_an_appended_sessions_directory_is_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let (out, _) = image(dir.path(), true);
+    let (s2, _) = append(&out, 0, &[second_source(dir.path())], true);
+    // /d holds only kept files; its directory records are the second session's.
+    let d = Image::open_session(fs::File::open(&out).unwrap(), iso9660::Lba(s2))
+        .unwrap()
+        .lookup("/d")
+        .unwrap();
+    assert!(d.extents[0].lba >= s2);
+    flip(&out, u64::from(d.extents[0].lba) * 2048 + 20);
+    let r = check_session(&out, s2);
+    assert!(!r.is_ok());
+    let tags: Vec<(TagKind, bool)> = r.tags.iter().map(|t| (t.kind, t.ok)).collect();
+    assert_eq!(
+        tags,
+        [
+            (TagKind::Superblock, true),
+            (TagKind::Tree, false),
+            (TagKind::Session, false)
+        ]
+    );
+}
+
+#[test]
+fn files_from_a_session_without_md5s_have_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let (out, _) = image(dir.path(), false);
+    let (s2, layout) = append(&out, 0, &[second_source(dir.path())], true);
+    // a.txt, d/link.txt, d/big.bin, d/e/empty.
+    assert_eq!(layout.carried_md5s(), (0, 4));
+    let r = check_session(&out, s2);
+    // Nothing recorded is wrong; the kept files are named as not verified, not as good.
+    assert!(r.is_ok(), "{r:#?}");
+    assert_eq!(r.files.len(), 1, "{r:#?}");
+    let mut unverified = r.files_without_md5.clone();
+    unverified.sort();
+    assert_eq!(
+        unverified,
+        ["/a.txt", "/d/big.bin", "/d/e/empty", "/d/link.txt"].map(std::path::PathBuf::from)
+    );
+}
+
+#[test]
+fn a_damaged_array_is_not_carried() {
+    let dir = tempfile::tempdir().unwrap();
+    let (out, _) = image(dir.path(), true);
+    let area = Image::open(fs::File::open(&out).unwrap())
+        .unwrap()
+        .checksum_area()
+        .unwrap()
+        .unwrap();
+    // Entry 1: a file's MD5. The array no longer matches its own last entry.
+    flip(&out, u64::from(area.end) * 2048 + 16);
+    match Image::open(fs::File::open(&out).unwrap())
+        .unwrap()
+        .carried_checksums()
+        .unwrap()
+    {
+        iso9660::CarriedChecksums::Unusable(p) => {
+            assert_eq!(p.lba, area.end);
+            assert!(p.what.contains("damaged"), "{}", p.what);
+        }
+        other => panic!("{other:?}"),
+    }
+    let (s2, layout) = append(&out, 0, &[second_source(dir.path())], true);
+    assert_eq!(layout.carried_md5s(), (0, 4));
+    assert!(matches!(
+        layout.warnings(),
+        [iso9660::Warning::ChecksumsNotCarried { .. }]
+    ));
+    let r = check_session(&out, s2);
+    assert_eq!(r.files_without_md5.len(), 4, "{r:#?}");
+
+    // A session tag that is missing after an intact array: not trusted either.
+    let dir = tempfile::tempdir().unwrap();
+    let (out, _) = image(dir.path(), true);
+    let tag_at = u64::from(area.end + area.sectors()) * 2048;
+    fs::OpenOptions::new()
+        .write(true)
+        .open(&out)
+        .unwrap()
+        .write_all_at(&[0u8; 64], tag_at)
+        .unwrap();
+    assert!(matches!(
+        Image::open(fs::File::open(&out).unwrap())
+            .unwrap()
+            .carried_checksums()
+            .unwrap(),
+        iso9660::CarriedChecksums::Unusable(_)
+    ));
+}
+
+#[test]
+fn a_check_can_be_limited_to_directories() {
+    let dir = tempfile::tempdir().unwrap();
+    let (out, _) = image(dir.path(), true);
+    let mut img = Image::open(fs::File::open(&out).unwrap()).unwrap();
+    let r = img
+        .check_md5_below(&[std::path::PathBuf::from("/d/e"), "/a.txt".into()])
+        .unwrap();
+    assert!(r.is_ok(), "{r:#?}");
+    let mut paths: Vec<_> = r.files.iter().map(|f| f.path.clone()).collect();
+    paths.sort();
+    assert_eq!(
+        paths,
+        ["/a.txt", "/d/e/empty"].map(std::path::PathBuf::from)
+    );
+    // The tags still cover the whole session.
+    assert_eq!(r.tags.len(), 3);
+    assert_eq!(r.session_ok, Some(true));
 }

@@ -204,3 +204,44 @@ fn the_schemas_refuse_what_they_should() {
     });
     assert!(!errors("verify", &mixed).is_empty());
 }
+
+#[test]
+fn drive_reports_match_their_schema() {
+    const PROBE: &str = env!("CARGO_BIN_EXE_mmc-probe-dev");
+    // A mock's report, with its write test.
+    let m = MockDisc::with(MediaKind::CdRw, false);
+    let file = m.dir.path().join("report.json");
+    let o = Command::new(PROBE)
+        .args(["--report", "--write-test", "--yes-write", &m.spec(), "-o"])
+        .arg(&file)
+        .output()
+        .expect("run mmc-probe");
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let doc: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    assert!(doc["write_test"].is_object());
+    valid("drive-report", &doc);
+    // The recordings kept in hwtests/drives/ (made under the QEMU lane's kernel).
+    let kept = Path::new(env!("CARGO_MANIFEST_DIR")).join("../hwtests/drives");
+    let mut n = 0;
+    for e in std::fs::read_dir(&kept).unwrap().flatten() {
+        if e.path().extension().is_some_and(|x| x == "json") {
+            let doc: Value = serde_json::from_slice(&std::fs::read(e.path()).unwrap()).unwrap();
+            assert!(doc["kernel"].is_object(), "{:?}", e.path());
+            valid("drive-report", &doc);
+            n += 1;
+        }
+    }
+    assert!(n >= 3, "{n} kept reports");
+    // A newer version, or a reply that is not hex, is refused.
+    let mut bad = doc.clone();
+    bad["version"] = 2.into();
+    assert!(!errors("drive-report", &bad).is_empty());
+    let mut bad = doc;
+    bad["battery"][0]["data"] = "not hex".into();
+    assert!(!errors("drive-report", &bad).is_empty());
+}

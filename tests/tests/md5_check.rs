@@ -3,6 +3,12 @@
 //! `-check_media` (checksum tags) and fail them with a flipped byte in a file or a
 //! directory; images xorriso writes with `-md5 on` pass `spindle check` and fail it the same
 //! way. `spindle check` needs no sources, on image files and drives alike.
+//!
+//! Appended sessions: files kept from an earlier session (spindle's or xorriso's) carry
+//! its MD5s, so both tools verify every file, and fail on a flipped byte in a kept file or
+//! in the new session's directories; files kept from a genisoimage session are "not
+//! verified" for both. The superblock copy at LBA 0 of overwritable media carries its own
+//! checksum tag, checked by both, and stale tags there are cleared.
 
 use std::fs;
 use std::os::unix::fs::FileExt;
@@ -235,12 +241,19 @@ fn tree_burns_record_checksums_on_drives() {
     assert_eq!(code, 0, "{j:#}");
     assert_eq!(j["files_checked"], 3, "{j:#}");
     // A second session: its own tags and its new file; the first session's files are
-    // referenced, not rewritten, and carry no index in it.
-    fs::write(src.join("more.txt"), b"more\n").unwrap();
-    assert_eq!(spindle(&["burn", &dev, "--tree", s]), 0);
+    // referenced, not rewritten, and keep the MD5s that session recorded.
+    let more = work.path().join("more");
+    fs::create_dir_all(&more).unwrap();
+    fs::write(more.join("more.txt"), b"more\n").unwrap();
+    assert_eq!(
+        spindle(&["burn", &dev, "--tree", more.to_str().unwrap()]),
+        0
+    );
     let (code, j) = check_json(&dev);
     assert_eq!(code, 0, "{j:#}");
     assert_eq!(j["tags"].as_array().unwrap().len(), 3, "{j:#}");
+    assert_eq!(j["files_checked"], 4, "{j:#}");
+    assert_eq!(j["files_without_md5"], 0, "{j:#}");
     // --no-md5 leaves them out.
     let plain = MockDisc::with(MediaKind::DvdPlusRw, true);
     assert_eq!(
@@ -249,4 +262,450 @@ fn tree_burns_record_checksums_on_drives() {
     );
     let (code, _) = check_json(&plain.spec());
     assert_eq!(code, cli::exit::spindle::NO_CHECKSUMS);
+}
+
+/// Every regular file xorriso finds an MD5 for in the image's loaded session.
+fn xorriso_md5_files(img: &Path) -> Vec<String> {
+    let dev = format!("stdio:{}", img.display());
+    let o = xorriso(&[
+        "-md5", "on", "-indev", &dev, "-find", "/", "-type", "f", "-has_md5", "-exec", "get_md5",
+        "--",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let mut v: Vec<String> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .filter_map(|l| l.split_once("  ").map(|(_, p)| p.to_owned()))
+        .collect();
+    v.sort();
+    v
+}
+
+fn session_json_paths(j: &serde_json::Value, key: &str) -> Vec<String> {
+    let mut v: Vec<String> = j[key]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap().to_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+/// The file `path` of the session a reader sees in an image file (the superblock at LBA 16
+/// describes the whole volume; the last session is found through the chain).
+fn last_session_extent_byte(img: &Path, path: &str, offset: u64) -> u64 {
+    let (code, j) = check_json(img.to_str().unwrap());
+    assert!(code == 0 || code == cli::exit::spindle::MISMATCH, "{j:#}");
+    let start = j["session_start"].as_u64().unwrap() as u32;
+    let mut image =
+        iso9660::Image::open_session(fs::File::open(img).unwrap(), iso9660::Lba(start)).unwrap();
+    let e = image.lookup(path).unwrap();
+    u64::from(e.extents[0].lba) * 2048 + offset
+}
+
+/// Appends `src` as a new session to the image file `img` with `spindle burn --tree`.
+fn spindle_append(img: &Path, src: &Path) {
+    assert_eq!(
+        spindle(&[
+            "burn",
+            img.to_str().unwrap(),
+            "--tree",
+            src.to_str().unwrap()
+        ]),
+        0
+    );
+}
+
+/// Both ways: each kept file verifies in the appended session, whichever program wrote the
+/// session it came from, and a flipped byte in a kept file or in the new session's
+/// directories fails spindle check and xorriso's checks.
+fn appended_session_round(work: &Path, img: &Path, first_by: &str) {
+    let more = work.join("more");
+    fs::create_dir_all(&more).unwrap();
+    fs::write(more.join("new.txt"), b"appended\n").unwrap();
+    spindle_append(img, &more);
+    let want = [
+        "/docs/big.bin",
+        "/docs/deep/empty",
+        "/hello.txt",
+        "/new.txt",
+    ];
+
+    let (code, j) = check_json(img.to_str().unwrap());
+    assert_eq!(code, 0, "{first_by}: {j:#}");
+    assert_eq!(j["files_checked"], 4, "{first_by}: {j:#}");
+    assert_eq!(j["files_without_md5"], 0, "{first_by}: {j:#}");
+    assert_eq!(xorriso_md5_files(img), want, "{first_by}");
+    let o = xorriso_check_files(img);
+    assert!(o.status.success(), "{first_by}: {}", text(&o));
+    let t = text(&o);
+    assert!(
+        t.contains("File contents and their MD5 checksums match"),
+        "{t}"
+    );
+    assert!(!t.contains("have no MD5"), "{first_by}: {t}");
+    let o = xorriso_check_md5(img);
+    assert!(o.status.success(), "{first_by}: {}", text(&o));
+
+    // A flipped byte in a file kept from the first session.
+    let bad = work.join("bad-kept.iso");
+    fs::copy(img, &bad).unwrap();
+    flip(&bad, last_session_extent_byte(img, "/docs/big.bin", 99_999));
+    let o = xorriso_check_files(&bad);
+    assert!(!o.status.success(), "{first_by}: {}", text(&o));
+    assert!(
+        text(&o).contains("MD5 MISMATCH: '/docs/big.bin'"),
+        "{first_by}: {}",
+        text(&o)
+    );
+    let (code, j) = check_json(bad.to_str().unwrap());
+    assert_eq!(code, cli::exit::spindle::MISMATCH, "{first_by}: {j:#}");
+    assert_eq!(j["bad_files"][0]["path"], "/docs/big.bin", "{j:#}");
+    assert_eq!(j["bad_files"].as_array().unwrap().len(), 1, "{j:#}");
+    // The new session's own data is intact.
+    assert_eq!(j["session_md5_ok"], true, "{j:#}");
+
+    // A flipped byte in a directory of the new session (/docs holds only kept files).
+    let bad = work.join("bad-dir.iso");
+    fs::copy(img, &bad).unwrap();
+    flip(&bad, last_session_extent_byte(img, "/docs", 20));
+    let o = xorriso_check_md5(&bad);
+    assert!(!o.status.success(), "{first_by}: {}", text(&o));
+    // xorriso opens the volume at LBA 0, follows the copy's relocated superblock tag to the
+    // session and refuses to load a tree whose tree tag does not match.
+    let media = xorriso_check_media(&bad);
+    assert!(
+        media.contains("Checksum mismatch between checksum tag and data blocks"),
+        "{first_by}: {media}"
+    );
+    let (code, j) = check_json(bad.to_str().unwrap());
+    assert_eq!(code, cli::exit::spindle::MISMATCH, "{first_by}: {j:#}");
+    assert_eq!(j["tags"][1]["kind"], "tree", "{j:#}");
+    assert_eq!(j["tags"][1]["ok"], false, "{j:#}");
+}
+
+#[test]
+fn appended_sessions_verify_kept_files_both_ways_with_xorriso() {
+    if !tests::tier::tier(
+        "appended_sessions_verify_kept_files_both_ways_with_xorriso",
+        &["xorriso"],
+    ) {
+        return;
+    }
+    // First session by spindle.
+    let work = tempfile::tempdir().unwrap();
+    let src = work.path().join("src");
+    tree(&src);
+    let img = work.path().join("spindle.iso");
+    spindle_append(&img, &src);
+    appended_session_round(work.path(), &img, "spindle");
+
+    // First session by xorriso -md5 on.
+    let work = tempfile::tempdir().unwrap();
+    let src = work.path().join("src");
+    tree(&src);
+    let img = work.path().join("xorriso.iso");
+    let dev = format!("stdio:{}", img.display());
+    let o = xorriso(&[
+        "-md5",
+        "on",
+        "-outdev",
+        &dev,
+        "-map",
+        src.to_str().unwrap(),
+        "/",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    appended_session_round(work.path(), &img, "xorriso");
+}
+
+#[test]
+fn files_kept_from_a_session_without_md5s_are_not_verified_and_not_bad() {
+    if !tests::tier::tier(
+        "files_kept_from_a_session_without_md5s_are_not_verified_and_not_bad",
+        &["xorriso", "genisoimage"],
+    ) {
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let src = work.path().join("src");
+    tree(&src);
+    // A growisofs/mkisofs first session: no checksums at all.
+    let img = work.path().join("mkisofs.iso");
+    let o = Command::new("genisoimage")
+        .args([
+            "-quiet",
+            "-R",
+            "-o",
+            img.to_str().unwrap(),
+            src.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    let more = work.path().join("more");
+    fs::create_dir_all(&more).unwrap();
+    fs::write(more.join("new.txt"), b"appended\n").unwrap();
+    spindle_append(&img, &more);
+
+    // xorriso: the new file matches, the kept ones "could not be checked", exit 0.
+    let o = xorriso_check_files(&img);
+    assert!(o.status.success(), "{}", text(&o));
+    let t = text(&o);
+    assert!(
+        t.contains("There were data files which have no MD5 and thus could not be checked"),
+        "{t}"
+    );
+    assert_eq!(xorriso_md5_files(&img), ["/new.txt"]);
+    // spindle check: the same verdict, each such file named.
+    let (code, j) = check_json(img.to_str().unwrap());
+    assert_eq!(code, 0, "{j:#}");
+    assert_eq!(j["files_checked"], 1, "{j:#}");
+    assert_eq!(
+        session_json_paths(&j, "no_md5_files"),
+        ["/docs/big.bin", "/docs/deep/empty", "/hello.txt"],
+        "{j:#}"
+    );
+    let mut out = Vec::new();
+    let code = cli::cmd::check::run(
+        &cli::cmd::check::CheckArgs {
+            target: img.to_str().unwrap().to_owned(),
+            json: false,
+        },
+        &mut out,
+    );
+    assert_eq!(code, 0);
+    let out = String::from_utf8(out).unwrap();
+    assert!(
+        out.contains("file /hello.txt: no MD5 recorded (not verified)"),
+        "{out}"
+    );
+    // A flipped byte in such a file goes unseen by both: there is nothing to compare with.
+    let bad = work.path().join("bad.iso");
+    fs::copy(&img, &bad).unwrap();
+    flip(&bad, last_session_extent_byte(&img, "/hello.txt", 1));
+    assert!(xorriso_check_files(&bad).status.success());
+    assert_eq!(check_json(bad.to_str().unwrap()).0, 0);
+}
+
+/// Two sessions on a mock DVD+RW: the second session's descriptors are copied to LBA 16
+/// with a relocated superblock tag after them; returns the disc and the media file.
+fn two_session_dvd_plus_rw(work: &Path) -> (MockDisc, std::path::PathBuf) {
+    two_sessions_on(work, MediaKind::DvdPlusRw)
+}
+
+fn two_sessions_on(work: &Path, kind: MediaKind) -> (MockDisc, std::path::PathBuf) {
+    // Overwritable media formatted (the blank flag is false), or formatted by the burn.
+    let disc = MockDisc::with(kind, kind == MediaKind::DvdPlusRw);
+    let src = work.join("src");
+    tree(&src);
+    let more = work.join("more");
+    fs::create_dir_all(&more).unwrap();
+    fs::write(more.join("new.txt"), b"second session\n").unwrap();
+    let dev = disc.spec();
+    assert_eq!(spindle(&["burn", &dev, "--tree", src.to_str().unwrap()]), 0);
+    assert_eq!(
+        spindle(&["burn", &dev, "--tree", more.to_str().unwrap()]),
+        0
+    );
+    let media = disc.drive.media_path();
+    (disc, media)
+}
+
+#[test]
+fn the_superblock_copy_of_an_overwritable_disc_is_checked() {
+    // DVD+RW and DVD-RW restricted overwrite link through the 16..31 unit (blocks 0..15 read
+    // for the tag's MD5), BD-RE through 0..31.
+    for kind in [MediaKind::DvdPlusRw, MediaKind::DvdRwRo, MediaKind::BdRe] {
+        superblock_copy_on(kind);
+    }
+}
+
+fn superblock_copy_on(kind: MediaKind) {
+    let work = tempfile::tempdir().unwrap();
+    let (disc, media) = two_sessions_on(work.path(), kind);
+    let dev = disc.spec();
+    let (code, j) = check_json(&dev);
+    assert_eq!(code, 0, "{j:#}");
+    let session = j["session_start"].as_u64().unwrap();
+    assert!(session > 32, "{j:#}");
+    // PVD, Joliet SVD and terminator at 16..18: the tag at 19 covers LBA 0..19.
+    let copy = &j["superblock_copy"];
+    assert_eq!(copy["kind"], "relocated superblock", "{j:#}");
+    assert_eq!(copy["lba"], 19, "{j:#}");
+    assert_eq!(copy["range"]["start"], 0, "{j:#}");
+    assert_eq!(copy["range"]["sectors"], 19, "{j:#}");
+    assert_eq!(copy["ok"], true, "{j:#}");
+    let tag = fs::read(&media).unwrap()[19 * 2048..19 * 2048 + 200].to_vec();
+    let tag = String::from_utf8_lossy(&tag);
+    assert!(
+        tag.starts_with("libisofs_rlsb32_checksum_tag_v1 pos=19 range_start=0 range_size=19"),
+        "{tag}"
+    );
+    assert!(tag.contains(&format!("session_start={session} ")), "{tag}");
+    assert_eq!(j["files_checked"], 4, "{j:#}");
+
+    // A flipped byte in the copy (its primary descriptor's volume set identifier).
+    flip(&media, 16 * 2048 + 200);
+    let (code, j) = check_json(&dev);
+    assert_eq!(code, cli::exit::spindle::MISMATCH, "{j:#}");
+    assert_eq!(j["superblock_copy"]["ok"], false, "{j:#}");
+    assert_eq!(j["superblock_copy"]["suspect"]["sectors"], 19, "{j:#}");
+    // The session itself is intact.
+    assert!(
+        j["tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["ok"] == true),
+        "{j:#}"
+    );
+}
+
+#[test]
+fn xorriso_checks_the_superblock_copy_spindle_wrote_on_a_dvd_plus_rw() {
+    if !tests::tier::tier(
+        "xorriso_checks_the_superblock_copy_spindle_wrote_on_a_dvd_plus_rw",
+        &["xorriso"],
+    ) {
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let (_disc, media) = two_session_dvd_plus_rw(work.path());
+    // The mock's media file is the disc's bytes (LBA × 2048): xorriso reads it as a stdio
+    // drive, an overwritable medium, and loads the volume from LBA 0 as it does a DVD+RW's.
+    let img = work.path().join("disc.iso");
+    fs::copy(&media, &img).unwrap();
+    let o = xorriso_check_md5(&img);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains("Loading ISO image tree from LBA 0"),
+        "{}",
+        text(&o)
+    );
+    let o = xorriso_check_files(&img);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(!text(&o).contains("have no MD5"), "{}", text(&o));
+    assert_eq!(
+        xorriso_md5_files(&img),
+        [
+            "/docs/big.bin",
+            "/docs/deep/empty",
+            "/hello.txt",
+            "/new.txt"
+        ]
+    );
+
+    // A flipped byte in the copy: xorriso checks it before loading and refuses the tree;
+    // spindle check finds the same on the image file.
+    let bad = work.path().join("bad-copy.iso");
+    fs::copy(&img, &bad).unwrap();
+    flip(&bad, 16 * 2048 + 200);
+    let o = xorriso_check_md5(&bad);
+    assert!(!o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains("Cannot read ISO image tree"),
+        "{}",
+        text(&o)
+    );
+    let (code, j) = check_json(bad.to_str().unwrap());
+    assert_eq!(code, cli::exit::spindle::MISMATCH, "{j:#}");
+    assert_eq!(j["superblock_copy"]["ok"], false, "{j:#}");
+}
+
+#[test]
+fn a_stale_copy_tag_is_cleared_when_a_shorter_set_is_linked() {
+    if !tests::tier::tier(
+        "a_stale_copy_tag_is_cleared_when_a_shorter_set_is_linked",
+        &["xorriso"],
+    ) {
+        return;
+    }
+    // xorriso with Joliet and ISO 9660:1999 records four descriptors and a terminator, its
+    // relocated tag at LBA 21; spindle's set is three blocks. Left in place, that tag
+    // (naming the old session, no longer matching) would make xorriso refuse the disc.
+    let work = tempfile::tempdir().unwrap();
+    let src = work.path().join("src");
+    tree(&src);
+    let more = work.path().join("more");
+    fs::create_dir_all(&more).unwrap();
+    fs::write(more.join("new.txt"), b"appended\n").unwrap();
+    let first = work.path().join("x.iso");
+    let dev = format!("stdio:{}", first.display());
+    let o = xorriso(&[
+        "-md5",
+        "on",
+        "-joliet",
+        "on",
+        "-compliance",
+        "iso_9660_1999",
+        "-outdev",
+        &dev,
+        "-map",
+        src.to_str().unwrap(),
+        "/",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let stale = fs::read(&first).unwrap();
+    let stale_at = (17..32)
+        .find(|&l| stale[l * 2048..].starts_with(b"libisofs_rlsb32_checksum_tag_v1"))
+        .expect("xorriso's relocated tag");
+    assert!(stale_at > 19, "xorriso's set is longer than spindle's");
+
+    for (md5, disc_kind) in [(false, "no-md5"), (true, "md5")] {
+        // On an image file (the file path) and on a mock DVD+RW (the burner's path).
+        let img = work.path().join(format!("{disc_kind}.iso"));
+        fs::copy(&first, &img).unwrap();
+        let mut args = vec![
+            "burn",
+            img.to_str().unwrap(),
+            "--tree",
+            more.to_str().unwrap(),
+        ];
+        if !md5 {
+            args.push("--no-md5");
+        }
+        assert_eq!(spindle(&args), 0);
+
+        let disc = MockDisc::with(MediaKind::DvdPlusRw, true);
+        let dev = disc.spec();
+        assert_eq!(spindle(&["burn", &dev, first.to_str().unwrap()]), 0);
+        let mut args = vec!["burn", dev.as_str(), "--tree", more.to_str().unwrap()];
+        if !md5 {
+            args.push("--no-md5");
+        }
+        assert_eq!(spindle(&args), 0);
+        let burned = work.path().join(format!("{disc_kind}-dvd.iso"));
+        fs::copy(disc.drive.media_path(), &burned).unwrap();
+
+        for img in [&img, &burned] {
+            let bytes = fs::read(img).unwrap();
+            let tags: Vec<usize> = (17..32)
+                .filter(|&l| bytes[l * 2048..].starts_with(b"libisofs_"))
+                .collect();
+            assert_eq!(
+                tags,
+                if md5 { vec![19] } else { vec![] },
+                "{}",
+                img.display()
+            );
+            let o = xorriso(&[
+                "-md5",
+                "on",
+                "-indev",
+                &format!("stdio:{}", img.display()),
+                "-find",
+                "/new.txt",
+            ]);
+            assert!(o.status.success(), "{}: {}", img.display(), text(&o));
+            assert!(text(&o).contains("'/new.txt'"), "{}", text(&o));
+            let (code, j) = check_json(img.to_str().unwrap());
+            let want = if md5 {
+                0
+            } else {
+                cli::exit::spindle::NO_CHECKSUMS
+            };
+            assert_eq!(code, want, "{}: {j:#}", img.display());
+        }
+    }
 }

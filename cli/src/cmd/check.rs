@@ -6,7 +6,7 @@ use std::os::unix::ffi::OsStrExt;
 
 use anyhow::Context;
 use clap::Args;
-use iso9660::{BlockRange, Md5Report};
+use iso9660::{BlockRange, Md5Report, TagCheck};
 use serde_json::json;
 
 use crate::disc::files::view::printable;
@@ -19,11 +19,16 @@ use crate::exit;
 #[command(after_help = "\
 Checks the session a reader sees: its checksum tags (superblock, tree, session), the session
 MD5 and every file's MD5, as `xorriso -md5 on -check_md5 FAILURE --` and `-check_media` do.
-Each bad file is named with the blocks it occupies; each bad tag with the block range the
-damage is in.
+On overwritable media (DVD+RW, BD-RE, formatted DVD-RW) and image files, the copy of the
+session's superblock at LBA 0 is checked too, by its relocated superblock tag. Files kept
+from an earlier session carry the MD5 that session recorded; files from a session written
+without MD5s (growisofs, mkisofs) are listed with \"no MD5 recorded (not verified)\":
+neither good nor bad, as xorriso reports them. Each bad file is named with the blocks it
+occupies; each bad tag with the block range the damage is in.
 
-Exit codes: 0 all match; 16 a mismatch, a damaged tag or an unreadable block; 17 the session
-records no checksums; others as for every spindle command.
+Exit codes: 0 everything recorded matches (files without an MD5 are listed, not counted as
+bad); 16 a mismatch, a damaged tag or an unreadable block; 17 the session records no
+checksums; others as for every spindle command.
 
 Examples:
   spindle check /dev/sr0
@@ -69,6 +74,16 @@ fn range_json(r: &BlockRange) -> serde_json::Value {
     json!({ "start": r.start, "sectors": r.sectors })
 }
 
+fn tag_json(t: &TagCheck) -> serde_json::Value {
+    json!({
+        "kind": t.kind.name(),
+        "lba": t.lba,
+        "range": range_json(&t.range),
+        "ok": t.ok,
+        "suspect": t.suspect.as_ref().map(range_json),
+    })
+}
+
 fn to_json(target: &str, r: &Md5Report) -> serde_json::Value {
     json!({
         "target": target,
@@ -77,15 +92,11 @@ fn to_json(target: &str, r: &Md5Report) -> serde_json::Value {
         "session_start": r.session_start,
         "session_md5_ok": r.session_ok,
         "array_ok": r.array_ok,
-        "tags": r.tags.iter().map(|t| json!({
-            "kind": t.kind.name(),
-            "lba": t.lba,
-            "range": range_json(&t.range),
-            "ok": t.ok,
-            "suspect": t.suspect.as_ref().map(range_json),
-        })).collect::<Vec<_>>(),
+        "tags": r.tags.iter().map(tag_json).collect::<Vec<_>>(),
+        "superblock_copy": r.superblock_copy.as_ref().map(tag_json),
         "files_checked": r.files.len(),
-        "files_without_md5": r.files_without_md5,
+        "files_without_md5": r.files_without_md5.len(),
+        "no_md5_files": r.files_without_md5.iter().map(|p| p.to_string_lossy()).collect::<Vec<_>>(),
         "bad_files": r.files.iter().filter(|f| !f.ok).map(|f| json!({
             "path": f.path.to_string_lossy(),
             "size": f.size,
@@ -114,7 +125,7 @@ fn print_text(r: &Md5Report, out: &mut dyn Write) -> anyhow::Result<()> {
         return Ok(());
     }
     writeln!(out, "session at LBA {}", r.session_start)?;
-    for t in &r.tags {
+    for t in r.superblock_copy.iter().chain(&r.tags) {
         write!(
             out,
             "{} tag at LBA {} ({}): {}",
@@ -147,13 +158,20 @@ fn print_text(r: &Md5Report, out: &mut dyn Write) -> anyhow::Result<()> {
     for p in &r.problems {
         writeln!(out, "problem at LBA {}: {}", p.lba, p.what)?;
     }
+    for p in &r.files_without_md5 {
+        writeln!(
+            out,
+            "file {}: no MD5 recorded (not verified)",
+            printable(p.as_os_str().as_bytes())
+        )?;
+    }
     let bad = r.files.iter().filter(|f| !f.ok).count();
     writeln!(
         out,
-        "{} files checked, {} bad, {} without MD5: {}",
+        "{} files checked, {} bad, {} without MD5 (not verified): {}",
         r.files.len(),
         bad,
-        r.files_without_md5,
+        r.files_without_md5.len(),
         if r.is_ok() { "OK" } else { "FAILED" }
     )?;
     Ok(())

@@ -152,6 +152,7 @@ pub fn run(a: &ImageArgs) -> anyhow::Result<()> {
     for w in layout.warnings() {
         log::warn!("{w:?}");
     }
+    crate::disc::log_carried_md5s(&layout);
     if a.print_size {
         println!("{}", layout.sectors());
         return Ok(());

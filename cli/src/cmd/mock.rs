@@ -20,6 +20,8 @@ Examples:
   spindle mock new /tmp/drive --media dvd+rw --blank  the same, unformatted
   spindle mock new /tmp/drive --media cd-rom --image disc.iso
   spindle mock new /tmp/drive                         a drive with no medium
+  spindle mock new /tmp/drive --profile drive.json --media dvd+r
+      answer as the drive recorded with `mmc-probe --report` (hwtests/drives/)
   mmc-probe mock:/tmp/drive                           look at it
   spindle mock fault /tmp/drive --opcode 2A --nth 3 --sense 3/0C/00
   spindle mock state /tmp/drive --json
@@ -68,8 +70,16 @@ pub struct NewArgs {
     #[command(flatten)]
     pub medium: MediumArgs,
     /// Identify and behave like QEMU's emulated scsi-cd (for differential tests).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "profile")]
     pub qemu: bool,
+    /// Answer as a recorded drive: a report of `mmc-probe --report DEVICE -o FILE`. The
+    /// mock replays the drive's INQUIRY and VPD pages, feature list, mode pages, write
+    /// speeds (GET PERFORMANCE), buffer size (READ BUFFER CAPACITY) and the commands it
+    /// refused (with the recorded sense); the disc, tracks, TOC, capacity and which profile
+    /// and features are current still come from the mock's medium (docs/mmc-probe.md lists
+    /// those fields). Only media whose profile the drive lists can be loaded.
+    #[arg(long, value_name = "FILE")]
+    pub profile: Option<PathBuf>,
     /// Drive buffer size in KiB (READ BUFFER CAPACITY; data there is lost on power loss).
     #[arg(long, value_name = "KIB")]
     pub buffer_kib: Option<u32>,
@@ -202,6 +212,9 @@ pub fn run(a: &MockArgs) -> anyhow::Result<()> {
             } else {
                 MockConfig::default()
             };
+            if let Some(path) = &n.profile {
+                apply_profile(&mut config, path)?;
+            }
             if let Some(k) = n.buffer_kib {
                 config.buffer_bytes = k.saturating_mul(1024);
             }
@@ -295,7 +308,43 @@ pub fn run(a: &MockArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Takes a report's recorded answers into a mock configuration.
+///
+/// # Errors
+/// The report cannot be read (see [`crate::cmd::report::load`]).
+pub fn apply_profile(config: &mut MockConfig, path: &std::path::Path) -> anyhow::Result<()> {
+    let report = crate::cmd::report::load(path)?;
+    let replay = crate::cmd::report::replay(&report);
+    if let Some(id) = &report.identity {
+        // The replayed INQUIRY answers for itself; these name the drive in `mock state` and
+        // in the VPD page 83h the mock builds when the drive had none.
+        config.vendor.clone_from(&id.vendor);
+        config.product.clone_from(&id.product);
+        config.revision.clone_from(&id.revision);
+    }
+    if let Some(b) = replay.buffer_bytes {
+        config.buffer_bytes = b;
+    }
+    config.profile = Some(replay.profile);
+    Ok(())
+}
+
 fn insert(drive: &mut MockDrive, kind: MediaKind, m: &MediumArgs) -> anyhow::Result<()> {
+    if let Some(p) = drive.config()?.profile {
+        let listed = p.profiles();
+        if !listed.is_empty() && !listed.contains(&kind.profile()) {
+            let names: Vec<String> = listed
+                .iter()
+                .map(|&c| format!("{} ({c:04X}h)", mmc::Profile(c).name()))
+                .collect();
+            bail!(
+                "the recorded drive ({}) does not list {kind} (profile {:04X}h); it lists {}",
+                p.source,
+                kind.profile(),
+                names.join(", ")
+            );
+        }
+    }
     if kind.is_rom() && m.image.is_none() {
         bail!("{kind} is a pressed disc: give its contents with --image FILE");
     }
@@ -384,6 +433,9 @@ fn print_state(st: &hal::mock::MockState) {
     }
     for f in &st.faults {
         println!("Fault:        {f}");
+    }
+    if let Some(p) = &st.profile {
+        println!("Replays:      {p} (spindle mock new --profile)");
     }
     println!("Commands:     {}", st.commands);
 }

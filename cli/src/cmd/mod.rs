@@ -10,4 +10,6 @@ pub mod image;
 pub mod json;
 pub mod mock;
 pub mod probe;
+pub mod report;
 pub mod tray;
+pub mod writetest;

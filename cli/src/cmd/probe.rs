@@ -16,6 +16,15 @@ Examples:
   mmc-probe --json /dev/sr0      the same as JSON (schema: docs/mmc-probe.md)
   mmc-probe mock:/tmp/drive      probe a mock drive (see `spindle mock new --help`)
   mmc-probe --battery /dev/sr0   raw replies to a fixed set of read-only commands
+  mmc-probe --report /dev/sr0 -o drive.json
+      everything needed to reproduce the drive, in one JSON file to send
+      with a bug report (serial numbers removed)
+  spindle mock new /tmp/d --profile drive.json --media dvd+r
+  mmc-probe --battery --against drive.json mock:/tmp/d
+      replay the report in the mock, and check it answers the same
+  mmc-probe --write-test --yes-write /dev/sr0
+      burn, append, verify and read back a small tree on a blank or
+      erasable disc (a write-once disc is used up)
 
 Exit codes:
   0  probed, medium present (or drives listed)
@@ -25,7 +34,11 @@ Exit codes:
   4  permission denied (the message names the group to join)
   5  not an optical drive (regular file, directory, /dev/null, a disk)
   6  no medium, or the tray is open (the report is still printed)
-  7  device busy (mounted, or held exclusively by another program)";
+  7  device busy (mounted, or held exclusively by another program)
+  8  --battery --against: the battery differs beyond the medium fields
+  9  --write-test refused before writing (no --yes-write; a disc holding data
+     without --yes-erase; a medium it cannot test)
+ 10  --write-test: a step failed (the verdicts say which)";
 
 /// Probes an optical drive and reports identity, profiles, medium, tray and capacity.
 #[derive(Debug, Parser)]
@@ -39,6 +52,39 @@ pub struct Args {
     /// Send a fixed battery of read-only commands and print the raw replies.
     #[arg(long)]
     pub battery: bool,
+    /// With --battery: compare the replies with a report's battery (`--report`), field by
+    /// field except what the mock's medium model decides (docs/mmc-probe.md lists those
+    /// fields); exit 8 when they differ.
+    #[arg(long, value_name = "REPORT", requires = "battery")]
+    pub against: Option<std::path::PathBuf>,
+    /// Write a drive report to the file given with -o: the battery's raw replies with
+    /// timings, every feature and mode page, buffer, speeds, disc, track and TOC
+    /// information, the kernel's sysfs view, spindle's version (docs/mmc-probe.md, "The
+    /// report"). Only read commands are sent unless --write-test is also given.
+    #[arg(long, requires = "output", conflicts_with = "battery")]
+    pub report: bool,
+    /// Where --report writes (`-` for standard output).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<std::path::PathBuf>,
+    /// Keep serial numbers in the report (INQUIRY VPD pages 80h/83h, feature 0108h,
+    /// sysfs vpd_pg80/vpd_pg83/wwid, /dev/disk/by-id names). By default they are
+    /// overwritten and the report's `redacted` list says where.
+    #[arg(long, requires = "report")]
+    pub keep_serials: bool,
+    /// Test that the drive writes the way spindle expects: on a blank or erasable disc, a
+    /// new session of a small generated tree, an append, a verify of the tree, a read of
+    /// every session, and blank or format where the medium allows. Each step prints the
+    /// commands sent, the drive's answers and the time taken; the end is a verdict per step.
+    /// Needs --yes-write; a write-once disc is used up.
+    #[arg(long, conflicts_with = "battery")]
+    pub write_test: bool,
+    /// Allow --write-test to write to the disc (refused with exit 9 without it).
+    #[arg(long, requires = "write_test")]
+    pub yes_write: bool,
+    /// Allow --write-test to blank or format a disc that already holds data (refused with
+    /// exit 9 without it).
+    #[arg(long, requires = "write_test")]
+    pub yes_erase: bool,
     /// More logging on stderr: -v steps, -vv every drive command, -vvv data bytes.
     #[arg(short, long, action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -93,10 +139,19 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<u8> {
         Ok(crate::disc::Target::Drive(d)) => d,
         _ => device.to_owned(),
     };
+    if args.write_test && !args.report {
+        return crate::cmd::writetest::run_cli(&name, args, out);
+    }
     let transport = hal::open(&name)?;
+    if args.report {
+        return write_report(transport, &name, device, args, out);
+    }
     if args.battery {
         let mut t = transport;
         let results = crate::cmd::battery::run(&mut t);
+        if let Some(path) = &args.against {
+            return against(&results, path, args.json, out);
+        }
         if args.json {
             serde_json::to_writer_pretty(&mut *out, &results)?;
             writeln!(out)?;
@@ -123,6 +178,99 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<u8> {
         return Ok(exit::probe::NO_MEDIUM);
     }
     Ok(exit::probe::OK)
+}
+
+/// `--battery --against REPORT`: the comparison table, and exit 8 on a difference.
+fn against(
+    results: &[crate::cmd::battery::Reply],
+    path: &std::path::Path,
+    json: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<u8> {
+    let report = crate::cmd::report::load(path)?;
+    let (table, diffs) = crate::cmd::battery::compare(&report.battery, results);
+    if json {
+        serde_json::to_writer_pretty(
+            &mut *out,
+            &serde_json::json!({ "compared": table, "differences": diffs }),
+        )?;
+        writeln!(out)?;
+    } else {
+        for c in &table {
+            writeln!(
+                out,
+                "{}  {:<38} {}{}",
+                if c.same { "same   " } else { "DIFFERS" },
+                c.command,
+                c.rule,
+                if c.medium_fields.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (left out: {})", c.medium_fields.join("; "))
+                }
+            )?;
+        }
+        for d in &diffs {
+            writeln!(
+                out,
+                "difference: {} {}: recorded {} / here {}",
+                d.command, d.what, d.recorded, d.replayed
+            )?;
+        }
+    }
+    Ok(if diffs.is_empty() {
+        exit::probe::OK
+    } else {
+        exit::probe::DIFFERS
+    })
+}
+
+/// `--report -o FILE`: the battery, the probe, the kernel's view, and with `--write-test`
+/// the write test, in one JSON file.
+fn write_report(
+    transport: Box<dyn hal::Transport>,
+    name: &str,
+    device: &str,
+    args: &Args,
+    out: &mut dyn Write,
+) -> anyhow::Result<u8> {
+    let mut report = crate::cmd::report::collect(
+        transport,
+        device,
+        args.keep_serials,
+        std::path::Path::new("/sys"),
+        std::path::Path::new("/dev"),
+    );
+    let mut code = exit::probe::OK;
+    if args.write_test {
+        let (c, result) = crate::cmd::writetest::run_for_report(name, args, out)?;
+        code = c;
+        report.write_test = result;
+    }
+    let text = serde_json::to_string_pretty(&report)? + "\n";
+    match args.output.as_deref() {
+        Some(p) if p != std::path::Path::new("-") => {
+            std::fs::write(p, text)
+                .with_context(|| format!("writing the report to {}", p.display()))?;
+            let removed = if report.serials_kept {
+                "serial numbers kept (--keep-serials)".to_string()
+            } else if report.redacted.is_empty() {
+                "no serial numbers found".to_string()
+            } else {
+                format!(
+                    "{} identifying value(s) removed, listed under \"redacted\"",
+                    report.redacted.len()
+                )
+            };
+            eprintln!(
+                "mmc-probe: report written to {} ({} commands; {removed})",
+                p.display(),
+                report.battery.len()
+            );
+        }
+        _ => out.write_all(text.as_bytes())?,
+    }
+    Ok(code)
 }
 
 fn list(json: bool, out: &mut dyn Write) -> anyhow::Result<u8> {

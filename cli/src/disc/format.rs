@@ -39,4 +39,13 @@ impl ImageFormat for Iso9660 {
     fn next_session_start(&self, end: u32) -> u32 {
         ms::next_session_start(end)
     }
+
+    fn copy_checksummed(&self, head: &[u8]) -> bool {
+        head.get(ms::DESCRIPTOR_START as usize * BLOCK..)
+            .is_some_and(ms::has_superblock_tag)
+    }
+
+    fn seal_copy(&self, blocks: &mut [u8], first: u32, session_start: u32, checksummed: bool) {
+        ms::seal_superblock_copy(blocks, first, session_start, checksummed);
+    }
 }

@@ -30,3 +30,19 @@ pub mod write;
 
 pub use format::ISO9660;
 pub use target::{open_drive, open_writer, AnyDrive, Target};
+
+/// Logs what an appended session records of the MD5s of the files it keeps from earlier
+/// sessions (nothing for a new disc or without MD5s).
+pub fn log_carried_md5s(layout: &iso9660::Layout) {
+    match layout.carried_md5s() {
+        (0, 0) => {}
+        (carried, 0) => log::info!(
+            "{carried} file contents kept from the previous session keep their recorded MD5"
+        ),
+        (carried, none) => log::warn!(
+            "{none} files kept from the previous session have no MD5 (that session recorded \
+             none, or its checksums could not be trusted): spindle check reports them as not \
+             verified; {carried} others keep their recorded MD5"
+        ),
+    }
+}

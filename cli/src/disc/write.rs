@@ -282,6 +282,7 @@ fn build<R: Read + io::Seek>(
     for w in layout.warnings() {
         log::warn!("{w:?}");
     }
+    crate::disc::log_carried_md5s(&layout);
     Ok((layout, label))
 }
 
@@ -657,16 +658,22 @@ fn write_image_file(
     file.sync_data()?;
     if plan.start_lba > 0 {
         w.progress.phase(mmc::burn::Phase::Linking);
-        link_descriptors(&file, plan.start_lba, layout.sectors())
-            .context("replacing the volume descriptors at LBA 16")?;
+        link_descriptors(
+            &file,
+            plan.start_lba,
+            layout.sectors(),
+            summary.session_md5.is_some(),
+        )
+        .context("replacing the volume descriptors at LBA 16")?;
     }
     Ok(summary)
 }
 
 /// The growisofs method's last step on an image file: copy the new session's descriptor
-/// set to LBA 16, its volume space size patched to the new absolute end, in one write, then
-/// flush.
-fn link_descriptors(file: &File, start: u32, sectors: u32) -> io::Result<()> {
+/// set to LBA 16, its volume space size patched to the new absolute end, and finish the copy
+/// as libisofs does (stale checksum tags cleared; with `md5`, the relocated superblock tag
+/// over blocks 0 up to it), in one write of blocks 16..31, then flush.
+fn link_descriptors(file: &File, start: u32, sectors: u32, md5: bool) -> io::Result<()> {
     let at = (u64::from(start) + u64::from(iso::DESCRIPTOR_START)) * BLOCK;
     let len = file.metadata()?.len();
     // A short session (a few files) may end before 16 descriptor blocks would.
@@ -677,7 +684,16 @@ fn link_descriptors(file: &File, start: u32, sectors: u32) -> io::Result<()> {
         .ok_or_else(|| io::Error::other("the new session has no volume descriptor set"))?;
     set.truncate((u64::from(n) * BLOCK) as usize);
     iso::patch_volume_space_size(&mut set, start + sectors);
-    file.write_all_at(&set, u64::from(iso::DESCRIPTOR_START) * BLOCK)?;
+    // The head as it is (system area, the earlier copy), with the new set in place.
+    let head_blocks = u64::from(iso::DESCRIPTOR_START + iso::DESCRIPTOR_MAX);
+    let mut head = vec![0u8; (head_blocks * BLOCK) as usize];
+    file.read_exact_at(&mut head, 0)?;
+    let link = iso::DESCRIPTOR_START as usize * BLOCK as usize;
+    head.get_mut(link..link + set.len())
+        .ok_or_else(|| io::Error::other("descriptor set larger than the link area"))?
+        .copy_from_slice(&set);
+    iso::seal_superblock_copy(&mut head, 0, start, md5);
+    file.write_all_at(head.get(link..).unwrap_or(&[]), link as u64)?;
     file.sync_data()
 }
 

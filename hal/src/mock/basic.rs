@@ -69,9 +69,13 @@ impl Engine<'_> {
             return Err(INVALID_FIELD_IN_CDB.into());
         }
         let page = cdb.u8(2);
+        let profile = self.st.config.profile.as_ref();
         let data = if !cdb.bit(1, 0) {
             if page != 0 {
                 return Err(INVALID_FIELD_IN_CDB.into());
+            }
+            if let Some(d) = profile.and_then(|p| p.inquiry.clone()) {
+                return Ok(Reply::Data { data: d, alloc });
             }
             let c = &self.st.config;
             let mut d = vec![0u8; INQUIRY_LEN];
@@ -84,6 +88,8 @@ impl Engine<'_> {
             put_slice(&mut d, 16, &ascii_field(&c.product, 16));
             put_slice(&mut d, 32, &ascii_field(&c.revision, 4));
             d
+        } else if let Some(d) = profile.and_then(|p| p.vpd_page(page)) {
+            d.to_vec()
         } else {
             match page {
                 0x00 => vec![0x05, 0x00, 0x00, 0x02, 0x00, 0x83],
@@ -162,7 +168,7 @@ impl Engine<'_> {
                 0
             };
             let status = u8::from(self.st.tray_open) | u8::from(self.st.loaded().is_some()) << 1;
-            vec![
+            let mut d = vec![
                 0x00,
                 0x06,
                 0x04,
@@ -171,7 +177,20 @@ impl Engine<'_> {
                 status,
                 0x00,
                 0x00,
-            ]
+            ];
+            // A recorded drive's header (QEMU counts the event data length as total − 4).
+            if let Some(h) = self
+                .st
+                .config
+                .profile
+                .as_ref()
+                .and_then(|p| p.event_header.as_deref())
+            {
+                for (i, &b) in h.iter().take(4).enumerate() {
+                    put_u8(&mut d, i, b);
+                }
+            }
+            d
         };
         Ok(Reply::Data { data, alloc })
     }
@@ -253,6 +272,17 @@ impl Engine<'_> {
         let m = self.media()?;
         let kind = m.kind();
         let end = m.capacity().saturating_sub(1);
+        if let Some(r) = self
+            .st
+            .config
+            .profile
+            .as_ref()
+            .and_then(|p| p.performance_reply(cdb))
+        {
+            let data = super::profile::clip_performance(r, max);
+            let alloc = data.len();
+            return Ok(Reply::Data { data, alloc });
+        }
         let mut header = vec![0u8; 8];
         let descriptors: Vec<[u8; 16]> = match cdb.u8(10) {
             0x00 => {

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::profile::DriveProfile;
+
 /// Settings of a mock drive, stored in its `state.json` and fixed at
 /// [`MockDrive::create`](super::MockDrive::create) (change them later with
 /// [`MockDrive::set_config`](super::MockDrive::set_config)).
@@ -43,6 +45,9 @@ pub struct MockConfig {
     pub max_transfer: usize,
     /// Drive quirks.
     pub quirks: Quirks,
+    /// A recorded drive's answers about itself, replayed on top of the medium model
+    /// (`spindle mock new --profile`); `None` for the mock's own identity and features.
+    pub profile: Option<DriveProfile>,
 }
 
 /// Drive behaviours that differ between real drives; each can be switched to test the
@@ -91,6 +96,7 @@ impl Default for MockConfig {
             transcript: true,
             max_transfer: 64 * 1024,
             quirks: Quirks::default(),
+            profile: None,
         }
     }
 }

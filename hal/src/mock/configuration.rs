@@ -5,6 +5,7 @@ use super::bytes::{put_be16, put_be32, Cdb};
 use super::engine::{CmdResult, Engine, Reply};
 use super::kind::MediaKind;
 use super::media::Media;
+use super::profile::replay_features;
 use super::sense::INVALID_FIELD_IN_CDB;
 
 /// Every profile the mock drive supports, highest first as drives list them.
@@ -172,7 +173,35 @@ impl Engine<'_> {
         let current_profile = self.st.loaded().map_or(0, |m| m.get().kind().profile());
         let mut data = vec![0u8; 8];
         put_be16(&mut data, 6, current_profile);
-        for f in self.features() {
+        let own = self.features();
+        if let Some(list) = self
+            .st
+            .config
+            .profile
+            .as_ref()
+            .and_then(|p| p.features.as_deref())
+        {
+            // A recorded drive's descriptors, with the Current bits of the features the mock
+            // models following its medium.
+            let current = |code: u16| own.iter().find(|f| f.code == code).map(|f| f.current);
+            for (code, current, bytes) in replay_features(list, current_profile, current) {
+                let wanted = match rt {
+                    0b00 => code >= start,
+                    0b01 => code >= start && current,
+                    _ => code == start,
+                };
+                if wanted {
+                    data.extend_from_slice(&bytes);
+                }
+            }
+            let total = data.len();
+            put_be32(&mut data, 0, u32::try_from(total - 4).unwrap_or(u32::MAX));
+            return Ok(Reply::Data {
+                data,
+                alloc: usize::from(cdb.be16(7)),
+            });
+        }
+        for f in own {
             let wanted = match rt {
                 0b00 => f.code >= start,
                 0b01 => f.code >= start && f.current,

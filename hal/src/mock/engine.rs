@@ -230,6 +230,11 @@ impl Engine<'_> {
         {
             return Err(INVALID_COMMAND_OPERATION_CODE.into());
         }
+        // A recorded drive's refusals come first, as the unknown-opcode check does: a drive
+        // rejects what it lacks before it looks at its state.
+        if let Some([k, a, q]) = self.st.config.profile.as_ref().and_then(|p| p.refusal(cdb)) {
+            return Err(Sense::new(k, a, q).into());
+        }
         let info = command_info(op).ok_or(INVALID_COMMAND_OPERATION_CODE)?;
         if cdb.len() < info.len {
             return Err(Error::InvalidRequest(format!(

@@ -8,6 +8,8 @@
 //! - [`MediaKind`]: the twelve media it can hold, by CLI name (`cd-r` … `dvd-rom`).
 //! - [`MockConfig`] and [`Quirks`]: identity, buffer size, polling counts, QEMU mode, quirks.
 //! - [`Fault`] and [`FaultHandle`]: deterministic fault injection.
+//! - [`DriveProfile`]: a recorded drive's answers (identity, features, mode pages, speeds,
+//!   refusals) replayed on top of the medium model.
 //! - [`MockState`]: a serializable snapshot for `spindle mock state` and assertions.
 //!
 //! # The directory
@@ -21,7 +23,8 @@
 //! | `transcript.log` | one line per command in [`format_exchange`] format, appended (unless `config.transcript` is off). |
 //!
 //! # Behaviour in brief
-//! - Order of checks per command: fault plan, unknown opcode (05/20/00), pending UNIT
+//! - Order of checks per command: fault plan, unknown opcode (05/20/00), the commands a
+//!   replayed drive refused (with its recorded sense, [`DriveProfile`]), pending UNIT
 //!   ATTENTION (INQUIRY, REQUEST SENSE, GET CONFIGURATION and GET EVENT STATUS NOTIFICATION
 //!   are exempt), long operation in progress (02/04/04, 02/04/07, 02/04/08 with progress),
 //!   no medium (02/3A/01 tray closed, 02/3A/02 tray open, 02/3A/00 with `qemu_compat`).
@@ -82,6 +85,7 @@ mod fault;
 mod kind;
 mod media;
 mod mode;
+mod profile;
 mod rw;
 mod sense;
 mod state;
@@ -93,6 +97,7 @@ mod tests;
 pub use config::{MockConfig, Quirks};
 pub use fault::{Fault, FaultEffect, FaultHandle};
 pub use kind::{MediaKind, ParseMediaKindError};
+pub use profile::{DriveProfile, Refusal};
 pub use store::{LEASE_FILE, STATE_FILE};
 
 use engine::{Engine, Fail};
@@ -175,6 +180,9 @@ pub struct MockState {
     /// The write speed the host chose (SET STREAMING / SET CD SPEED), kB/s; `None` for the
     /// drive's own (fastest). Loading a medium resets it.
     pub write_speed_kbs: Option<u32>,
+    /// The recorded drive it replays (`spindle mock new --profile`), as vendor, product and
+    /// revision; `None` for the mock's own answers.
+    pub profile: Option<String>,
 }
 
 /// The medium part of [`MockState`].
@@ -538,6 +546,7 @@ impl MockDrive {
                 faults: st.faults.iter().map(|f| f.fault).collect(),
                 commands: st.commands,
                 write_speed_kbs: st.write_speed_kbs,
+                profile: st.config.profile.as_ref().map(|p| p.source.clone()),
             }
         })
     }

@@ -202,6 +202,11 @@ impl Engine<'_> {
         if cdb.u8(3) != 0 {
             return Err(INVALID_FIELD_IN_CDB.into());
         }
+        if let Some(p) = self.st.config.profile.as_ref() {
+            if !p.mode_pages.is_empty() {
+                return self.recorded_mode_pages(p, page, pc);
+            }
+        }
         let pages = match page {
             0x01 => vec![Self::page01(pc)],
             0x05 => vec![self.page05(pc)],
@@ -210,6 +215,49 @@ impl Engine<'_> {
             _ => return Err(INVALID_FIELD_IN_CDB.into()),
         };
         Ok(pages.concat())
+    }
+
+    /// The pages of a recorded drive: page 05h is the mock's (the host writes it), page
+    /// 2Ah carries the mock's lock state, the rest are replayed; a page the drive did not
+    /// report is refused as it would be. Changeable values (PC 01b) of a replayed page are
+    /// all zero: the mock lets the host change nothing but page 05h.
+    fn recorded_mode_pages(
+        &self,
+        profile: &super::profile::DriveProfile,
+        page: u8,
+        pc: u8,
+    ) -> Result<Vec<u8>, Fail> {
+        let replay = |p: &[u8]| -> Vec<u8> {
+            if pc == PC_CHANGEABLE {
+                let mut z = vec![0u8; p.len()];
+                put_u8(&mut z, 0, get_u8(p, 0) & 0x3f);
+                put_u8(&mut z, 1, get_u8(p, 1));
+                z
+            } else if get_u8(p, 0) & 0x3f == 0x2a {
+                super::profile::page2a_with_lock(p, self.st.locked())
+            } else {
+                p.to_vec()
+            }
+        };
+        match page {
+            0x05 => Ok(self.page05(pc)),
+            0x3f => Ok(profile
+                .mode_pages
+                .iter()
+                .map(|p| {
+                    if get_u8(p, 0) & 0x3f == 0x05 {
+                        self.page05(pc)
+                    } else {
+                        replay(p)
+                    }
+                })
+                .collect::<Vec<_>>()
+                .concat()),
+            _ => profile
+                .mode_page(page)
+                .map(replay)
+                .ok_or_else(|| INVALID_FIELD_IN_CDB.into()),
+        }
     }
 
     /// MODE SENSE(10) (5Ah): no block descriptors (MMC), mode data length = total − 2.

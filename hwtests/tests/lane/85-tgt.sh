@@ -2,9 +2,10 @@
 # through the kernel: a new disc through /dev/srN on one drive and through /dev/sgN on the
 # other, with -vv so the command transcript comes back. Then mmc-probe, verify --tree,
 # spindle ls, and -- after a reload, so the kernel reads the new capacity -- verify against a
-# dd of the disc and the kernel's isofs. /lab/data/tgt-drives holds "cdN cdM".
+# dd of the disc and the kernel's isofs. /lab/data/tgt-drives holds "cdN cdM cdK" (the
+# third is 87-bringup.sh's).
 [ -f /lab/data/tgt-drives ] || exit 0
-read -r sr_cd sg_cd < /lab/data/tgt-drives
+read -r sr_cd sg_cd _ < /lab/data/tgt-drives
 dev=$(lab dev "$sr_cd")
 sg=$(lab sg "$sg_cd")
 mkdir -p /tmp/tgt-tree

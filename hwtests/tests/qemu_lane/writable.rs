@@ -251,6 +251,8 @@ pub struct TgtDrive {
     pub port: u16,
     pub sr_img: PathBuf,
     pub sg_img: PathBuf,
+    /// The third DVD+R: recorded with `mmc-probe --report` and written by `--write-test`.
+    pub wt_img: PathBuf,
 }
 
 fn free_port() -> Result<u16, String> {
@@ -266,7 +268,8 @@ pub fn start_tgt(work: &Path, daemons: &mut Daemons) -> Result<TgtDrive, String>
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let sr_img = dir.join("dvd-sr.img");
     let sg_img = dir.join("dvd-sg.img");
-    for img in [&sr_img, &sg_img] {
+    let wt_img = dir.join("dvd-write-test.img");
+    for img in [&sr_img, &sg_img, &wt_img] {
         std::fs::write(img, b"").map_err(|e| format!("{}: {e}", img.display()))?;
     }
     let port = free_port()?;
@@ -309,7 +312,7 @@ pub fn start_tgt(work: &Path, daemons: &mut Daemons) -> Result<TgtDrive, String>
     if o.rc != Some(0) {
         return Err(format!("tgtadm target new: {}", o.describe()));
     }
-    for (lun, img) in [("1", &sr_img), ("2", &sg_img)] {
+    for (lun, img) in [("1", &sr_img), ("2", &sg_img), ("3", &wt_img)] {
         let img = img.display().to_string();
         let o = tgtadm(&[
             "--mode",
@@ -346,6 +349,7 @@ pub fn start_tgt(work: &Path, daemons: &mut Daemons) -> Result<TgtDrive, String>
         port,
         sr_img,
         sg_img,
+        wt_img,
     })
 }
 

@@ -79,6 +79,15 @@ impl TagKind {
         }
     }
 
+    /// The name of the field after `range_size=`: where the next tag is, or for the
+    /// relocated superblock tag the session its copy describes.
+    fn next_key(self) -> &'static str {
+        match self {
+            TagKind::RelocatedSuperblock => "session_start",
+            _ => "next",
+        }
+    }
+
     fn from_id(id: &[u8]) -> Option<TagKind> {
         [
             TagKind::Superblock,
@@ -102,7 +111,8 @@ pub struct Tag {
     pub range_start: u32,
     /// Sectors covered, from `range_start`.
     pub range_size: u32,
-    /// Where the next tag is (superblock and tree tags).
+    /// Where the next tag is (superblock and tree tags); for the relocated superblock tag,
+    /// the start of the session its copy describes (its `session_start=` field).
     pub next: Option<u32>,
     /// MD5 of the covered sectors.
     pub md5: Digest,
@@ -142,7 +152,7 @@ impl Tag {
             self.range_size
         );
         if let Some(next) = self.next {
-            text.push_str(&format!(" next={next}"));
+            text.push_str(&format!(" {}={next}", self.kind.next_key()));
         }
         text.push_str(&format!(" md5={}", hex(&self.md5)));
         let me = md5(text.as_bytes());
@@ -193,7 +203,9 @@ impl Tag {
                 b"pos" => pos = Some(number()?),
                 b"range_start" => start = Some(number()?),
                 b"range_size" => size = Some(number()?),
-                b"next" => next = Some(number()?),
+                b"next" | b"session_start" if key == kind.next_key().as_bytes() => {
+                    next = Some(number()?)
+                }
                 b"md5" => {
                     digest =
                         Some(unhex(value).ok_or(Malformed("checksum tag md5 not 32 hex digits"))?);
@@ -333,6 +345,17 @@ md5=1ec0f16d5f2ebbf785602cc4a8a6623e self=2c670bfbd28be0840de61cea49e4ae73\n";
             ..tag
         };
         assert_eq!(Tag::decode(&sb.encode()).unwrap(), Some(sb));
+
+        // The relocated superblock tag of an xorriso 1.5.4 stdio image, byte for byte.
+        let text = b"libisofs_rlsb32_checksum_tag_v1 pos=18 range_start=0 range_size=18 \
+session_start=32 md5=1fac92ce0ddfa1ae0df5e46c4b3bc6d0 self=fedc05cd4f9b6a456921557247802fcd\n";
+        let mut sector = text.to_vec();
+        sector.resize(SECTOR_SIZE, 0);
+        let tag = Tag::decode(&sector).unwrap().unwrap();
+        assert_eq!(tag.kind, TagKind::RelocatedSuperblock);
+        assert_eq!((tag.pos, tag.range_start, tag.range_size), (18, 0, 18));
+        assert_eq!(tag.next, Some(32));
+        assert_eq!(tag.encode(), sector);
     }
 
     #[test]

@@ -92,6 +92,9 @@ pub struct Md5Report {
     pub session_start: u32,
     /// The checksum tags met, in order.
     pub tags: Vec<TagCheck>,
+    /// The relocated superblock tag of the copy of the session's descriptors at LBA 0 of an
+    /// overwritable medium, when the volume was opened there and the copy carries one.
+    pub superblock_copy: Option<TagCheck>,
     /// Where the checksum array is (`isofs.ca`), if recorded.
     pub area: Option<ChecksumArea>,
     /// Whether the session matches checksum array entry 0 (`xorriso -check_md5 --`).
@@ -100,8 +103,10 @@ pub struct Md5Report {
     pub array_ok: Option<bool>,
     /// Every file with a recorded MD5.
     pub files: Vec<FileCheck>,
-    /// Regular files without a recorded MD5.
-    pub files_without_md5: u64,
+    /// Regular files without a recorded MD5 (typically kept from an earlier session written
+    /// without checksums): neither verified nor found bad, as `xorriso -check_md5_r` reports
+    /// them ("data files which have no MD5 and thus could not be checked").
+    pub files_without_md5: Vec<PathBuf>,
     /// Damaged tags, records and unreadable sectors.
     pub problems: Vec<CheckProblem>,
 }
@@ -117,10 +122,49 @@ impl Md5Report {
         self.has_checksums()
             && self.problems.is_empty()
             && self.tags.iter().all(|t| t.ok)
+            && self.superblock_copy.as_ref().is_none_or(|t| t.ok)
             && self.session_ok != Some(false)
             && self.array_ok != Some(false)
             && self.files.iter().all(|f| f.ok)
     }
+}
+
+/// A session's checksum array, read to carry its files' MD5s into a later session
+/// ([`Image::carried_checksums`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChecksumArray {
+    area: ChecksumArea,
+    entries: Vec<Digest>,
+}
+
+impl ChecksumArray {
+    /// Where the array is and what it covers (`isofs.ca`).
+    pub fn area(&self) -> ChecksumArea {
+        self.area
+    }
+
+    /// The MD5 a file with checksum index `index` (its `isofs.cx`) records; `None` for the
+    /// session's entry (0), the array's own (the last) and indices outside the array.
+    pub fn file_md5(&self, index: u32) -> Option<Digest> {
+        let last = self.entries.len().saturating_sub(1);
+        let i = usize::try_from(index).ok()?;
+        if i == 0 || i >= last {
+            return None;
+        }
+        self.entries.get(i).copied()
+    }
+}
+
+/// What [`Image::carried_checksums`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CarriedChecksums {
+    /// The session records no checksum array (written without MD5s, e.g. by mkisofs or
+    /// growisofs): its files have no MD5 to carry.
+    Absent,
+    /// The array, trusted (see [`Image::carried_checksums`]).
+    Usable(ChecksumArray),
+    /// The session records an array that cannot be trusted, and why.
+    Unusable(CheckProblem),
 }
 
 impl<R: Read + Seek> Image<R> {
@@ -143,11 +187,31 @@ impl<R: Read + Seek> Image<R> {
     /// `isofs.ca` says (a volume opened at an overwritable medium's superblock copy is
     /// checked at its real session), else at [`Image::session_start`].
     ///
+    /// A volume opened at such a copy (at LBA 0, describing a session that starts later)
+    /// also has the copy checked: its relocated superblock tag, if it carries one, must
+    /// match blocks 0 up to the tag and name the session checked (libisofs checks the same
+    /// before it loads a volume from LBA 0; see [`crate::multisession::seal_superblock_copy`]).
+    ///
     /// Mismatches, damaged tags and unreadable sectors are reported, not returned as errors.
     ///
     /// # Errors
     /// The root is unreadable; [`Error::BudgetExceeded`] walking the tree.
     pub fn check_md5(&mut self) -> Result<Md5Report> {
+        self.check_md5_scoped(None)
+    }
+
+    /// As [`Image::check_md5`], but only the files below the directories `dirs` (absolute
+    /// image paths, `/2026/11/22`) are read and reported; the tags and the checksum array
+    /// still cover the whole session. For verifying a part of a disc without reading every
+    /// file an appended session shows.
+    ///
+    /// # Errors
+    /// As [`Image::check_md5`].
+    pub fn check_md5_below(&mut self, dirs: &[PathBuf]) -> Result<Md5Report> {
+        self.check_md5_scoped(Some(dirs))
+    }
+
+    fn check_md5_scoped(&mut self, dirs: Option<&[PathBuf]>) -> Result<Md5Report> {
         let area = self.checksum_area()?;
         let start = area.map_or(self.session, |a| a.start);
         let mut report = Md5Report {
@@ -155,17 +219,180 @@ impl<R: Read + Seek> Image<R> {
             area,
             ..Md5Report::default()
         };
+        if self.session == 0 && start > 0 {
+            self.check_superblock_copy(&mut report);
+        }
         let array = self.check_tags(&mut report);
         if let Some(entries) = &array {
-            self.check_files(entries, &mut report)?;
+            self.check_files(entries, &mut report, dirs)?;
         }
         Ok(report)
+    }
+
+    /// The session's checksum array, for carrying the MD5s of files kept from this session
+    /// into an appended one (libisofs does the same: a kept file's `isofs.cx` index into the
+    /// old array becomes an index into the new array holding the same MD5).
+    ///
+    /// The array is trusted when `isofs.ca` is well formed, the array lies inside the volume
+    /// and matches its own last entry (what libisofs checks when it loads an array), and the
+    /// session tag after it is present, undamaged (its `self=` digest) and placed and ranged
+    /// as that array's session tag. The tag's MD5 over the session is *not* recomputed: that
+    /// means reading the whole earlier session, gigabytes on a full disc, at every append.
+    /// A file whose data was damaged since keeps its recorded MD5, so the damage shows at the
+    /// next `check_md5` of the new session instead of being written over by a fresh digest.
+    ///
+    /// # Errors
+    /// Only [`Error::ReadSectors`] reading the root directory; a damaged `isofs.ca`, array
+    /// or tag is [`CarriedChecksums::Unusable`].
+    pub fn carried_checksums(&mut self) -> Result<CarriedChecksums> {
+        let area = match self.checksum_area() {
+            Ok(Some(a)) => a,
+            Ok(None) => return Ok(CarriedChecksums::Absent),
+            Err(Error::Corrupt { lba, what }) => {
+                return Ok(CarriedChecksums::Unusable(CheckProblem {
+                    lba,
+                    what: what.to_owned(),
+                }))
+            }
+            Err(e) => return Err(e),
+        };
+        let unusable = |lba, what: &str| {
+            CarriedChecksums::Unusable(CheckProblem {
+                lba,
+                what: what.to_owned(),
+            })
+        };
+        let entries = match self.read_array(area) {
+            Ok((entries, true)) => entries,
+            Ok((_, false)) => {
+                return Ok(unusable(
+                    area.end,
+                    "checksum array damaged (does not match its own MD5)",
+                ))
+            }
+            Err(p) => return Ok(CarriedChecksums::Unusable(p)),
+        };
+        let tag_lba = area.end.saturating_add(area.sectors());
+        let mut sector = vec![0u8; SECTOR_SIZE];
+        if u64::from(tag_lba) >= self.volume_end() || self.read_at(tag_lba, &mut sector).is_err() {
+            return Ok(unusable(
+                tag_lba,
+                "session tag after the checksum array unreadable",
+            ));
+        }
+        match Tag::decode(&sector) {
+            Ok(Some(t))
+                if t.kind == TagKind::Session
+                    && t.pos == tag_lba
+                    && t.range_start == area.start
+                    && u64::from(t.range_size) == u64::from(tag_lba.saturating_sub(area.start)) =>
+            {
+                Ok(CarriedChecksums::Usable(ChecksumArray { area, entries }))
+            }
+            Ok(Some(_)) => Ok(unusable(
+                tag_lba,
+                "the tag after the checksum array is not its session tag",
+            )),
+            Ok(None) => Ok(unusable(tag_lba, "no session tag after the checksum array")),
+            Err(m) => Ok(unusable(tag_lba, m.0)),
+        }
+    }
+
+    /// Reads the checksum array `area` describes; returns its entries and whether the last
+    /// one is the MD5 of the others.
+    fn read_array(
+        &mut self,
+        area: ChecksumArea,
+    ) -> std::result::Result<(Vec<Digest>, bool), CheckProblem> {
+        let problem = |what: &str| CheckProblem {
+            lba: area.end,
+            what: what.to_owned(),
+        };
+        if area.count < 2 || area.count > MAX_ARRAY_ENTRIES {
+            return Err(problem("checksum array size implausible"));
+        }
+        if u64::from(area.end) + u64::from(area.sectors()) > self.volume_end() {
+            return Err(problem("checksum array past the volume"));
+        }
+        let mut bytes = vec![0u8; area.count as usize * ENTRY_LEN];
+        if self.read_at(area.end, &mut bytes).is_err() {
+            return Err(problem("checksum array unreadable"));
+        }
+        let entries: Vec<Digest> = bytes
+            .chunks_exact(ENTRY_LEN)
+            .map(|c| {
+                let mut d = [0u8; ENTRY_LEN];
+                d.copy_from_slice(c);
+                d
+            })
+            .collect();
+        let own = bytes.len().saturating_sub(ENTRY_LEN);
+        let ok = entries.last().copied() == Some(checksum::md5(bytes.get(..own).unwrap_or(&[])));
+        Ok((entries, ok))
     }
 
     fn read_at(&mut self, lba: u32, buf: &mut [u8]) -> std::io::Result<()> {
         self.src
             .seek(SeekFrom::Start(u64::from(lba) * SECTOR_BYTES))?;
         self.src.read_exact(buf)
+    }
+
+    /// The relocated superblock tag in blocks 16..31 of the copy at LBA 0, as libisofs looks
+    /// for it: the first tag there decides. A superblock tag copied along with the
+    /// descriptors (by a tool that writes no relocated tag) covers the session, not the
+    /// copy, and is not checked here.
+    fn check_superblock_copy(&mut self, report: &mut Md5Report) {
+        let mut running = Running::default();
+        let mut sector = vec![0u8; SECTOR_SIZE];
+        for lba in 0..SUPERBLOCK_TAG_SEARCH {
+            if self.read_at(lba, &mut sector).is_err() {
+                report.problems.push(CheckProblem {
+                    lba,
+                    what: "superblock copy unreadable".to_owned(),
+                });
+                return;
+            }
+            if lba > FIRST_DESCRIPTOR_LBA {
+                match Tag::decode(&sector) {
+                    Ok(Some(t)) if t.kind == TagKind::RelocatedSuperblock => {
+                        let md5_ok = t.pos == lba
+                            && t.range_start == 0
+                            && t.range_size == lba
+                            && t.md5 == running.digest();
+                        let names = t.next.unwrap_or(0);
+                        if md5_ok && names != report.session_start {
+                            report.problems.push(CheckProblem {
+                                lba,
+                                what: format!(
+                                    "the superblock copy's tag names the session at LBA {names}, \
+                                     but the copy describes the session at LBA {}",
+                                    report.session_start
+                                ),
+                            });
+                        }
+                        let ok = md5_ok && names == report.session_start;
+                        report.superblock_copy = Some(TagCheck {
+                            kind: t.kind,
+                            lba,
+                            range: BlockRange::between(0, lba),
+                            ok,
+                            suspect: (!ok).then(|| BlockRange::between(0, lba)),
+                        });
+                        return;
+                    }
+                    Ok(Some(_)) => return,
+                    Ok(None) => {}
+                    Err(m) => {
+                        report.problems.push(CheckProblem {
+                            lba,
+                            what: format!("superblock copy: {}", m.0),
+                        });
+                        return;
+                    }
+                }
+            }
+            running.update(&sector);
+        }
     }
 
     /// The tags and the array; returns the array's entries when it could be read.
@@ -290,38 +517,14 @@ impl<R: Read + Seek> Image<R> {
         }
 
         let area = report.area?;
-        if area.count < 2 || area.count > MAX_ARRAY_ENTRIES {
-            problem(
-                report,
-                area.end,
-                "checksum array size implausible".to_owned(),
-            );
-            return None;
-        }
-        if u64::from(area.end) + u64::from(area.sectors()) > end {
-            problem(
-                report,
-                area.end,
-                "checksum array past the volume".to_owned(),
-            );
-            return None;
-        }
-        let mut bytes = vec![0u8; area.count as usize * ENTRY_LEN];
-        if self.read_at(area.end, &mut bytes).is_err() {
-            problem(report, area.end, "checksum array unreadable".to_owned());
-            return None;
-        }
-        let entries: Vec<Digest> = bytes
-            .chunks_exact(ENTRY_LEN)
-            .map(|c| {
-                let mut d = [0u8; ENTRY_LEN];
-                d.copy_from_slice(c);
-                d
-            })
-            .collect();
-        let own = bytes.len().saturating_sub(ENTRY_LEN);
-        report.array_ok =
-            Some(entries.last().copied() == Some(checksum::md5(bytes.get(..own).unwrap_or(&[]))));
+        let (entries, array_ok) = match self.read_array(area) {
+            Ok(read) => read,
+            Err(p) => {
+                report.problems.push(p);
+                return None;
+            }
+        };
+        report.array_ok = Some(array_ok);
         if at_array.is_none() && lba <= area.end {
             // No tag past the array was followed: hash up to it now.
             let mut failed = false;
@@ -344,7 +547,12 @@ impl<R: Read + Seek> Image<R> {
         Some(entries)
     }
 
-    fn check_files(&mut self, entries: &[Digest], report: &mut Md5Report) -> Result<()> {
+    fn check_files(
+        &mut self,
+        entries: &[Digest],
+        report: &mut Md5Report,
+        dirs: Option<&[PathBuf]>,
+    ) -> Result<()> {
         if self.namespace != Namespace::RockRidge {
             return Ok(());
         }
@@ -356,7 +564,10 @@ impl<R: Read + Seek> Image<R> {
             Path::new(""),
             |w| {
                 if w.entry.kind == EntryKind::File {
-                    files.push((Path::new("/").join(&w.path), w.entry.clone()));
+                    let path = Path::new("/").join(&w.path);
+                    if dirs.is_none_or(|d| d.iter().any(|d| path.starts_with(d))) {
+                        files.push((path, w.entry.clone()));
+                    }
                 }
                 Ok(())
             },
@@ -373,7 +584,7 @@ impl<R: Read + Seek> Image<R> {
         let last = entries.len().saturating_sub(1);
         for (path, entry) in files {
             let Some(index) = entry.md5_index else {
-                report.files_without_md5 += 1;
+                report.files_without_md5.push(path);
                 continue;
             };
             let ranges = entry

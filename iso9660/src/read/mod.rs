@@ -20,7 +20,9 @@
 mod check;
 pub(crate) mod rock_ridge;
 
-pub use check::{BlockRange, CheckProblem, FileCheck, Md5Report, TagCheck};
+pub use check::{
+    BlockRange, CarriedChecksums, CheckProblem, ChecksumArray, FileCheck, Md5Report, TagCheck,
+};
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;

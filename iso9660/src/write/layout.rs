@@ -124,6 +124,10 @@ pub struct Layout {
     data: Vec<NodeId>,
     data_bytes: u64,
     md5: Option<Md5Plan>,
+    /// Checksum array entries copied from an earlier session: (index here, index into
+    /// [`Tree::carried_md5`]).
+    carried: Vec<(u32, u32)>,
+    imported_without_md5: u64,
 }
 
 impl Layout {
@@ -151,6 +155,8 @@ impl Layout {
             data: Vec::new(),
             data_bytes: 0,
             md5: None,
+            carried: Vec::new(),
+            imported_without_md5: 0,
         };
         let order = layout.preorder();
         layout.number_nodes(&order);
@@ -236,7 +242,7 @@ impl Layout {
             };
             let key = match &node.kind {
                 Kind::File(FileData::Disk { link: Some(k), .. }) => Some(**k),
-                Kind::File(FileData::Imported { size, extents }) if *size > 0 => {
+                Kind::File(FileData::Imported { size, extents, .. }) if *size > 0 => {
                     extents.first().map(|e| (u64::MAX, u64::from(e.lba)))
                 }
                 _ => None,
@@ -279,27 +285,52 @@ impl Layout {
         }
     }
 
-    /// Checksum array indices: one per written file content, in tree order (entry 0 is the
+    /// Checksum array indices: one per file content, in tree order (entry 0 is the
     /// session's); hard links share their first link's index. Files imported from an earlier
-    /// session are not read again and get none.
+    /// session are not read again: those whose session recorded an MD5 get an index holding
+    /// that MD5 ([`Layout::carried`]), the others none.
     fn number_md5(&mut self, order: &[NodeId]) {
         let mut links: HashMap<(u64, u64), u32> = HashMap::new();
         let mut next = 1u32;
         for &id in order {
-            let Some(Kind::File(FileData::Disk { link, .. })) = self.tree.node(id).map(|n| &n.kind)
-            else {
+            let Some(Kind::File(data)) = self.tree.node(id).map(|n| &n.kind) else {
                 continue;
             };
-            let index = match link {
-                Some(k) => *links.entry(**k).or_insert_with(|| {
+            let (key, carried) = match data {
+                FileData::Disk { link, .. } => (link.as_deref().copied(), None),
+                FileData::Imported {
+                    md5: Some(m),
+                    size,
+                    extents,
+                } => {
+                    // Imported hard links share their extent (as serial numbers do).
+                    let key = extents
+                        .first()
+                        .filter(|_| *size > 0)
+                        .map(|e| (u64::MAX, u64::from(e.lba)));
+                    (key, Some(*m))
+                }
+                FileData::Imported { md5: None, .. } => {
+                    self.imported_without_md5 += 1;
+                    continue;
+                }
+            };
+            let mut fresh = false;
+            let index = match key {
+                Some(k) => *links.entry(k).or_insert_with(|| {
+                    fresh = true;
                     next += 1;
                     next - 1
                 }),
                 None => {
+                    fresh = true;
                     next += 1;
                     next - 1
                 }
             };
+            if let (true, Some(m)) = (fresh, carried) {
+                self.carried.push((index, m));
+            }
             if let Some(i) = self.info_mut(id) {
                 i.md5_index = index;
             }
@@ -308,6 +339,13 @@ impl Layout {
             count: next + 1,
             ..Md5Plan::default()
         });
+    }
+
+    /// Files kept from an earlier session whose MD5 this session records (copied from that
+    /// session's checksum array), and those that have none (their session recorded none).
+    /// Both are 0 without [`Options::md5`].
+    pub fn carried_md5s(&self) -> (u64, u64) {
+        (self.carried.len() as u64, self.imported_without_md5)
     }
 
     /// Directory plans in path-table order (breadth first, siblings in identifier order).
@@ -847,6 +885,14 @@ impl Layout {
         let mut digests: Vec<Digest> = Vec::new();
         if let Some(m) = md5 {
             digests.resize(m.count as usize, checksum::md5(&[]));
+            for &(index, carried) in &self.carried {
+                if let (Some(slot), Some(d)) = (
+                    digests.get_mut(index as usize),
+                    self.tree.carried_md5.get(carried as usize),
+                ) {
+                    *slot = *d;
+                }
+            }
         }
         sink.zeros(u64::from(FIRST_DESCRIPTOR_LBA) * SECTOR_BYTES)?;
         sink.expect(self.start + FIRST_DESCRIPTOR_LBA, "volume descriptors")?;

@@ -21,7 +21,9 @@
 //!   xorriso verifies our images and we verify its: the three checksum tags, the checksum
 //!   array after the file data and the AAIP attributes `isofs.ca` (root) and `isofs.cx`
 //!   (each file) in Rock Ridge AL entries, without the AAIP ER entry (as xorriso writes
-//!   them). Hard links share one index; files imported from an earlier session get none.
+//!   them). Hard links share one index. Files imported from an earlier session keep the MD5
+//!   that session recorded (copied from its checksum array into the new one, as libisofs
+//!   does), and have none if it recorded none.
 //! * **Times**: with `source_date_epoch` set, the volume dates, synthetic directories and TF
 //!   access/attribute times use it or the file's mtime, so the same inputs give the same bytes.
 
@@ -42,7 +44,7 @@ pub use sink::SparseFileWriter;
 
 use crate::error::{Error, Result};
 use crate::raw::Lba;
-use crate::read::Image;
+use crate::read::{CarriedChecksums, Image};
 use tree::{components, Tree};
 
 /// How owners and permissions are recorded in Rock Ridge PX entries.
@@ -109,6 +111,14 @@ pub const MAX_SYMLINK_TARGET: usize = 1023;
 pub enum Warning {
     /// A socket was found and left out.
     SkippedSocket(PathBuf),
+    /// The earlier session records a checksum array that cannot be trusted
+    /// ([`Image::carried_checksums`]): the files kept from it get no MD5 in this session.
+    ChecksumsNotCarried {
+        /// Where the damage is.
+        lba: u32,
+        /// What is wrong.
+        reason: String,
+    },
 }
 
 /// One source and where it goes in the image.
@@ -225,6 +235,12 @@ impl ImageBuilder {
     /// its files are referenced where they are, not copied. Sources added afterwards replace
     /// imported entries of the same path; [`ImageBuilder::remove`] deletes imported entries.
     ///
+    /// With [`Options::md5`], each kept file whose session recorded an MD5 keeps it: the
+    /// digest is copied from that session's checksum array into the new one (see
+    /// [`Image::carried_checksums`] for when the old array is trusted), so the new session
+    /// verifies every file it shows. Files from a session written without checksums have
+    /// none.
+    ///
     /// # Errors
     /// `InvalidVolumeId`, `CapacityExceeded` if `next_session` is inside the previous volume,
     /// and any error reading or parsing the previous session.
@@ -251,12 +267,39 @@ impl ImageBuilder {
             atime: root.atime,
             ctime: root.ctime,
         });
+        // The kept files' MD5s come from the earlier session's checksum array; the new
+        // session has no other way to know them, as it does not read those files again.
+        let array = if b.options.md5 {
+            match previous.carried_checksums()? {
+                CarriedChecksums::Usable(a) => Some(a),
+                CarriedChecksums::Absent => None,
+                CarriedChecksums::Unusable(p) => {
+                    log::warn!(
+                        "the previous session's MD5 checksums are not carried forward (LBA {}: {}): \
+                         the files kept from it get no MD5 in the new session",
+                        p.lba,
+                        p.what
+                    );
+                    b.tree.warnings.push(Warning::ChecksumsNotCarried {
+                        lba: p.lba,
+                        reason: p.what,
+                    });
+                    None
+                }
+            }
+        } else {
+            None
+        };
         let mut stack: Vec<tree::NodeId> = vec![tree::ROOT];
         let tree = &mut b.tree;
         previous.walk(|w| {
             stack.truncate(w.depth);
             let parent = stack.last().copied().unwrap_or(tree::ROOT);
-            let id = tree.add_imported(parent, &w.entry)?;
+            let md5 = match (&array, w.entry.md5_index) {
+                (Some(a), Some(i)) => a.file_md5(i),
+                _ => None,
+            };
+            let id = tree.add_imported(parent, &w.entry, md5)?;
             if w.entry.is_dir() {
                 stack.push(id);
             }

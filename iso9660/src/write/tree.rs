@@ -14,6 +14,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Replacement, Result};
+use crate::raw::checksum::Digest;
 use crate::raw::date::UnixTime;
 use crate::read::{Entry, EntryKind, Extent};
 use crate::write::{Warning, MAX_SYMLINK_TARGET};
@@ -148,7 +149,13 @@ pub(crate) enum FileData {
         link: Option<Box<(u64, u64)>>,
     },
     /// A file of an earlier session, referenced where it already is.
-    Imported { size: u64, extents: Box<[Extent]> },
+    Imported {
+        size: u64,
+        extents: Box<[Extent]>,
+        /// Its MD5 as that session recorded it, carried into this session's checksum array:
+        /// an index into [`Tree::carried_md5`].
+        md5: Option<u32>,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -205,6 +212,8 @@ impl Node {
 pub(crate) struct Tree {
     pub nodes: Vec<Node>,
     pub warnings: Vec<Warning>,
+    /// MD5s of imported files as their session recorded them (see [`FileData::Imported`]).
+    pub carried_md5: Vec<Digest>,
     /// Graft sources and scanned directories, indexed by [`Origin`].
     sources: Vec<PathBuf>,
     synthetic_time: UnixTime,
@@ -223,6 +232,7 @@ impl Tree {
                 imported: false,
             }],
             warnings: Vec::new(),
+            carried_md5: Vec::new(),
             sources: Vec::new(),
             synthetic_time,
         }
@@ -630,7 +640,13 @@ impl Tree {
 
     /// Adds an entry read from an earlier session below `dir`, unsorted: call
     /// [`Tree::sort_imported`] once the import is complete.
-    pub(crate) fn add_imported(&mut self, dir: NodeId, entry: &Entry) -> Result<NodeId> {
+    /// `md5` is the file's MD5 as the earlier session recorded it.
+    pub(crate) fn add_imported(
+        &mut self,
+        dir: NodeId,
+        entry: &Entry,
+        md5: Option<Digest>,
+    ) -> Result<NodeId> {
         let kind = match &entry.kind {
             EntryKind::Directory => Kind::Dir {
                 children: Vec::new(),
@@ -638,6 +654,10 @@ impl Tree {
             EntryKind::File => Kind::File(FileData::Imported {
                 size: entry.size,
                 extents: entry.extents.clone().into_boxed_slice(),
+                md5: md5.map(|d| {
+                    self.carried_md5.push(d);
+                    (self.carried_md5.len() - 1) as u32
+                }),
             }),
             EntryKind::Symlink(t) => Kind::Symlink(t.clone()),
             EntryKind::CharDevice | EntryKind::BlockDevice => Kind::Device(entry.rdev),
@@ -801,13 +821,15 @@ mod tests {
         // Recorded order is ISO 9660 order, not name order, and a broken image may repeat a
         // name: the later entry wins.
         let d = t
-            .add_imported(ROOT, &imported("d", EntryKind::Directory))
+            .add_imported(ROOT, &imported("d", EntryKind::Directory), None)
             .unwrap();
-        t.add_imported(d, &imported("z", EntryKind::File)).unwrap();
-        t.add_imported(d, &imported("b", EntryKind::File)).unwrap();
-        let later = t.add_imported(d, &imported("z", EntryKind::Symlink(b"t".to_vec())));
+        t.add_imported(d, &imported("z", EntryKind::File), None)
+            .unwrap();
+        t.add_imported(d, &imported("b", EntryKind::File), None)
+            .unwrap();
+        let later = t.add_imported(d, &imported("z", EntryKind::Symlink(b"t".to_vec())), None);
         let later = later.unwrap();
-        t.add_imported(d, &imported("sub", EntryKind::Directory))
+        t.add_imported(d, &imported("sub", EntryKind::Directory), None)
             .unwrap();
         t.sort_imported();
         let names = |t: &Tree, d| -> Vec<Vec<u8>> {

@@ -30,4 +30,24 @@ pub trait ImageFormat {
 
     /// Where a session appended after a volume ending at `end` starts.
     fn next_session_start(&self, end: u32) -> u32;
+
+    /// Whether the copy of the superblock of the image whose first blocks are `head` gets a
+    /// checksum over the medium's first blocks (ISO 9660: an image that records MD5
+    /// checksums gets libisofs's relocated superblock tag in the copy). The burner then also
+    /// reads the blocks before the link area, so that [`seal_copy`](Self::seal_copy) sees
+    /// them. None by default.
+    fn copy_checksummed(&self, head: &[u8]) -> bool {
+        let _ = head;
+        false
+    }
+
+    /// Finishes the copy of the superblock at the start of the medium, just before it is
+    /// written: `blocks` are the medium's blocks from `first` up to the end of the link area,
+    /// the new superblock in place. `session_start` is where the image begins; `checksummed`
+    /// is [`copy_checksummed`](Self::copy_checksummed)'s answer (`first` is then 0). ISO 9660
+    /// clears checksum tags an earlier copy left and writes the copy's own tag. Nothing by
+    /// default.
+    fn seal_copy(&self, blocks: &mut [u8], first: u32, session_start: u32, checksummed: bool) {
+        let _ = (blocks, first, session_start, checksummed);
+    }
 }

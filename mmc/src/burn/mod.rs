@@ -1111,11 +1111,14 @@ impl<'d, T: Transport> Burner<'d, T> {
                         run.left = DiscLeft::PreviousOrNewSession;
                     }
                     self.rewrite_descriptors(
-                        *unit_start,
-                        *unit_blocks,
-                        *volume_blocks,
-                        *fresh,
-                        descriptors.as_deref().unwrap_or(&[]),
+                        Link {
+                            unit_start: *unit_start,
+                            unit_blocks: *unit_blocks,
+                            volume_blocks: *volume_blocks,
+                            fresh: *fresh,
+                            session_start: plan.session.start_lba,
+                        },
+                        descriptors.as_ref(),
                         progress,
                     )
                 }
@@ -1214,36 +1217,76 @@ impl<'d, T: Transport> Burner<'d, T> {
     }
 
     /// The growisofs method's last step: read the unit holding LBA 16.., put the new
-    /// descriptor set in, write the unit back whole, flush.
+    /// descriptor set in, let the format finish the copy (for ISO 9660 with checksums, over
+    /// the blocks from LBA 0, read too when the unit starts later), write the unit back
+    /// whole, flush.
     fn rewrite_descriptors(
         &mut self,
-        unit_start: u32,
-        unit_blocks: u32,
-        volume_blocks: u32,
-        fresh: bool,
-        descriptors: &[u8],
+        link: Link,
+        superblock: Option<&Superblock>,
         progress: &mut dyn BurnProgress,
     ) -> Result<()> {
-        let blocks = u16::try_from(unit_blocks).unwrap_or(32);
-        let mut unit = if fresh {
-            Vec::new()
-        } else {
-            self.drive.run(&Read10::new(unit_start, blocks))?
+        let Link {
+            unit_start,
+            unit_blocks,
+            volume_blocks,
+            fresh,
+            session_start,
+        } = link;
+        let (descriptors, checksummed) = superblock.map_or((&[][..], false), |s| {
+            (s.descriptors.as_slice(), s.checksummed)
+        });
+        let read = |drive: &mut Drive<T>, lba: u32, blocks: u32| -> Result<Vec<u8>> {
+            if fresh {
+                return Ok(vec![0u8; blocks as usize * BLOCK]);
+            }
+            let mut data = drive.run(&Read10::new(lba, u16::try_from(blocks).unwrap_or(32)))?;
+            data.resize(blocks as usize * BLOCK, 0);
+            Ok(data)
         };
-        unit.resize(unit_blocks as usize * BLOCK, 0);
+        // The blocks before the unit, only for the checksum over them (never written).
+        let before = if checksummed { unit_start } else { 0 };
+        let mut blocks = if before > 0 {
+            read(self.drive, 0, before)?
+        } else {
+            Vec::new()
+        };
+        blocks.extend(read(self.drive, unit_start, unit_blocks)?);
+        let first = unit_start - before;
         let mut set = descriptors.to_vec();
         self.format.set_volume_end(&mut set, volume_blocks);
-        let at = self.format.link_area().0.saturating_sub(unit_start) as usize * BLOCK;
-        if let Some(dst) = unit.get_mut(at..at + set.len()) {
+        let at = self.format.link_area().0.saturating_sub(first) as usize * BLOCK;
+        if let Some(dst) = blocks.get_mut(at..at + set.len()) {
             dst.copy_from_slice(&set);
         }
-        let cmd = Write10::new(unit_start, &unit).ok_or(Error::Unsupported {
+        self.format
+            .seal_copy(&mut blocks, first, session_start, checksummed);
+        let unit = blocks.get(before as usize * BLOCK..).unwrap_or(&[]);
+        let cmd = Write10::new(unit_start, unit).ok_or(Error::Unsupported {
             feature: "WRITE(10) of this size",
         })?;
         self.drive.run(&cmd)?;
         self.drive.run(&SynchronizeCache::immediate())?;
         self.wait(progress)
     }
+}
+
+/// Where and how a session is linked in at the start of the medium (`Step::RewriteDescriptors`).
+#[derive(Debug, Clone, Copy)]
+struct Link {
+    unit_start: u32,
+    unit_blocks: u32,
+    volume_blocks: u32,
+    fresh: bool,
+    session_start: u32,
+}
+
+/// The image's superblock, for the copy at the start of the medium.
+#[derive(Debug, Clone)]
+struct Superblock {
+    descriptors: Vec<u8>,
+    /// [`ImageFormat::copy_checksummed`].
+    checksummed: bool,
 }
 
 fn stop_set(flag: Option<&Arc<AtomicBool>>) -> bool {
@@ -1260,7 +1303,11 @@ struct Run<'p> {
 /// Checks the image head against the plan; when the session is linked in at the start of the
 /// medium (the growisofs method, or a new image after a reserved head) returns the image's
 /// superblock (ISO 9660: its descriptor set).
-fn check_head(plan: &BurnPlan, format: &dyn ImageFormat, head: &[u8]) -> Result<Option<Vec<u8>>> {
+fn check_head(
+    plan: &BurnPlan,
+    format: &dyn ImageFormat,
+    head: &[u8],
+) -> Result<Option<Superblock>> {
     let start = plan.session.start_lba;
     let root = format.root_block(head);
     let linked_head = plan.recipe.is_overwritable() && start > 0;
@@ -1297,7 +1344,10 @@ fn check_head(plan: &BurnPlan, format: &dyn ImageFormat, head: &[u8]) -> Result<
                 reason: "the image's superblock (volume descriptor set) does not end within its link area",
                 start,
             })?;
-            Ok(Some(set.to_vec()))
+            Ok(Some(Superblock {
+                descriptors: set.to_vec(),
+                checksummed: format.copy_checksummed(head),
+            }))
         }
     }
 }

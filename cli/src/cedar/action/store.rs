@@ -46,8 +46,12 @@ pub struct Written {
     pub sectors: u32,
     /// Regular files written.
     pub files: u64,
-    /// Whether check_data compared the disc with the staging directories.
+    /// Whether check_data checked the disc: against the staging directories, or against
+    /// the MD5s recorded on the disc for those listed in `checked_by_md5`.
     pub checked: bool,
+    /// The directories check_data verified against the disc's recorded MD5s because their
+    /// staging directory was gone or purged when it ran.
+    pub checked_by_md5: Vec<String>,
 }
 
 /// What the survey before writing found.
@@ -374,10 +378,21 @@ fn write_check_mark(
         done.summary.files
     );
     refresh_media(store)?;
-    if store.check_data {
-        consistency_check::check(dev, dirs)?;
-    }
+    let checked = if store.check_data {
+        consistency_check::check(dev, dirs)?
+    } else {
+        consistency_check::Checked::default()
+    };
     for d in dirs {
+        if !d.path.exists() {
+            // Gone since it was written (and checked through the disc's MD5s): there is
+            // nothing to mark, and nothing left for a later store to pick.
+            log::info!(
+                "{} no longer exists: nothing to mark stored",
+                d.path.display()
+            );
+            continue;
+        }
         write_indicator(ctx, &d.path, STORE_INDICATOR)?;
         log::info!("marked {} stored", d.path.display());
     }
@@ -392,6 +407,7 @@ fn write_check_mark(
         sectors: done.plan.image_sectors,
         files: done.summary.files,
         checked: store.check_data,
+        checked_by_md5: checked.by_md5,
     })
 }
 
@@ -536,6 +552,7 @@ pub fn initialize(ctx: &ActionContext<'_>) -> anyhow::Result<Written> {
         sectors: done.plan.image_sectors,
         files: done.summary.files,
         checked: false,
+        checked_by_md5: Vec::new(),
     })
 }
 
