@@ -40,6 +40,12 @@ pub struct Knobs {
     pub blank: Option<(&'static str, &'static str)>,
     /// `<eject_delay>`.
     pub eject_delay: Option<u32>,
+    /// `<no_eject>`.
+    pub no_eject: bool,
+    /// `<refresh_media_delay>`.
+    pub refresh_media_delay: Option<u32>,
+    /// `<drive_speed>`.
+    pub drive_speed: Option<u32>,
 }
 
 impl Default for Knobs {
@@ -51,6 +57,9 @@ impl Default for Knobs {
             check_media: false,
             blank: None,
             eject_delay: None,
+            no_eject: false,
+            refresh_media_delay: None,
+            drive_speed: None,
         }
     }
 }
@@ -95,10 +104,17 @@ impl Setup {
                 format!("<blank_behavior><mode>{m}</mode><factor>{f}</factor></blank_behavior>")
             })
             .unwrap_or_default();
-        let delay = k
+        let mut delay = k
             .eject_delay
             .map(|d| format!("<eject_delay>{d}</eject_delay>"))
             .unwrap_or_default();
+        if let Some(d) = k.refresh_media_delay {
+            delay.push_str(&format!("<refresh_media_delay>{d}</refresh_media_delay>"));
+        }
+        if let Some(n) = k.drive_speed {
+            delay.push_str(&format!("<drive_speed>{n}</drive_speed>"));
+        }
+        delay.push_str(&format!("<no_eject>{}</no_eject>", yn(k.no_eject)));
         let text = format!(
             r#"<?xml version="1.0"?>
 <cb_config>

@@ -17,7 +17,7 @@ fn workspace() -> &'static Path {
 }
 
 /// Whether one need is met. Names: a program on PATH, `root`, `sshd`, a PyPI package the
-/// scripts put in a venv under `target/` (`duplicity`, `pycdlib`), or `cargo-deb` (crates.io;
+/// scripts put in a venv under `target/` (`duplicity`, `pycdlib`, `cedar`), or `cargo-deb` (crates.io;
 /// `scripts/build-deb.sh` installs it).
 pub fn have(need: &str) -> bool {
     match need {
@@ -31,6 +31,12 @@ pub fn have(need: &str) -> bool {
                     .exists()
         }
         "pycdlib" => all_tiers() || workspace().join("target/pycdlib-venv/bin/python").exists(),
+        "cedar" => {
+            all_tiers()
+                || workspace()
+                    .join("target/cedar-venv/venv/bin/python")
+                    .exists()
+        }
         // Needs crates.io the first time; with all tiers the test's own build script installs it.
         "cargo-deb" => {
             all_tiers()

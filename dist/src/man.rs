@@ -380,8 +380,8 @@ fn written_examples(name: &str) -> &'static [(&'static str, &'static str)] {
         )],
         "spindle-config" | "spindle-config-check" => &[
             (
-                "spindle config check --config /etc/cback3.conf",
-                "Say whether the file is valid; exit 4 naming the element when it is not.",
+                "spindle config check /etc/cback3.conf",
+                "Say whether the file is valid, with the verdict cback3 itself would give; exit 4 naming the element when it is not.",
             ),
             (
                 "spindle config check --dump-json",

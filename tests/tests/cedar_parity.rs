@@ -104,6 +104,26 @@ impl Conf {
             .unwrap()
     }
 
+    /// Replaces `from` (which must be there) by `to` in the configuration file.
+    fn edit(&self, from: &str, to: &str) {
+        let p = self.dir.path().join("cback3.conf");
+        let text = std::fs::read_to_string(&p).unwrap();
+        assert!(text.contains(from), "{from} not in the configuration");
+        std::fs::write(&p, text.replacen(from, to, 1)).unwrap();
+    }
+
+    /// An executable script `name` in the setup's directory; returns its path.
+    fn script(&self, name: &str, body: &str) -> String {
+        let p = self.dir.path().join(name);
+        std::fs::write(&p, format!("#!/bin/sh\n{body}\n")).unwrap();
+        std::fs::set_permissions(&p, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+        p.display().to_string()
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("cback3.log")).unwrap_or_default()
+    }
+
     fn rsh_log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("rsh.log")).unwrap_or_default()
     }
@@ -235,4 +255,154 @@ fn a_persistent_lock_does_not_stop_the_store_or_leave_the_day_unmarked() {
     );
     let (files, _) = s.last_session();
     assert!(!files.is_empty());
+}
+
+#[test]
+fn overrides_replace_the_commands_spindle_runs_and_are_noted_for_the_others() {
+    let c = Conf::new(None, None, "");
+    let d = c.dir.path().display().to_string();
+    // The remote shell is configured as /usr/bin/ssh and overridden by a script that
+    // records its arguments; su (used because the test may run as root) is overridden by a
+    // script that records its arguments and runs the real su.
+    let rsh = c.script(
+        "override-rsh",
+        &format!("echo \"rsh $@\" >> {d}/overrides.log"),
+    );
+    let su = c.script(
+        "override-su",
+        &format!("echo \"su $@\" >> {d}/overrides.log\nexec su \"$@\""),
+    );
+    // The copy program of remote peers (rcp_command /usr/bin/scp -B): a script that
+    // records its arguments and fails, so the peer is not ready.
+    let scp = c.script(
+        "override-scp",
+        &format!("echo \"scp $@\" >> {d}/overrides.log\nexit 1"),
+    );
+    let fake = c.dir.path().join("fake-rsh").display().to_string();
+    c.edit(
+        &format!("<rsh_command>{fake}</rsh_command>"),
+        &format!(
+            "<rsh_command>/usr/bin/ssh -q</rsh_command>\
+             <override><command>/usr/bin/ssh</command><abs_path>{rsh}</abs_path></override>\
+             <override><command>su</command><abs_path>{su}</abs_path></override>\
+             <override><command>/usr/bin/scp</command><abs_path>{scp}</abs_path></override>\
+             <override><command>growisofs</command><abs_path>/opt/none/growisofs</abs_path></override>\
+             <override><command>mysqldump</command><abs_path>/opt/none/mysqldump</abs_path></override>"
+        ),
+    );
+    let o = c.run(&["--managed-only", "stage"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let log = std::fs::read_to_string(c.dir.path().join("overrides.log")).unwrap_or_default();
+    assert!(
+        log.contains("rsh -q ") && log.contains("@farhost cback3 stage"),
+        "the overridden remote shell did not run: {log}\n{}",
+        c.log()
+    );
+    assert!(c.rsh_log().is_empty(), "the configured one ran");
+    // The local stage asks the remote peer for its cback.collect through the copy program.
+    let o = c.run(&["--today", "2024-03-04", "stage"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let log = std::fs::read_to_string(c.dir.path().join("overrides.log")).unwrap_or_default();
+    assert!(
+        log.contains("scp -B ") && log.contains("@farhost:/var/backup/collect/cback.collect"),
+        "the overridden copy program did not run: {log}\n{}",
+        c.log()
+    );
+    if nix::unistd::geteuid().is_root() {
+        assert!(log.contains("su "), "su was not overridden: {log}");
+        assert!(
+            log.contains(&rsh),
+            "the su command line names the override: {log}"
+        );
+    }
+    // What each override does is in the log: used, replaced by spindle's own code, or for
+    // cback3's extensions.
+    let l = c.log();
+    assert!(
+        l.contains("override /usr/bin/ssh -> ") && l.contains("spindle runs"),
+        "{l}"
+    );
+    assert!(
+        l.contains(
+            "override growisofs -> /opt/none/growisofs: not used (spindle writes DVDs itself"
+        ),
+        "{l}"
+    );
+    assert!(
+        l.contains("override mysqldump -> /opt/none/mysqldump: not used by spindle"),
+        "{l}"
+    );
+
+    // A store with the native overrides writes the disc as always (they are never run).
+    std::fs::create_dir_all(c.dir.path().join("stage/2024/03/04")).unwrap();
+    std::fs::write(c.dir.path().join("stage/2024/03/04/f"), b"data").unwrap();
+    std::fs::write(c.dir.path().join("stage/2024/03/04/cback.stage"), b"").unwrap();
+    let o = Command::new(SPINDLE)
+        .args(["--config", &c.path(), "--logfile"])
+        .arg(c.dir.path().join("cback3.log"))
+        .args(["--today", "2024-03-04", "--full", "store"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+}
+
+#[test]
+fn hooks_run_without_a_shell_in_cedars_environment_and_log_their_output() {
+    let c = Conf::new(None, None, "");
+    let d = c.dir.path().display().to_string();
+    let env = c.script("print-env", "echo ARGS: \"$@\"\nenv | sort");
+    c.edit(
+        "<managed_actions>",
+        &format!(
+            "<pre_action_hook><action>validate</action>\
+             <command>{env} \"two words\" $HOME;x</command></pre_action_hook>\
+             <post_action_hook><action>validate</action>\
+             <command>/bin/sh -c \"echo to stderr >&amp;2; exit 3\"</command></post_action_hook>\
+             <managed_actions>"
+        ),
+    );
+    // Without -O (or -d) the hooks' output stays out of the log, as with cback3; the error
+    // of the failing hook still quotes it.
+    let o = c.run(&["validate"]);
+    assert_eq!(o.status.code(), Some(6), "{}", text(&o));
+    assert!(!c.log().contains("pre-action hook: "), "{}", c.log());
+    assert!(text(&o).contains("last output: to stderr"), "{}", text(&o));
+    std::fs::remove_file(c.dir.path().join("cback3.log")).unwrap();
+    let o = Command::new(SPINDLE)
+        .args([
+            "--config",
+            &c.path(),
+            "--logfile",
+            &format!("{d}/cback3.log"),
+        ])
+        .args(["-O", "validate"])
+        .env("LANG", "de_DE.UTF-8")
+        .env("LC_ALL", "de_DE.UTF-8")
+        .env("LC_TIME", "de_DE.UTF-8")
+        .env("LC_MESSAGES", "fr_FR.UTF-8")
+        .env("SPINDLE_HOOK_TEST", "kept")
+        .output()
+        .unwrap();
+    let log = c.log();
+    let hook: Vec<&str> = log
+        .lines()
+        .filter_map(|l| l.split_once("pre-action hook: ").map(|(_, v)| v))
+        .collect();
+    // The words are Cedar's, with no shell: `$HOME;x` arrives as it was written.
+    assert!(hook.contains(&"ARGS: two words $HOME;x"), "{log}");
+    // Cedar's environment: locale variables removed, LANG=C, the rest (PATH too) kept.
+    assert!(hook.contains(&"LANG=C"), "{log}");
+    assert!(!hook.iter().any(|l| l.starts_with("LC_")), "{log}");
+    assert!(hook.contains(&"SPINDLE_HOOK_TEST=kept"), "{log}");
+    let path = format!("PATH={}", std::env::var("PATH").unwrap());
+    assert!(hook.contains(&path.as_str()), "{log}");
+    // The failing post-action hook: its standard error is in the log and in the error, and
+    // the run fails as an action failure.
+    assert_eq!(o.status.code(), Some(6), "{}", text(&o));
+    assert!(log.contains("post-action hook: to stderr"), "{log}");
+    assert!(
+        text(&o).contains("failed (exit status: 3); last output: to stderr"),
+        "{}",
+        text(&o)
+    );
 }

@@ -47,7 +47,7 @@ pub struct CedarArgs {
     /// Debug logging in the log file (and, with -v, on stderr).
     #[arg(short = 'd', long)]
     pub debug: bool,
-    /// Accepted for cback3 compatibility (outside command output goes to the debug log).
+    /// Record the output of hooks in the log file, as cback3's -O does (-d implies it).
     #[arg(short = 'O', long)]
     pub output: bool,
     /// Accepted for cback3 compatibility (errors always carry their full chain).
@@ -157,7 +157,18 @@ pub struct ConfigCheckArgs {
         default_value = "/etc/cback3.conf"
     )]
     pub config: PathBuf,
+    /// The configuration file, as an operand (`spindle config check FILE`); the same as
+    /// --config FILE.
+    #[arg(value_name = "FILE", conflicts_with = "config")]
+    pub file: Option<PathBuf>,
     /// Print the resolved options, peers, stage and store as JSON.
     #[arg(long)]
     pub dump_json: bool,
+}
+
+impl ConfigCheckArgs {
+    /// The file to check: the operand, else --config (default /etc/cback3.conf).
+    pub fn path(&self) -> &std::path::Path {
+        self.file.as_deref().unwrap_or(&self.config)
+    }
 }

@@ -4,14 +4,20 @@
 //! Cedar applies to the sections spindle acts on: `<options>`, `<peers>`, `<stage>` and
 //! `<store>` (`docs/cedar-notes.md` §2). Other sections (`<extensions>`, `<collect>`,
 //! `<purge>`, the extensions' own sections, `<reference>`) belong to `cback3`: they are
-//! accepted and listed in [`Config::ignored`]. Every refusal names the element and the reason,
+//! checked as Cedar checks them and listed in [`Config::ignored`]. Every refusal names the element and the reason,
 //! as `/cb_config/store/media_type: 'dvd-r' is not one of cdr-74, …`.
 //!
 //! Where spindle reads more leniently than Cedar (each is in `docs/cedar-compat.md`):
-//! - text is trimmed, so `<check_data> Y </check_data>` is `Y`;
-//! - `<blank_behavior>` takes the children Cedar's parser reads (`mode`, `factor`) and the
-//!   names its manual prints (`blank_mode`, `blank_factor`), and needs both (quirk Q2);
+//! - `<blank_behavior>` needs both `mode` and `factor`, where Cedar accepts one alone and
+//!   fails later in store (quirk Q2);
 //! - `<target_device>` may be `mock:/abs/dir`, a mock drive.
+//!
+//! The other sections are checked as Cedar checks them (`cback3`, a child module), and an
+//! empty element is the same as a missing one, as in Cedar: the verdict on a file is Cedar's
+//! own, which `tests/tests/cedar_config_judge.rs` compares on Cedar's test files and their
+//! mutants, except for the refusals listed there (names that would reach a shell or a path).
+
+mod cback3;
 
 use std::fmt;
 use std::io::Read;
@@ -117,9 +123,10 @@ pub struct CommandOverride {
 /// `<pre_action_hook>` / `<post_action_hook>`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Hook {
-    /// The action it belongs to.
+    /// The action it belongs to (empty when the element is missing: the hook never runs).
     pub action: String,
-    /// The command line (split on spaces; double quotes group).
+    /// The command line (split on spaces; double quotes group); empty when the element is
+    /// missing, and the action then fails when the hook is reached, as in cback3.
     pub command: String,
 }
 
@@ -483,6 +490,9 @@ impl Config {
             );
         }
         let options = parse_options(options)?;
+        // The sections cback3 runs are checked as Cedar checks them, so that a file both
+        // programs read is refused by both or by neither.
+        cback3::check(root)?;
         let peers = match child(root, "peers") {
             Some(p) => {
                 let list = parse_peers(p, "/cb_config/peers")?;
@@ -546,13 +556,50 @@ fn child<'a, 'i>(n: Node<'a, 'i>, name: &str) -> Option<Node<'a, 'i>> {
     elements(n).find(|c| c.tag_name().name() == name)
 }
 
+/// An element's text as Cedar reads it: its first text child, spaces and line breaks
+/// included (`<check_data> Y </check_data>` is ` Y `, which is not a boolean for Cedar
+/// either). Numbers are read as Python reads them, which ignores surrounding white space.
 fn text(n: Node<'_, '_>) -> String {
     n.children()
-        .filter(|c| c.is_text())
-        .filter_map(|c| c.text())
-        .collect::<String>()
-        .trim()
+        .find(|c| c.is_text())
+        .and_then(|c| c.text())
+        .unwrap_or("")
         .to_owned()
+}
+
+/// Python's `int()`: surrounding white space, an optional sign, decimal digits with single
+/// underscores between them. `None` for anything else (or beyond `i64`).
+fn parse_py_int(t: &str) -> Option<i64> {
+    let t = t.trim();
+    let digits = t.strip_prefix(['+', '-']).unwrap_or(t);
+    py_digit_groups(digits).then(|| t.replace('_', "").parse().ok())?
+}
+
+/// Digits with single underscores between digits (Python's numeric literal rule).
+fn py_digit_groups(s: &str) -> bool {
+    !s.is_empty()
+        && s.split('_')
+            .all(|g| !g.is_empty() && g.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Python's `float()`: surrounding white space, decimal or exponent notation with
+/// underscores between digits, `inf`, `infinity` and `nan` in any case.
+fn parse_py_float(t: &str) -> Option<f64> {
+    let t = t.trim();
+    if t.contains('_') {
+        // Every underscore must sit between two digits.
+        let b = t.as_bytes();
+        let ok = b.iter().enumerate().all(|(i, &c)| {
+            c != b'_'
+                || (i > 0
+                    && b[i - 1].is_ascii_digit()
+                    && b.get(i + 1).is_some_and(u8::is_ascii_digit))
+        });
+        if !ok {
+            return None;
+        }
+    }
+    t.replace('_', "").parse().ok()
 }
 
 /// One section's reader: tracks which children were used, so the rest can be reported.
@@ -583,17 +630,10 @@ impl<'a, 'i> Section<'a, 'i> {
         }
     }
 
+    /// The element's text; an element that is absent or empty is `None`, as Cedar reads
+    /// it (an element without text is the same as no element).
     fn opt_string(&self, name: &str) -> Result<Option<String>, ConfigError> {
-        match child(self.node, name) {
-            None => Ok(None),
-            Some(n) => {
-                let t = text(n);
-                if t.is_empty() {
-                    return err(&self.at(name), "must not be empty");
-                }
-                Ok(Some(t))
-            }
-        }
+        Ok(child(self.node, name).map(text).filter(|t| !t.is_empty()))
     }
 
     fn string(&self, name: &str) -> Result<String, ConfigError> {
@@ -607,13 +647,10 @@ impl<'a, 'i> Section<'a, 'i> {
     }
 
     fn flag(&self, name: &str) -> Result<bool, ConfigError> {
-        match child(self.node, name) {
-            None => Ok(false),
-            Some(n) => match text(n).as_str() {
-                "Y" | "y" => Ok(true),
-                "N" | "n" => Ok(false),
-                t => err(&self.at(name), format!("'{t}' is not a boolean (Y or N)")),
-            },
+        match self.opt_string(name)?.as_deref() {
+            None | Some("N" | "n") => Ok(false),
+            Some("Y" | "y") => Ok(true),
+            Some(t) => err(&self.at(name), format!("'{t}' is not a boolean (Y or N)")),
         }
     }
 
@@ -621,10 +658,13 @@ impl<'a, 'i> Section<'a, 'i> {
         let Some(t) = self.opt_string(name)? else {
             return Ok(None);
         };
-        match t.parse::<i64>() {
-            Ok(v) if v >= i64::from(min) && v <= i64::from(u32::MAX) => Ok(Some(v as u32)),
-            Ok(_) => err(&self.at(name), format!("'{t}' must be at least {min}")),
-            Err(_) => err(&self.at(name), format!("'{t}' is not an integer")),
+        match parse_py_int(&t) {
+            Some(v) if v >= i64::from(min) && v <= i64::from(u32::MAX) => Ok(Some(v as u32)),
+            Some(v) if v > i64::from(u32::MAX) => {
+                err(&self.at(name), format!("'{t}' is too large"))
+            }
+            Some(_) => err(&self.at(name), format!("'{t}' must be at least {min}")),
+            None => err(&self.at(name), format!("'{t}' is not an integer")),
         }
     }
 
@@ -648,13 +688,14 @@ impl<'a, 'i> Section<'a, 'i> {
         let Some(t) = self.opt_string(name)? else {
             return Ok(None);
         };
-        let list: Vec<String> = t.split(',').map(|a| a.trim().to_owned()).collect();
+        // Empty items are dropped, as Cedar's comma-separated lists do (`a,,b` is a, b).
+        let list: Vec<String> = t
+            .split(',')
+            .map(|a| a.trim().to_owned())
+            .filter(|a| !a.is_empty())
+            .collect();
         for a in &list {
-            if a.is_empty()
-                || !a
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-            {
+            if !is_action_name(a) {
                 return err(
                     &self.at(name),
                     format!("'{a}' is not an action name (lowercase letters and digits)"),
@@ -663,6 +704,13 @@ impl<'a, 'i> Section<'a, 'i> {
         }
         Ok(Some(list))
     }
+}
+
+/// Cedar's action names: lower-case letters and digits.
+pub fn is_action_name(a: &str) -> bool {
+    !a.is_empty()
+        && a.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
 }
 
 fn absolute(at: &str, s: &str) -> Result<PathBuf, ConfigError> {
@@ -708,16 +756,35 @@ fn parse_options(n: Node<'_, '_>) -> Result<Options, ConfigError> {
         match c.tag_name().name() {
             "override" => {
                 let o = Section::new(c, s.at("override"));
-                overrides.push(CommandOverride {
-                    command: o.string("command")?,
-                    abs_path: o.abs_path("abs_path")?,
-                });
+                let abs_path = match o.opt_string("abs_path")? {
+                    Some(p) => Some(absolute(&o.at("abs_path"), &p)?),
+                    None => None,
+                };
+                // Cedar accepts an override missing either part; it then replaces nothing.
+                match (o.opt_string("command")?, abs_path) {
+                    (Some(command), Some(abs_path)) => {
+                        overrides.push(CommandOverride { command, abs_path });
+                    }
+                    _ => log::warn!(
+                        "{}: needs both <command> and <abs_path>; this override is not used",
+                        o.path
+                    ),
+                }
             }
             name @ ("pre_action_hook" | "post_action_hook") => {
                 let h = Section::new(c, s.at(name));
+                // Both parts are optional for Cedar: a hook without an action never runs,
+                // one without a command fails its action when it is reached, as in cback3.
+                let action = h.opt_string("action")?.unwrap_or_default();
+                if !action.is_empty() && !is_action_name(&action) {
+                    return err(
+                        &h.at("action"),
+                        format!("'{action}' is not an action name (lowercase letters and digits)"),
+                    );
+                }
                 let hook = Hook {
-                    action: h.string("action")?,
-                    command: h.string("command")?,
+                    action,
+                    command: h.opt_string("command")?.unwrap_or_default(),
                 };
                 if name == "pre_action_hook" {
                     pre.push(hook);
@@ -760,12 +827,21 @@ fn parse_peers(n: Node<'_, '_>, at: &str) -> Result<Vec<Peer>, ConfigError> {
             return err(at, format!("more than {MAX_PEERS} peers"));
         }
         let s = Section::new(c, format!("{at}/peer[{}]", i + 1));
-        let kind = s
-            .one_of(
-                "type",
-                &[("local", PeerKind::Local), ("remote", PeerKind::Remote)],
-            )?
-            .map_or_else(|| err(&s.at("type"), "missing (required)"), Ok)?;
+        // Cedar reads only peers whose type is local or remote and skips any other, so
+        // such a peer is left out here too, with a warning (the section may then have no
+        // peer left, which is refused below).
+        let kind = match s.opt_string("type")?.as_deref() {
+            Some("local") => PeerKind::Local,
+            Some("remote") => PeerKind::Remote,
+            other => {
+                log::warn!(
+                    "{}: type is {}, not local or remote; this peer is ignored",
+                    s.path,
+                    other.map_or_else(|| "missing".to_owned(), |t| format!("'{t}'"))
+                );
+                continue;
+            }
+        };
         let known_remote = [
             "backup_user",
             "rcp_command",
@@ -998,42 +1074,38 @@ fn valid_scsi_id(id: &str) -> bool {
 fn parse_blank(n: Node<'_, '_>) -> Result<BlankBehavior, ConfigError> {
     let s = Section::new(n, "/cb_config/store/blank_behavior");
     s.unknown(&["mode", "factor", "blank_mode", "blank_factor"]);
-    let pick = |a: &str, b: &str| -> Result<(String, Option<String>), ConfigError> {
-        match (s.opt_string(a)?, s.opt_string(b)?) {
-            (Some(_), Some(_)) => err(&s.at(a), format!("give <{a}> or <{b}>, not both")),
-            (Some(v), None) => Ok((a.to_owned(), Some(v))),
-            (None, v) => Ok((b.to_owned(), v)),
-        }
-    };
-    let (mode_name, mode) = pick("mode", "blank_mode")?;
-    let (factor_name, factor) = pick("factor", "blank_factor")?;
-    let mode = match mode.as_deref() {
-        None => {
-            return err(
-                &s.at("mode"),
-                "missing (required when blank_behavior is set)",
+    // Cedar's parser reads <mode> and <factor> only; its manual prints <blank_mode> and
+    // <blank_factor>, which cback3 ignores (and then refuses the section). The refusal
+    // names the right element.
+    let missing = |name: &str, manual: &str| {
+        let hint = if child(n, manual).is_some() {
+            format!(
+                "missing (required when blank_behavior is set): cback3 reads <{name}>, \
+                 not <{manual}> (the manual's name); rename it"
             )
-        }
+        } else {
+            "missing (required when blank_behavior is set)".to_owned()
+        };
+        err(&s.at(name), hint)
+    };
+    let mode = s.opt_string("mode")?;
+    let factor = s.opt_string("factor")?;
+    let mode = match mode.as_deref() {
+        None => return missing("mode", "blank_mode"),
         Some("daily") => BlankMode::Daily,
         Some("weekly") => BlankMode::Weekly,
-        Some(t) => {
-            return err(
-                &s.at(&mode_name),
-                format!("'{t}' is not one of daily, weekly"),
-            )
-        }
+        Some(t) => return err(&s.at("mode"), format!("'{t}' is not one of daily, weekly")),
     };
     let Some(factor_text) = factor else {
-        return err(
-            &s.at("factor"),
-            "missing (required when blank_behavior is set)",
-        );
+        return missing("factor", "blank_factor");
     };
-    let factor = match factor_text.parse::<f64>() {
-        Ok(f) if f.is_finite() && f >= 0.0 => f,
+    // Cedar takes any float that is not below zero: `inf` (always a new disc) and `nan`
+    // (never, as no ratio compares with it) included.
+    let factor = match parse_py_float(&factor_text) {
+        Some(f) if f >= 0.0 || f.is_nan() => f,
         _ => {
             return err(
-                &s.at(&factor_name),
+                &s.at("factor"),
                 format!("'{factor_text}' is not a number >= 0"),
             )
         }
@@ -1097,7 +1169,7 @@ mod tests {
     #[test]
     fn blank_behavior_both_spellings_and_both_required() {
         let c = with_store(&store(
-            "<blank_behavior><blank_mode>daily</blank_mode><blank_factor>1.5</blank_factor></blank_behavior>",
+            "<blank_behavior><mode>daily</mode><factor>1.5</factor></blank_behavior>",
         ))
         .unwrap();
         assert_eq!(
@@ -1107,6 +1179,13 @@ mod tests {
                 factor: 1.5
             })
         );
+        // The manual's names are not read by cback3; the refusal says so.
+        let e = with_store(&store(
+            "<blank_behavior><blank_mode>daily</blank_mode><blank_factor>1.5</blank_factor></blank_behavior>",
+        ))
+        .unwrap_err();
+        assert_eq!(e.path, "/cb_config/store/blank_behavior/mode");
+        assert!(e.reason.contains("not <blank_mode>"), "{e}");
         let e = with_store(&store(
             "<blank_behavior><mode>daily</mode></blank_behavior>",
         ))
@@ -1139,6 +1218,63 @@ mod tests {
         for bad in ["0,0", "a,b,c", ":0,0,0"] {
             assert!(!valid_scsi_id(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn read_as_cedar_reads() {
+        // An empty element is a missing one: optional ones take their default.
+        let c = with_store(&store(
+            "<check_data></check_data><drive_speed/><refresh_media_delay></refresh_media_delay>",
+        ))
+        .unwrap();
+        let s = c.store.unwrap();
+        assert!(!s.check_data);
+        assert_eq!((s.drive_speed, s.refresh_media_delay), (None, None));
+        // Spaces are part of the text, as for Cedar, except around numbers.
+        let e = with_store(&store("<check_data> Y </check_data>")).unwrap_err();
+        assert_eq!(e.path, "/cb_config/store/check_data");
+        let c = with_store(&store("<drive_speed> 4\n</drive_speed>")).unwrap();
+        assert_eq!(c.store.unwrap().drive_speed, Some(4));
+        assert!(with_store(&store("").replace("/dev/sr0", " /dev/sr0")).is_err());
+        // A peer of another type is skipped, as Cedar skips it.
+        let text = MIN.replace(
+            "<peer><name>p</name>",
+            "<peer><name>x</name><type>ftp</type><collect_dir>/x</collect_dir></peer><peer><name>p</name>",
+        );
+        let c = Config::parse(&text.replace("STORE", "")).unwrap();
+        assert_eq!(c.staging_peers().len(), 1);
+        // Hooks: both parts optional, the action a Cedar action name when given.
+        let hooks = |h: &str| {
+            Config::parse(
+                &MIN.replace("</options>", &format!("{h}</options>"))
+                    .replace("STORE", ""),
+            )
+        };
+        assert!(hooks("<pre_action_hook><action>store</action></pre_action_hook>").is_ok());
+        let e =
+            hooks("<pre_action_hook><action>Store</action><command>x</command></pre_action_hook>")
+                .unwrap_err();
+        assert_eq!(e.path, "/cb_config/options/pre_action_hook/action");
+        // Lists drop empty items, as Cedar's comma-separated lists do.
+        let c = Config::parse(
+            &MIN.replace(
+                "</options>",
+                "<managed_actions>collect,,stage, </managed_actions></options>",
+            )
+            .replace("STORE", ""),
+        )
+        .unwrap();
+        assert_eq!(
+            c.options.managed_actions,
+            Some(vec!["collect".to_owned(), "stage".to_owned()])
+        );
+        // The cback3 sections are checked too.
+        let e = Config::parse(&MIN.replace(
+            "STORE",
+            "<purge><dir><abs_path>/p</abs_path><retain_days>x</retain_days></dir></purge>",
+        ))
+        .unwrap_err();
+        assert_eq!(e.path, "/cb_config/purge/dir[1]/retain_days");
     }
 
     #[test]

@@ -4,12 +4,12 @@
 pub mod action;
 pub mod args;
 pub mod config;
+pub mod exec;
 
 use std::fs::OpenOptions;
 use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::Path;
-use std::process::Command;
 
 use anyhow::{bail, Context};
 use log::LevelFilter;
@@ -109,22 +109,29 @@ fn setup_logfile(a: &CedarArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn run_hooks(hooks: &[Hook], action: &str, when: &str) -> anyhow::Result<()> {
+/// Runs the hooks of `action`; `output` (cback3's -O) puts their output in the log file.
+fn run_hooks(hooks: &[Hook], action: &str, when: &str, output: bool) -> anyhow::Result<()> {
     for h in hooks.iter().filter(|h| h.action == action) {
-        let argv = action::split_command(&h.command);
-        let Some((prog, args)) = argv.split_first() else {
-            continue;
-        };
-        log::info!("running {when}-action hook for {action}: {}", h.command);
-        let out = Command::new(prog)
-            .args(args)
-            .output()
-            .with_context(|| format!("{when}-action hook '{}'", h.command))?;
-        for line in String::from_utf8_lossy(&out.stdout).lines() {
-            log::debug!("hook: {line}");
+        // As cback3: the words of the command line, no shell, Cedar's environment, the
+        // output (stdout and stderr together) in the log; a non-zero exit fails the action.
+        let argv = exec::split_command(&h.command);
+        if argv.is_empty() {
+            // cback3 fails the action on a hook without a command; so does spindle.
+            bail!("the {when}-action hook for {action} has no <command>");
         }
-        if !out.status.success() {
-            bail!("{when}-action hook '{}' failed ({})", h.command, out.status);
+        log::info!("running {when}-action hook for {action}: {}", h.command);
+        let (status, tail) = exec::run_logged(&argv, &format!("{when}-action hook"), output)
+            .with_context(|| format!("{when}-action hook '{}'", h.command))?;
+        if !status.success() {
+            let tail = if tail.is_empty() {
+                "no output".to_owned()
+            } else {
+                format!("last output: {}", tail.join(" | "))
+            };
+            bail!(
+                "{when}-action hook for {action} '{}' failed ({status}); {tail}",
+                h.command
+            );
         }
     }
     Ok(())
@@ -410,8 +417,9 @@ fn run_reporting(
         }
     };
     for s in &config.ignored {
-        log::info!("configuration section <{s}> is for cback3; spindle ignores it");
+        log::info!("configuration section <{s}> is for cback3; spindle does not run it");
     }
+    exec::note_overrides(&config);
     let ctx = ActionContext {
         config: &config,
         today: today(a),
@@ -457,9 +465,19 @@ fn run_reporting(
                     );
                     not_local.push(act.name());
                 } else {
-                    run_hooks(&config.options.pre_action_hooks, act.name(), "pre")?;
+                    run_hooks(
+                        &config.options.pre_action_hooks,
+                        act.name(),
+                        "pre",
+                        a.output,
+                    )?;
                     details = run_one(&ctx, act)?;
-                    run_hooks(&config.options.post_action_hooks, act.name(), "post")?;
+                    run_hooks(
+                        &config.options.post_action_hooks,
+                        act.name(),
+                        "post",
+                        a.output,
+                    )?;
                 }
             }
             if managed {
@@ -506,11 +524,12 @@ fn run_reporting(
 /// `spindle config check`.
 pub fn config_check(a: &ConfigCheckArgs, verbose: u8, out: &mut dyn Write) -> u8 {
     crate::logging::init(verbose.max(1));
-    match Config::load(&a.config) {
+    match Config::load(a.path()) {
         Ok(c) => {
             for s in &c.ignored {
-                log::info!("section <{s}> is for cback3; spindle ignores it");
+                log::info!("section <{s}> is for cback3; spindle does not run it");
             }
+            exec::note_overrides(&c);
             if a.dump_json {
                 let v = serde_json::json!({
                     "options": c.options,
@@ -525,12 +544,12 @@ pub fn config_check(a: &ConfigCheckArgs, verbose: u8, out: &mut dyn Write) -> u8
                     serde_json::to_string_pretty(&v).unwrap_or_default()
                 );
             } else {
-                let _ = writeln!(out, "{}: valid", a.config.display());
+                let _ = writeln!(out, "{}: valid", a.path().display());
             }
             code::OK
         }
         Err(e) => {
-            eprintln!("spindle: error: configuration {}: {e}", a.config.display());
+            eprintln!("spindle: error: configuration {}: {e}", a.path().display());
             code::CONFIG
         }
     }

@@ -419,6 +419,9 @@ fn print_state(st: &hal::mock::MockState) {
         "Buffer:       {} of {} bytes",
         st.buffer_fill, st.buffer_capacity
     );
+    if let Some(kbs) = st.write_speed_kbs {
+        println!("Write speed:  {kbs} kB/s (set by the host)");
+    }
     if let Some((op, left)) = &st.busy {
         println!("Busy:         {op}, {left} poll(s) left");
     }

@@ -177,6 +177,9 @@ pub struct MockState {
     pub faults: Vec<Fault>,
     /// Commands executed since the drive was created.
     pub commands: u64,
+    /// The write speed the host chose (SET STREAMING / SET CD SPEED), kB/s; `None` for the
+    /// drive's own (fastest). Loading a medium resets it.
+    pub write_speed_kbs: Option<u32>,
     /// The recorded drive it replays (`spindle mock new --profile`), as vendor, product and
     /// revision; `None` for the mock's own answers.
     pub profile: Option<String>,
@@ -542,6 +545,7 @@ impl MockDrive {
                 test_write: wp.test_write,
                 faults: st.faults.iter().map(|f| f.fault).collect(),
                 commands: st.commands,
+                write_speed_kbs: st.write_speed_kbs,
                 profile: st.config.profile.as_ref().map(|p| p.source.clone()),
             }
         })
@@ -701,7 +705,9 @@ impl Transport for MockDrive {
         .execute(cdb, &mut data, timeout);
         self.store.save(&st)?;
         let line = format_exchange(cdb, direction, requested, &exec.outcome);
-        log::debug!("{}: {line}", self.name);
+        // mmc::Drive logs every exchange at debug already (and a real drive has only that
+        // line); the mock's own copy is for tracing the mock alone.
+        log::trace!("{}: {line}", self.name);
         if st.config.transcript {
             // A failed transcript write must not turn the exchange into a failure.
             if let Err(e) = self.store.append_transcript(&line) {

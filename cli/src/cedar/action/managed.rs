@@ -9,9 +9,13 @@
 
 use std::process::Command;
 
-use super::stage::{sanitize_env, shell_quote};
-use super::{split_command, ActionContext};
+use super::stage::shell_quote;
+use super::ActionContext;
 use crate::cedar::config::PeerKind;
+use crate::cedar::exec::{resolve, sanitize_env, split_command};
+
+/// The remote shell when neither the peer nor `<options>` names one (Cedar's default).
+pub const DEFAULT_RSH: &str = "/usr/bin/ssh";
 
 /// Runs `action` on every managed peer of `<peers>` that lists it. Failures are logged and
 /// do not stop the run, as in Cedar.
@@ -34,7 +38,7 @@ pub fn run(ctx: &ActionContext<'_>, action: &str) {
             .rsh_command
             .as_deref()
             .or(o.rsh_command.as_deref())
-            .unwrap_or("/usr/bin/ssh");
+            .unwrap_or(DEFAULT_RSH);
         let cback = p
             .cback_command
             .as_deref()
@@ -50,6 +54,10 @@ pub fn run(ctx: &ActionContext<'_>, action: &str) {
         };
         let target = format!("{}@{}", p.remote_user(o), p.name);
         let mut argv = split_command(rsh);
+        // `<override>` names the remote shell by its first word, as Cedar resolves it.
+        if let Some(first) = argv.first_mut() {
+            *first = resolve(o, first);
+        }
         argv.push(target);
         argv.push(remote_cmd);
         let mut cmd = if ctx.root {
@@ -58,7 +66,7 @@ pub fn run(ctx: &ActionContext<'_>, action: &str) {
                 .map(|a| shell_quote(a))
                 .collect::<Vec<_>>()
                 .join(" ");
-            let mut c = Command::new("su");
+            let mut c = Command::new(resolve(o, "su"));
             c.arg(&o.backup_user).arg("-c").arg(line);
             c
         } else {

@@ -143,37 +143,6 @@ pub fn write_indicator(ctx: &ActionContext<'_>, dir: &Path, name: &str) -> anyho
     Ok(())
 }
 
-/// Splits a command line the way Cedar does: on spaces, with double quotes grouping
-/// (`scp -o "A B"` → `scp`, `-o`, `A B`). No other shell syntax is understood.
-pub fn split_command(line: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut quoted = false;
-    let mut any = false;
-    for c in line.chars() {
-        match c {
-            '"' => {
-                quoted = !quoted;
-                any = true;
-            }
-            c if c.is_whitespace() && !quoted => {
-                if any {
-                    out.push(std::mem::take(&mut cur));
-                    any = false;
-                }
-            }
-            c => {
-                cur.push(c);
-                any = true;
-            }
-        }
-    }
-    if any {
-        out.push(cur);
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -192,15 +161,5 @@ mod tests {
         assert_eq!(days_since_start(Weekday::Mon, Weekday::Tue), 7);
         assert_eq!(days_since_start(Weekday::Sun, Weekday::Mon), 7);
         assert_eq!(days_since_start(Weekday::Wed, Weekday::Mon), 3);
-    }
-
-    #[test]
-    fn command_splitting() {
-        assert_eq!(split_command("/usr/bin/scp -B"), ["/usr/bin/scp", "-B"]);
-        assert_eq!(
-            split_command(r#"echo "I AM A HOOK"  x"#),
-            ["echo", "I AM A HOOK", "x"]
-        );
-        assert_eq!(split_command(r#"a "" b"#), ["a", "", "b"]);
     }
 }

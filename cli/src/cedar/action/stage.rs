@@ -20,10 +20,11 @@ use anyhow::{bail, Context};
 use nix::fcntl::OFlag;
 
 use super::{
-    backup_owner, chown_to_backup, split_command, write_indicator, ActionContext, DailyDir,
-    COLLECT_INDICATOR, STAGE_INDICATOR,
+    backup_owner, chown_to_backup, write_indicator, ActionContext, DailyDir, COLLECT_INDICATOR,
+    STAGE_INDICATOR,
 };
 use crate::cedar::config::{IgnoreFailures, Peer, PeerKind};
+use crate::cedar::exec::{resolve, sanitize_env, split_command};
 
 /// Whether a peer's failure is only noted (`ignore_failures`).
 pub fn ignoring(ctx: &ActionContext<'_>, p: &Peer) -> bool {
@@ -302,9 +303,11 @@ fn remote_spec(user: &str, host: &str, path: &str) -> String {
 fn run_copy(ctx: &ActionContext<'_>, peer: &Peer, src: &str, dst: &str) -> anyhow::Result<()> {
     let rcp = peer.rcp(ctx.options());
     let mut argv = split_command(rcp);
-    if argv.is_empty() {
+    let Some(first) = argv.first_mut() else {
         bail!("rcp_command is empty");
-    }
+    };
+    // `<override>` names the copy program by its first word, as Cedar resolves it.
+    *first = resolve(ctx.options(), first);
     argv.push(src.to_owned());
     argv.push(dst.to_owned());
     let mut cmd = if ctx.root {
@@ -313,7 +316,7 @@ fn run_copy(ctx: &ActionContext<'_>, peer: &Peer, src: &str, dst: &str) -> anyho
             .map(|a| shell_quote(a))
             .collect::<Vec<_>>()
             .join(" ");
-        let mut c = Command::new("su");
+        let mut c = Command::new(resolve(ctx.options(), "su"));
         c.arg(&ctx.options().backup_user).arg("-c").arg(line);
         c
     } else {
@@ -331,18 +334,6 @@ fn run_copy(ctx: &ActionContext<'_>, peer: &Peer, src: &str, dst: &str) -> anyho
         bail!("{rcp} {src} {dst} failed ({}){sep}{why}", out.status);
     }
     Ok(())
-}
-
-/// Cedar's environment for outside commands: no `LC_*`, `LANG=C` when it was set.
-pub(crate) fn sanitize_env(cmd: &mut Command) {
-    for (k, _) in std::env::vars_os() {
-        if k.to_string_lossy().starts_with("LC_") {
-            cmd.env_remove(&k);
-        }
-    }
-    if std::env::var_os("LANG").is_some() {
-        cmd.env("LANG", "C");
-    }
 }
 
 fn remote_ready(ctx: &ActionContext<'_>, peer: &Peer) -> bool {
