@@ -28,12 +28,20 @@ fn check_json(target: &str) -> (u8, serde_json::Value) {
     let mut out = Vec::new();
     let code = cli::cmd::check::run(
         &cli::cmd::check::CheckArgs {
-            target: target.to_owned(),
             json: true,
+            ..cli::cmd::check::CheckArgs::every_session(target)
         },
         &mut out,
     );
     (code, serde_json::from_slice(&out).expect("check --json"))
+}
+
+/// The report on the session a reader sees.
+fn cur(j: &serde_json::Value) -> &serde_json::Value {
+    j["sessions"]
+        .as_array()
+        .and_then(|a| a.iter().find(|s| s["current"] == true))
+        .unwrap_or_else(|| panic!("no current session in {j:#}"))
 }
 
 fn tree(dir: &Path) {
@@ -164,8 +172,8 @@ fn spindle_images_pass_and_fail_xorriso_check_md5_and_check_media() {
     );
     let (code, j) = check_json(bad_dir.to_str().unwrap());
     assert_eq!(code, cli::exit::spindle::MISMATCH, "{j:#}");
-    assert_eq!(j["tags"][1]["kind"], "tree", "{j:#}");
-    assert_eq!(j["tags"][1]["ok"], false, "{j:#}");
+    assert_eq!(cur(&j)["tags"][1]["kind"], "tree", "{j:#}");
+    assert_eq!(cur(&j)["tags"][1]["ok"], false, "{j:#}");
     assert_eq!(j["bad_files"].as_array().unwrap().len(), 0, "{j:#}");
 }
 
@@ -193,10 +201,10 @@ fn xorriso_images_pass_and_fail_spindle_check() {
     let (code, j) = check_json(good.to_str().unwrap());
     assert_eq!(code, 0, "{j:#}");
     // xorriso puts the session at LBA 32 of a stdio image, with a superblock copy at 0.
-    assert_eq!(j["session_start"], 32, "{j:#}");
-    assert_eq!(j["tags"].as_array().unwrap().len(), 3, "{j:#}");
-    assert_eq!(j["files_checked"], 3, "{j:#}");
-    assert_eq!(j["session_md5_ok"], true, "{j:#}");
+    assert_eq!(cur(&j)["session_start"], 32, "{j:#}");
+    assert_eq!(cur(&j)["tags"].as_array().unwrap().len(), 3, "{j:#}");
+    assert_eq!(cur(&j)["files_checked"], 3, "{j:#}");
+    assert_eq!(cur(&j)["session_md5_ok"], true, "{j:#}");
 
     let bad = work.path().join("x-bad.iso");
     fs::copy(&good, &bad).unwrap();
@@ -204,7 +212,7 @@ fn xorriso_images_pass_and_fail_spindle_check() {
     let (code, j) = check_json(bad.to_str().unwrap());
     assert_eq!(code, cli::exit::spindle::MISMATCH, "{j:#}");
     assert_eq!(j["bad_files"][0]["path"], "/hello.txt", "{j:#}");
-    assert_eq!(j["session_md5_ok"], false, "{j:#}");
+    assert_eq!(cur(&j)["session_md5_ok"], false, "{j:#}");
 
     let bad_dir = work.path().join("x-bad-dir.iso");
     fs::copy(&good, &bad_dir).unwrap();
@@ -239,7 +247,7 @@ fn tree_burns_record_checksums_on_drives() {
     assert_eq!(spindle(&["burn", &dev, "--tree", s]), 0);
     let (code, j) = check_json(&dev);
     assert_eq!(code, 0, "{j:#}");
-    assert_eq!(j["files_checked"], 3, "{j:#}");
+    assert_eq!(cur(&j)["files_checked"], 3, "{j:#}");
     // A second session: its own tags and its new file; the first session's files are
     // referenced, not rewritten, and keep the MD5s that session recorded.
     let more = work.path().join("more");
@@ -251,9 +259,9 @@ fn tree_burns_record_checksums_on_drives() {
     );
     let (code, j) = check_json(&dev);
     assert_eq!(code, 0, "{j:#}");
-    assert_eq!(j["tags"].as_array().unwrap().len(), 3, "{j:#}");
-    assert_eq!(j["files_checked"], 4, "{j:#}");
-    assert_eq!(j["files_without_md5"], 0, "{j:#}");
+    assert_eq!(cur(&j)["tags"].as_array().unwrap().len(), 3, "{j:#}");
+    assert_eq!(cur(&j)["files_checked"], 4, "{j:#}");
+    assert_eq!(cur(&j)["files_without_md5"], 0, "{j:#}");
     // --no-md5 leaves them out.
     let plain = MockDisc::with(MediaKind::DvdPlusRw, true);
     assert_eq!(
@@ -296,7 +304,7 @@ fn session_json_paths(j: &serde_json::Value, key: &str) -> Vec<String> {
 fn last_session_extent_byte(img: &Path, path: &str, offset: u64) -> u64 {
     let (code, j) = check_json(img.to_str().unwrap());
     assert!(code == 0 || code == cli::exit::spindle::MISMATCH, "{j:#}");
-    let start = j["session_start"].as_u64().unwrap() as u32;
+    let start = cur(&j)["session_start"].as_u64().unwrap() as u32;
     let mut image =
         iso9660::Image::open_session(fs::File::open(img).unwrap(), iso9660::Lba(start)).unwrap();
     let e = image.lookup(path).unwrap();
@@ -333,8 +341,8 @@ fn appended_session_round(work: &Path, img: &Path, first_by: &str) {
 
     let (code, j) = check_json(img.to_str().unwrap());
     assert_eq!(code, 0, "{first_by}: {j:#}");
-    assert_eq!(j["files_checked"], 4, "{first_by}: {j:#}");
-    assert_eq!(j["files_without_md5"], 0, "{first_by}: {j:#}");
+    assert_eq!(cur(&j)["files_checked"], 4, "{first_by}: {j:#}");
+    assert_eq!(cur(&j)["files_without_md5"], 0, "{first_by}: {j:#}");
     assert_eq!(xorriso_md5_files(img), want, "{first_by}");
     let o = xorriso_check_files(img);
     assert!(o.status.success(), "{first_by}: {}", text(&o));
@@ -360,10 +368,22 @@ fn appended_session_round(work: &Path, img: &Path, first_by: &str) {
     );
     let (code, j) = check_json(bad.to_str().unwrap());
     assert_eq!(code, cli::exit::spindle::MISMATCH, "{first_by}: {j:#}");
-    assert_eq!(j["bad_files"][0]["path"], "/docs/big.bin", "{j:#}");
-    assert_eq!(j["bad_files"].as_array().unwrap().len(), 1, "{j:#}");
+    // Both sessions' trees show it, and each is named.
+    let bad_in: Vec<(u64, &str)> = j["bad_files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["session"].as_u64().unwrap(), f["path"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        bad_in,
+        [(1, "/docs/big.bin"), (2, "/docs/big.bin")],
+        "{first_by}: {j:#}"
+    );
+    // Read once: the first session takes the verdict the second reached.
+    assert_eq!(j["sessions"][0]["files_shared"], 3, "{j:#}");
     // The new session's own data is intact.
-    assert_eq!(j["session_md5_ok"], true, "{j:#}");
+    assert_eq!(cur(&j)["session_md5_ok"], true, "{j:#}");
 
     // A flipped byte in a directory of the new session (/docs holds only kept files).
     let bad = work.join("bad-dir.iso");
@@ -380,8 +400,8 @@ fn appended_session_round(work: &Path, img: &Path, first_by: &str) {
     );
     let (code, j) = check_json(bad.to_str().unwrap());
     assert_eq!(code, cli::exit::spindle::MISMATCH, "{first_by}: {j:#}");
-    assert_eq!(j["tags"][1]["kind"], "tree", "{j:#}");
-    assert_eq!(j["tags"][1]["ok"], false, "{j:#}");
+    assert_eq!(cur(&j)["tags"][1]["kind"], "tree", "{j:#}");
+    assert_eq!(cur(&j)["tags"][1]["ok"], false, "{j:#}");
 }
 
 #[test]
@@ -460,18 +480,15 @@ fn files_kept_from_a_session_without_md5s_are_not_verified_and_not_bad() {
     // spindle check: the same verdict, each such file named.
     let (code, j) = check_json(img.to_str().unwrap());
     assert_eq!(code, 0, "{j:#}");
-    assert_eq!(j["files_checked"], 1, "{j:#}");
+    assert_eq!(cur(&j)["files_checked"], 1, "{j:#}");
     assert_eq!(
-        session_json_paths(&j, "no_md5_files"),
+        session_json_paths(cur(&j), "no_md5_files"),
         ["/docs/big.bin", "/docs/deep/empty", "/hello.txt"],
         "{j:#}"
     );
     let mut out = Vec::new();
     let code = cli::cmd::check::run(
-        &cli::cmd::check::CheckArgs {
-            target: img.to_str().unwrap().to_owned(),
-            json: false,
-        },
+        &cli::cmd::check::CheckArgs::every_session(img.to_str().unwrap()),
         &mut out,
     );
     assert_eq!(code, 0);
@@ -527,10 +544,10 @@ fn superblock_copy_on(kind: MediaKind) {
     let dev = disc.spec();
     let (code, j) = check_json(&dev);
     assert_eq!(code, 0, "{j:#}");
-    let session = j["session_start"].as_u64().unwrap();
+    let session = cur(&j)["session_start"].as_u64().unwrap();
     assert!(session > 32, "{j:#}");
     // PVD, Joliet SVD and terminator at 16..18: the tag at 19 covers LBA 0..19.
-    let copy = &j["superblock_copy"];
+    let copy = &cur(&j)["superblock_copy"];
     assert_eq!(copy["kind"], "relocated superblock", "{j:#}");
     assert_eq!(copy["lba"], 19, "{j:#}");
     assert_eq!(copy["range"]["start"], 0, "{j:#}");
@@ -543,17 +560,17 @@ fn superblock_copy_on(kind: MediaKind) {
         "{tag}"
     );
     assert!(tag.contains(&format!("session_start={session} ")), "{tag}");
-    assert_eq!(j["files_checked"], 4, "{j:#}");
+    assert_eq!(cur(&j)["files_checked"], 4, "{j:#}");
 
     // A flipped byte in the copy (its primary descriptor's volume set identifier).
     flip(&media, 16 * 2048 + 200);
     let (code, j) = check_json(&dev);
     assert_eq!(code, cli::exit::spindle::MISMATCH, "{j:#}");
-    assert_eq!(j["superblock_copy"]["ok"], false, "{j:#}");
-    assert_eq!(j["superblock_copy"]["suspect"]["sectors"], 19, "{j:#}");
+    assert_eq!(cur(&j)["superblock_copy"]["ok"], false, "{j:#}");
+    assert_eq!(cur(&j)["superblock_copy"]["suspect"]["sectors"], 19, "{j:#}");
     // The session itself is intact.
     assert!(
-        j["tags"]
+        cur(&j)["tags"]
             .as_array()
             .unwrap()
             .iter()
@@ -610,7 +627,7 @@ fn xorriso_checks_the_superblock_copy_spindle_wrote_on_a_dvd_plus_rw() {
     );
     let (code, j) = check_json(bad.to_str().unwrap());
     assert_eq!(code, cli::exit::spindle::MISMATCH, "{j:#}");
-    assert_eq!(j["superblock_copy"]["ok"], false, "{j:#}");
+    assert_eq!(cur(&j)["superblock_copy"]["ok"], false, "{j:#}");
 }
 
 #[test]
@@ -699,13 +716,28 @@ fn a_stale_copy_tag_is_cleared_when_a_shorter_set_is_linked() {
             ]);
             assert!(o.status.success(), "{}: {}", img.display(), text(&o));
             assert!(text(&o).contains("'/new.txt'"), "{}", text(&o));
+            // The xorriso session verifies either way; the new one records checksums or
+            // is reported as recording none, which is not a failure.
             let (code, j) = check_json(img.to_str().unwrap());
+            assert_eq!(code, 0, "{}: {j:#}", img.display());
+            assert_eq!(j["sessions"][0]["status"], "ok", "{j:#}");
+            let last = if md5 { "ok" } else { "no_checksums" };
+            assert_eq!(cur(&j)["status"], last, "{}: {j:#}", img.display());
+            // Only the last session: what the reader sees records nothing when --no-md5.
+            let mut out = Vec::new();
+            let code = cli::cmd::check::run(
+                &cli::cmd::check::CheckArgs {
+                    last: true,
+                    ..cli::cmd::check::CheckArgs::every_session(img.to_str().unwrap())
+                },
+                &mut out,
+            );
             let want = if md5 {
                 0
             } else {
                 cli::exit::spindle::NO_CHECKSUMS
             };
-            assert_eq!(code, want, "{}: {j:#}", img.display());
+            assert_eq!(code, want, "{}", String::from_utf8_lossy(&out));
         }
     }
 }
