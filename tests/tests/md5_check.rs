@@ -741,3 +741,204 @@ fn a_stale_copy_tag_is_cleared_when_a_shorter_set_is_linked() {
         }
     }
 }
+
+/// Where `path` starts in the session at `start` of an image or media file (that session's
+/// own tree, not the one a reader sees).
+fn session_extent_byte(img: &Path, start: u64, path: &str, offset: u64) -> u64 {
+    let mut image =
+        iso9660::Image::open_session(fs::File::open(img).unwrap(), iso9660::Lba(start as u32))
+            .unwrap();
+    let e = image.lookup(path).unwrap();
+    u64::from(e.extents[0].lba) * 2048 + offset
+}
+
+/// The bad files of a `check --json` report: (session, path, ranges as (start, sectors)).
+fn bad_files(j: &serde_json::Value) -> Vec<(u64, String, Vec<(u64, u64)>)> {
+    j["bad_files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let ranges = f["ranges"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| (r["start"].as_u64().unwrap(), r["sectors"].as_u64().unwrap()))
+                .collect();
+            (
+                f["session"].as_u64().unwrap(),
+                f["path"].as_str().unwrap().to_owned(),
+                ranges,
+            )
+        })
+        .collect()
+}
+
+fn statuses(j: &serde_json::Value) -> Vec<String> {
+    j["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["status"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// `-check_media` lines "MD5 tag range: START , SIZE , + md5_match|- md5_mismatch", as
+/// (start, matched).
+fn xorriso_tag_ranges(media: &str) -> Vec<(u64, bool)> {
+    media
+        .lines()
+        .filter_map(|l| l.strip_prefix("MD5 tag range:"))
+        .filter_map(|l| {
+            let start = l.split(',').next()?.trim().parse().ok()?;
+            Some((start, l.contains("md5_match") && !l.contains("mismatch")))
+        })
+        .collect()
+}
+
+/// The replacement for `/hello.txt` a later session records, and a file of its own.
+fn second_tree(dir: &Path, what: &str) {
+    fs::create_dir_all(dir).unwrap();
+    fs::write(dir.join("hello.txt"), format!("replaced by {what}\n")).unwrap();
+    fs::write(dir.join(format!("{what}.txt")), what).unwrap();
+}
+
+#[test]
+fn every_session_is_checked_spindle_xorriso_spindle() {
+    if !tests::tier::tier(
+        "every_session_is_checked_spindle_xorriso_spindle",
+        &["xorriso"],
+    ) {
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let (a, b, c) = (
+        work.path().join("a"),
+        work.path().join("b"),
+        work.path().join("c"),
+    );
+    tree(&a);
+    second_tree(&b, "xorriso");
+    fs::create_dir_all(&c).unwrap();
+    fs::write(c.join("third.txt"), b"third session\n").unwrap();
+    let img = work.path().join("three.iso");
+    spindle_append(&img, &a);
+    let o = xorriso(&[
+        "-md5",
+        "on",
+        "-dev",
+        &format!("stdio:{}", img.display()),
+        "-map",
+        b.to_str().unwrap(),
+        "/",
+        "-commit",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    spindle_append(&img, &c);
+
+    let (code, j) = check_json(img.to_str().unwrap());
+    assert_eq!(code, 0, "{j:#}");
+    assert_eq!(statuses(&j), ["ok", "ok", "ok"], "{j:#}");
+    let starts: Vec<u64> = j["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["start"].as_u64().unwrap())
+        .collect();
+    assert_eq!(starts[0], 32, "{j:#}");
+    for s in j["sessions"].as_array().unwrap() {
+        assert_eq!(s["tags"].as_array().unwrap().len(), 3, "{j:#}");
+        assert_eq!(s["session_md5_ok"], true, "{j:#}");
+    }
+    // Session 1's /hello.txt was replaced by session 2, so it is read in session 1; the
+    // files every session keeps (/docs/...) are read once, in session 3.
+    assert_eq!(j["sessions"][0]["files_checked"], 3, "{j:#}");
+    assert_eq!(j["sessions"][0]["files_shared"], 2, "{j:#}");
+    assert!(
+        j["files_read"].as_u64().unwrap() < j["files_checked"].as_u64().unwrap(),
+        "{j:#}"
+    );
+    // xorriso's -check_media walks every session's tags too, and agrees.
+    let media = xorriso_check_media(&img);
+    let ranges = xorriso_tag_ranges(&media);
+    assert_eq!(
+        ranges.iter().map(|r| r.0).collect::<Vec<_>>(),
+        starts,
+        "{media}"
+    );
+    assert!(ranges.iter().all(|r| r.1), "{media}");
+
+    // A flipped byte in session 1's /hello.txt, which only session 1 still references.
+    let bad = work.path().join("bad-old-file.iso");
+    fs::copy(&img, &bad).unwrap();
+    let at = session_extent_byte(&img, 32, "/hello.txt", 2);
+    flip(&bad, at);
+    let (code, j) = check_json(bad.to_str().unwrap());
+    assert_eq!(code, cli::exit::spindle::MISMATCH, "{j:#}");
+    assert_eq!(
+        bad_files(&j),
+        [(1, "/hello.txt".to_owned(), vec![(at / 2048, 1)])],
+        "{j:#}"
+    );
+    assert_eq!(statuses(&j), ["bad", "ok", "ok"], "{j:#}");
+    // Session 1's session tag fails, the damage placed after its tree tag.
+    let tag = &j["sessions"][0]["tags"][2];
+    assert_eq!(tag["kind"], "session", "{j:#}");
+    assert_eq!(tag["ok"], false, "{j:#}");
+    let suspect = &tag["suspect"];
+    let (s0, n) = (
+        suspect["start"].as_u64().unwrap(),
+        suspect["sectors"].as_u64().unwrap(),
+    );
+    assert!((s0..s0 + n).contains(&(at / 2048)), "{j:#}");
+    let mut out = Vec::new();
+    let args = cli::cmd::check::CheckArgs::every_session(bad.to_str().unwrap());
+    assert_eq!(cli::cmd::check::run(&args, &mut out), 16);
+    let out = String::from_utf8(out).unwrap();
+    assert!(
+        out.contains(&format!(
+            "session 1: file /hello.txt: MISMATCH (12 bytes in LBA {}..{})",
+            at / 2048,
+            at / 2048 + 1
+        )),
+        "{out}"
+    );
+    // The session a reader sees is intact: the quick check and xorriso's -check_md5 (which
+    // loads only that session) pass; -check_media names session 1's range.
+    let last = cli::cmd::check::CheckArgs {
+        last: true,
+        ..cli::cmd::check::CheckArgs::every_session(bad.to_str().unwrap())
+    };
+    assert_eq!(cli::cmd::check::run(&last, &mut Vec::new()), 0);
+    assert!(xorriso_check_md5(&bad).status.success());
+    let media = xorriso_check_media(&bad);
+    let ranges = xorriso_tag_ranges(&media);
+    assert_eq!(ranges.first(), Some(&(32, false)), "{media}");
+    assert!(ranges.iter().skip(1).all(|r| r.1), "{media}");
+
+    // A flipped byte in session 1's /docs directory (a later session has its own).
+    let bad = work.path().join("bad-old-dir.iso");
+    fs::copy(&img, &bad).unwrap();
+    flip(&bad, session_extent_byte(&img, 32, "/docs", 20));
+    let (code, j) = check_json(bad.to_str().unwrap());
+    assert_eq!(code, cli::exit::spindle::MISMATCH, "{j:#}");
+    assert_eq!(statuses(&j), ["bad", "ok", "ok"], "{j:#}");
+    let tree_tag = &j["sessions"][0]["tags"][1];
+    assert_eq!(tree_tag["kind"], "tree", "{j:#}");
+    assert_eq!(tree_tag["ok"], false, "{j:#}");
+    assert!(bad_files(&j).is_empty(), "{j:#}");
+    let media = xorriso_check_media(&bad);
+    let ranges = xorriso_tag_ranges(&media);
+    assert_eq!(ranges.first(), Some(&(32, false)), "{media}");
+    // --session picks one session.
+    let one = cli::cmd::check::CheckArgs {
+        session: Some(2),
+        ..cli::cmd::check::CheckArgs::every_session(bad.to_str().unwrap())
+    };
+    assert_eq!(cli::cmd::check::run(&one, &mut Vec::new()), 0);
+    let none = cli::cmd::check::CheckArgs {
+        session: Some(9),
+        ..cli::cmd::check::CheckArgs::every_session(bad.to_str().unwrap())
+    };
+    assert_ne!(cli::cmd::check::run(&none, &mut Vec::new()), 0);
+}

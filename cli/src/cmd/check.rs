@@ -413,7 +413,7 @@ fn print_text(d: &DiscCheck, out: &mut dyn Write) -> anyhow::Result<()> {
             }
         };
         writeln!(out, ": {}", if s.is_bad() { "FAILED" } else { "OK" })?;
-        print_session(s.number, r, out)?;
+        print_session(s, r, out)?;
     }
     let files: usize = d.sessions.iter().map(|s| s.files().len()).sum();
     let bad: usize = d
@@ -447,8 +447,10 @@ fn print_text(d: &DiscCheck, out: &mut dyn Write) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn print_session(number: u32, r: &Md5Report, out: &mut dyn Write) -> anyhow::Result<()> {
-    if r.session_start != 0 {
+fn print_session(s: &SessionCheck, r: &Md5Report, out: &mut dyn Write) -> anyhow::Result<()> {
+    let number = s.number;
+    if r.session_start != s.start {
+        // isofs.ca names another start than the survey found: say which one was checked.
         writeln!(out, "  checked at LBA {}", r.session_start)?;
     }
     for t in r.superblock_copy.iter().chain(&r.tags) {
