@@ -567,7 +567,11 @@ fn superblock_copy_on(kind: MediaKind) {
     let (code, j) = check_json(&dev);
     assert_eq!(code, cli::exit::spindle::MISMATCH, "{j:#}");
     assert_eq!(cur(&j)["superblock_copy"]["ok"], false, "{j:#}");
-    assert_eq!(cur(&j)["superblock_copy"]["suspect"]["sectors"], 19, "{j:#}");
+    assert_eq!(
+        cur(&j)["superblock_copy"]["suspect"]["sectors"],
+        19,
+        "{j:#}"
+    );
     // The session itself is intact.
     assert!(
         cur(&j)["tags"]
@@ -941,4 +945,94 @@ fn every_session_is_checked_spindle_xorriso_spindle() {
         ..cli::cmd::check::CheckArgs::every_session(bad.to_str().unwrap())
     };
     assert_ne!(cli::cmd::check::run(&none, &mut Vec::new()), 0);
+}
+
+/// Appends a genisoimage session to the write-once mock `disc`, as growisofs would: built
+/// with `-C` for the next writable address and `-M` the disc (its media file is the disc's
+/// bytes), then burned as an image.
+fn genisoimage_append(disc: &MockDisc, work: &Path, src: &Path) {
+    let (code, p) = disc.probe();
+    assert_eq!(code, 0, "{p:#}");
+    let m = &p["medium"];
+    let last = m["last_session_start_lba"].as_u64().expect("last session");
+    let nwa = m["next_writable_address"].as_u64().expect("appendable");
+    let prev = work.join("prev.iso");
+    fs::copy(disc.drive.media_path(), &prev).unwrap();
+    let session = work.join("genisoimage-session.iso");
+    let o = Command::new("genisoimage")
+        .args(["-quiet", "-R", "-C", &format!("{last},{nwa}"), "-M"])
+        .arg(&prev)
+        .arg("-o")
+        .arg(&session)
+        .arg(src)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(
+        spindle(&["burn", &disc.spec(), session.to_str().unwrap()]),
+        0
+    );
+}
+
+#[test]
+fn every_session_is_checked_on_a_mock_dvd_r_with_a_genisoimage_session_between() {
+    if !tests::tier::tier(
+        "every_session_is_checked_on_a_mock_dvd_r_with_a_genisoimage_session_between",
+        &["genisoimage", "xorriso"],
+    ) {
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let (a, b, c) = (
+        work.path().join("a"),
+        work.path().join("b"),
+        work.path().join("c"),
+    );
+    tree(&a);
+    second_tree(&b, "genisoimage");
+    fs::create_dir_all(&c).unwrap();
+    fs::write(c.join("third.txt"), b"third session\n").unwrap();
+    let disc = MockDisc::with(MediaKind::DvdPlusR, true);
+    let dev = disc.spec();
+    assert_eq!(spindle(&["burn", &dev, "--tree", a.to_str().unwrap()]), 0);
+    genisoimage_append(&disc, work.path(), &b);
+    assert_eq!(spindle(&["burn", &dev, "--tree", c.to_str().unwrap()]), 0);
+
+    let (code, j) = check_json(&dev);
+    assert_eq!(code, 0, "{j:#}");
+    assert_eq!(statuses(&j), ["ok", "no_checksums", "ok"], "{j:#}");
+    assert_eq!(j["sessions"][1]["has_checksums"], false, "{j:#}");
+    // Session 3 keeps session 2's files, which carry no MD5: listed, not verified.
+    let mut no_md5 = session_json_paths(&j["sessions"][2], "no_md5_files");
+    no_md5.retain(|p| p.ends_with(".txt"));
+    assert_eq!(no_md5, ["/genisoimage.txt", "/hello.txt"], "{j:#}");
+    let mut out = Vec::new();
+    assert_eq!(
+        cli::cmd::check::run(&cli::cmd::check::CheckArgs::every_session(&dev), &mut out),
+        0
+    );
+    let out = String::from_utf8(out).unwrap();
+    assert!(out.contains(": no MD5 checksums recorded"), "{out}");
+
+    // A flipped byte in session 1's /hello.txt (replaced by session 2) on the disc itself.
+    let media = disc.drive.media_path();
+    let at = session_extent_byte(&media, 0, "/hello.txt", 4);
+    assert!(
+        at / 2048 < j["sessions"][1]["start"].as_u64().unwrap(),
+        "{j:#}"
+    );
+    flip(&media, at);
+    let (code, j) = check_json(&dev);
+    assert_eq!(code, cli::exit::spindle::MISMATCH, "{j:#}");
+    assert_eq!(
+        bad_files(&j),
+        [(1, "/hello.txt".to_owned(), vec![(at / 2048, 1)])],
+        "{j:#}"
+    );
+    assert_eq!(statuses(&j), ["bad", "no_checksums", "ok"], "{j:#}");
+    // xorriso reading the same bytes (a copy of the media file) finds session 1 bad too.
+    let img = work.path().join("disc.iso");
+    fs::copy(&media, &img).unwrap();
+    let ranges = xorriso_tag_ranges(&xorriso_check_media(&img));
+    assert!(ranges.contains(&(0, false)), "{ranges:?}");
 }

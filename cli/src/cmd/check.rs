@@ -104,9 +104,7 @@ impl SessionCheck {
     /// Whether something recorded does not match, or the session is damaged.
     pub fn is_bad(&self) -> bool {
         match &self.outcome {
-            Outcome::Checked(r) => {
-                !r.problems.is_empty() || (r.has_checksums() && !r.is_ok())
-            }
+            Outcome::Checked(r) => !r.problems.is_empty() || (r.has_checksums() && !r.is_ok()),
             Outcome::Damaged(_) => true,
             Outcome::NoVolume | Outcome::CutOff => false,
         }
@@ -234,12 +232,11 @@ fn check_sessions(
                 .and_then(|mut img| img.check_md5_sharing(&mut seen))
             {
                 Ok(r) => Outcome::Checked(r),
-                Err(e) => {
-                    Outcome::Damaged(format!("{:#}", anyhow::Error::from(e).context(format!(
-                        "session {} at LBA {}",
-                        s.number, s.start
-                    ))))
-                }
+                Err(e) => Outcome::Damaged(format!(
+                    "{:#}",
+                    anyhow::Error::from(e)
+                        .context(format!("session {} at LBA {}", s.number, s.start))
+                )),
             }
         };
         checked.push(SessionCheck {
@@ -401,10 +398,7 @@ fn print_text(d: &DiscCheck, out: &mut dyn Write) -> anyhow::Result<()> {
                 continue;
             }
             Outcome::CutOff => {
-                writeln!(
-                    out,
-                    ": image cut off, passed over by readers (not checked)"
-                )?;
+                writeln!(out, ": image cut off, passed over by readers (not checked)")?;
                 continue;
             }
             Outcome::Damaged(what) => {
@@ -484,7 +478,11 @@ fn print_session(s: &SessionCheck, r: &Md5Report, out: &mut dyn Write) -> anyhow
         )?;
     }
     for p in &r.problems {
-        writeln!(out, "  session {number}: problem at LBA {}: {}", p.lba, p.what)?;
+        writeln!(
+            out,
+            "  session {number}: problem at LBA {}: {}",
+            p.lba, p.what
+        )?;
     }
     for p in &r.files_without_md5 {
         writeln!(
