@@ -756,8 +756,11 @@ fn session_extent_byte(img: &Path, start: u64, path: &str, offset: u64) -> u64 {
     u64::from(e.extents[0].lba) * 2048 + offset
 }
 
-/// The bad files of a `check --json` report: (session, path, ranges as (start, sectors)).
-fn bad_files(j: &serde_json::Value) -> Vec<(u64, String, Vec<(u64, u64)>)> {
+/// A bad file of a `check --json` report: session, path, ranges as (start, sectors).
+type BadFile = (u64, String, Vec<(u64, u64)>);
+
+/// The bad files of a `check --json` report.
+fn bad_files(j: &serde_json::Value) -> Vec<BadFile> {
     j["bad_files"]
         .as_array()
         .unwrap()

@@ -78,6 +78,9 @@ pub struct FileCheck {
     pub reused: bool,
 }
 
+/// A file's data as a session records it: its extents (LBA, bytes), size and recorded MD5.
+type FileKey = (Vec<(u32, u32)>, u64, Digest);
+
 /// Verdicts on file data already read, shared between the [`Image::check_md5_sharing`] runs
 /// over the sessions of one disc.
 ///
@@ -89,7 +92,7 @@ pub struct FileCheck {
 /// rewritten in place on overwritable media) gets its own read.
 #[derive(Debug, Default, Clone)]
 pub struct VerifiedFiles {
-    seen: std::collections::HashMap<(Vec<(u32, u32)>, u64, Digest), bool>,
+    seen: std::collections::HashMap<FileKey, bool>,
     reads: u64,
     reused: u64,
 }
