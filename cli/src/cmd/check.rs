@@ -17,13 +17,12 @@ use crate::exit;
 /// Arguments of `spindle check`.
 #[derive(Debug, Args)]
 #[command(after_help = "\
-Checks every session on the disc, oldest to newest, as `xorriso -md5 on -check_md5 FAILURE --`
-and `-check_media` do for the session they load: each session's checksum tags (superblock,
-tree, session), its session MD5 and the MD5 of every file its tree records. Files a later
-session still shows are read once: an older session recording the same blocks with the same
-MD5 takes the verdict already reached (\"shared with a later session\"), so a disc of many
-sessions costs one read of each file's data plus each session's own blocks. A file that only
-an older session still references (replaced or removed later) is read and checked there.
+Checks every session on the disc, as `xorriso -md5 on -check_media` checks every session's
+tags: each session's checksum tags (superblock, tree, session), its session MD5 and the MD5
+of every file its tree records, reported session by session, oldest first. File data is read
+once: a file recorded again with the same blocks and MD5 (a hard link, or a file a later
+session kept) takes the verdict already reached (\"already verified\"). A file that only an
+older session still references (replaced or removed later) is read and checked there.
 On overwritable media (DVD+RW, BD-RE, formatted DVD-RW) and image files, the copy of the last
 session's superblock at LBA 0 is checked too, by its relocated superblock tag.
 
@@ -35,7 +34,7 @@ session whose image was cut off (a failed burn a reader passes over) is listed, 
 
 --last checks only the session a reader sees (the quick check: the files it shows, kept ones
 included, but not the blocks of older sessions or the files only they reference);
---session N checks session N alone (numbers as `spindle sessions` lists them).
+--session N checks session N alone (1 is the first, as the report numbers them).
 
 Exit codes: 0 everything recorded matches (sessions and files without MD5s are listed, not
 counted as bad); 16 a mismatch, a damaged tag, a damaged session or an unreadable block in
@@ -134,7 +133,8 @@ pub struct DiscCheck {
     pub sessions: Vec<SessionCheck>,
     /// File data read and hashed.
     pub files_read: u64,
-    /// File verdicts shared from a later session instead of read again.
+    /// File verdicts taken from a file already checked (hard links, files a later session
+    /// kept) instead of read again.
     pub files_reused: u64,
     /// The session a reader sees.
     pub current: Option<u32>,
@@ -422,7 +422,7 @@ fn print_text(d: &DiscCheck, out: &mut dyn Write) -> anyhow::Result<()> {
         .count();
     writeln!(
         out,
-        "{} session(s) checked, {} bad, {} without checksums; {} file(s) checked ({} read, {} shared with a later session), {} bad: {}",
+        "{} session(s) checked, {} bad, {} without checksums; {} file(s) checked ({} read, {} already verified), {} bad: {}",
         d.sessions.len(),
         d.sessions.iter().filter(|s| s.is_bad()).count(),
         no_sums,
@@ -493,7 +493,7 @@ fn print_session(s: &SessionCheck, r: &Md5Report, out: &mut dyn Write) -> anyhow
     }
     writeln!(
         out,
-        "  {} files checked ({} shared with a later session), {} bad, {} without MD5 (not verified)",
+        "  {} files checked ({} already verified), {} bad, {} without MD5 (not verified)",
         r.files.len(),
         r.files.iter().filter(|f| f.reused).count(),
         r.files.iter().filter(|f| !f.ok).count(),

@@ -73,8 +73,9 @@ pub struct FileCheck {
     pub ok: bool,
     /// Where its bytes are.
     pub ranges: Vec<BlockRange>,
-    /// The verdict was taken from a session checked earlier with the same [`VerifiedFiles`]
-    /// (same extents, same recorded MD5), not read again.
+    /// The verdict was taken from a file already checked with the same [`VerifiedFiles`]
+    /// (same extents, size and recorded MD5: a hard link, or a file a later session kept),
+    /// not read again.
     pub reused: bool,
 }
 
