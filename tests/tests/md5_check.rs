@@ -1038,4 +1038,15 @@ fn every_session_is_checked_on_a_mock_dvd_r_with_a_genisoimage_session_between()
     fs::copy(&media, &img).unwrap();
     let ranges = xorriso_tag_ranges(&xorriso_check_media(&img));
     assert!(ranges.contains(&(0, false)), "{ranges:?}");
+
+    // Session 1's primary descriptor no longer says CD001: the survey finds no volume
+    // there, but its superblock tag is still in place, so this is damage, not a session
+    // without anything to check.
+    flip(&media, 16 * 2048 + 1);
+    let (code, j) = check_json(&dev);
+    assert_eq!(code, cli::exit::spindle::MISMATCH, "{j:#}");
+    assert_eq!(statuses(&j), ["bad", "no_checksums", "ok"], "{j:#}");
+    let what = j["problems"][0]["what"].as_str().unwrap();
+    assert!(what.contains("descriptors are damaged"), "{j:#}");
+    assert_eq!(j["problems"][0]["session"], 1, "{j:#}");
 }

@@ -218,7 +218,14 @@ fn check_sessions(
     for s in wanted.iter().rev() {
         let current = sessions.current == Some(s.number);
         let outcome = if s.volume_blocks.is_none() {
-            Outcome::NoVolume
+            match tag_without_volume(&mut src, s.start) {
+                Some(lba) => Outcome::Damaged(format!(
+                    "no volume descriptor at LBA {}, but a checksum tag at LBA {lba}: the \
+                     session was written with MD5s and its descriptors are damaged",
+                    u64::from(s.start) + 16
+                )),
+                None => Outcome::NoVolume,
+            }
         } else if !s.whole || sessions.passed_over.contains(&s.number) {
             Outcome::CutOff
         } else {
@@ -232,11 +239,9 @@ fn check_sessions(
                 .and_then(|mut img| img.check_md5_sharing(&mut seen))
             {
                 Ok(r) => Outcome::Checked(r),
-                Err(e) => Outcome::Damaged(format!(
-                    "{:#}",
-                    anyhow::Error::from(e)
-                        .context(format!("session {} at LBA {}", s.number, s.start))
-                )),
+                // The survey found its descriptors, so a volume that will not open or walk
+                // is damage (the report's header names the session).
+                Err(e) => Outcome::Damaged(format!("{:#}", anyhow::Error::from(e))),
             }
         };
         checked.push(SessionCheck {
@@ -253,6 +258,18 @@ fn check_sessions(
         files_read: seen.reads(),
         files_reused: seen.reused(),
         current: sessions.current,
+    })
+}
+
+/// Where a checksum tag is among the blocks libisofs puts a session's superblock tag in
+/// (after its descriptors), in a session the survey found no volume descriptor in. A data
+/// session without ISO 9660 is not checked; one that has such a tag was written with MD5s,
+/// so its descriptors were damaged since, which must not pass as "nothing to check".
+fn tag_without_volume(src: &mut DiscSectors, start: u32) -> Option<u32> {
+    let first = start.checked_add(17)?;
+    (first..first.saturating_add(32)).find(|&lba| match src.read_block(lba) {
+        Ok(Some(b)) => !matches!(iso9660::raw::checksum::Tag::decode(&b), Ok(None)),
+        _ => false,
     })
 }
 
