@@ -937,6 +937,18 @@ fn every_session_is_checked_spindle_xorriso_spindle() {
     let media = xorriso_check_media(&bad);
     let ranges = xorriso_tag_ranges(&media);
     assert_eq!(ranges.first(), Some(&(32, false)), "{media}");
+    // Session 1's root directory wiped: that session cannot be walked, the others can.
+    let bad = work.path().join("bad-old-root.iso");
+    fs::copy(&img, &bad).unwrap();
+    let root = session_extent_byte(&img, 32, "/", 0);
+    let f = fs::OpenOptions::new().write(true).open(&bad).unwrap();
+    f.write_all_at(&[0u8; 2048], root).unwrap();
+    let (code, j) = check_json(bad.to_str().unwrap());
+    assert_eq!(code, cli::exit::spindle::MISMATCH, "{j:#}");
+    assert_eq!(statuses(&j), ["bad", "ok", "ok"], "{j:#}");
+    let problems = j["problems"].as_array().unwrap();
+    assert!(!problems.is_empty(), "{j:#}");
+    assert!(problems.iter().all(|p| p["session"] == 1), "{j:#}");
     // --session picks one session.
     let one = cli::cmd::check::CheckArgs {
         session: Some(2),

@@ -398,7 +398,7 @@ fn verdict(ok: bool) -> &'static str {
 fn print_text(d: &DiscCheck, out: &mut dyn Write) -> anyhow::Result<()> {
     for s in &d.sessions {
         write!(out, "session {} at LBA {}", s.number, s.start)?;
-        if let Some(v) = &s.volume_id {
+        if let Some(v) = s.volume_id.as_ref().filter(|v| !v.is_empty()) {
             write!(out, " ({v})")?;
         }
         if s.current {
