@@ -138,6 +138,9 @@ pub struct DiscCheck {
     pub files_reused: u64,
     /// The session a reader sees.
     pub current: Option<u32>,
+    /// What the survey found amiss: sessions passed over, a broken session chain (sessions
+    /// it could not reach are not checked).
+    pub warnings: Vec<String>,
 }
 
 impl DiscCheck {
@@ -189,9 +192,8 @@ fn check_sessions(
     sessions: &DiscSessions,
     mut src: DiscSectors,
 ) -> anyhow::Result<DiscCheck> {
-    for w in sessions.warnings() {
-        log::warn!("{w}");
-    }
+    // Reported in the text and the JSON rather than logged: they bear on what was checked.
+    let warnings = sessions.warnings();
     let wanted: Vec<&Session> = match (a.last, a.session) {
         (true, _) => sessions.current_session().into_iter().collect(),
         (false, Some(n)) => sessions.sessions.iter().filter(|s| s.number == n).collect(),
@@ -258,6 +260,7 @@ fn check_sessions(
         files_read: seen.reads(),
         files_reused: seen.reused(),
         current: sessions.current,
+        warnings,
     })
 }
 
@@ -374,6 +377,7 @@ fn to_json(target: &str, r: &DiscCheck) -> serde_json::Value {
         "files_shared": r.files_reused,
         "bad_files": gather("bad_files"),
         "problems": problems,
+        "warnings": r.warnings,
         "sessions": sessions,
     })
 }
@@ -425,6 +429,9 @@ fn print_text(d: &DiscCheck, out: &mut dyn Write) -> anyhow::Result<()> {
         };
         writeln!(out, ": {}", if s.is_bad() { "FAILED" } else { "OK" })?;
         print_session(s, r, out)?;
+    }
+    for w in &d.warnings {
+        writeln!(out, "warning: {w}")?;
     }
     let files: usize = d.sessions.iter().map(|s| s.files().len()).sum();
     let bad: usize = d
