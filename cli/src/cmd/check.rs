@@ -80,7 +80,8 @@ pub enum Outcome {
     NoVolume,
     /// Its image was cut off (a failed burn); readers pass over it, so does the check.
     CutOff,
-    /// Its volume could not be opened or walked although its descriptors are there.
+    /// Its volume could not be opened or walked although its descriptors are there, or its
+    /// descriptors are gone while its superblock checksum tag is still in place; and why.
     Damaged(String),
 }
 
@@ -106,6 +107,14 @@ impl SessionCheck {
             Outcome::Checked(r) => !r.problems.is_empty() || (r.has_checksums() && !r.is_ok()),
             Outcome::Damaged(_) => true,
             Outcome::NoVolume | Outcome::CutOff => false,
+        }
+    }
+
+    /// The files checked (none unless [`Outcome::Checked`]).
+    pub fn files(&self) -> &[FileCheck] {
+        match &self.outcome {
+            Outcome::Checked(r) => &r.files,
+            _ => &[],
         }
     }
 
@@ -380,15 +389,6 @@ fn to_json(target: &str, r: &DiscCheck) -> serde_json::Value {
         "warnings": r.warnings,
         "sessions": sessions,
     })
-}
-
-impl SessionCheck {
-    fn files(&self) -> &[FileCheck] {
-        match &self.outcome {
-            Outcome::Checked(r) => &r.files,
-            _ => &[],
-        }
-    }
 }
 
 fn verdict(ok: bool) -> &'static str {
