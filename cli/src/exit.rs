@@ -151,9 +151,10 @@ pub mod spindle {
     pub const BUSY: u8 = 14;
     /// The drive refused a command (the message carries the decoded sense).
     pub const DRIVE_ERROR: u8 = 15;
-    /// `check`: a checksum mismatch, a damaged checksum tag or an unreadable block.
+    /// `check`: a checksum mismatch, a damaged checksum tag or session, or an unreadable
+    /// block, in any session checked.
     pub const MISMATCH: u8 = 16;
-    /// `check`: the session records no checksums to verify.
+    /// `check`: no session checked records checksums to verify.
     pub const NO_CHECKSUMS: u8 = 17;
 
     /// Every code with its meaning, for the manual pages (`spindle-gen man`).
@@ -187,7 +188,7 @@ pub mod spindle {
             MISMATCH,
             "check: a checksum mismatch, a damaged tag or an unreadable block",
         ),
-        (NO_CHECKSUMS, "check: the session records no checksums"),
+        (NO_CHECKSUMS, "check: no session checked records checksums"),
     ];
 }
 

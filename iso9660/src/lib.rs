@@ -14,7 +14,8 @@ pub use error::{Error, FileStamp, Replacement, Result};
 pub use raw::Lba;
 pub use read::{
     BlockRange, CarriedChecksums, CheckProblem, ChecksumArray, Damaged, Entry, EntryKind, Extent,
-    FileCheck, Image, Listing, Md5Report, Namespace, TagCheck, WalkBudget, WalkEntry, WalkStats,
+    FileCheck, Image, Listing, Md5Report, Namespace, TagCheck, VerifiedFiles, WalkBudget,
+    WalkEntry, WalkStats,
 };
 pub use write::{
     GraftPoint, ImageBuilder, Layout, Options, Ownership, SparseFileWriter, Warning, WriteSummary,

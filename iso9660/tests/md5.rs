@@ -350,3 +350,62 @@ fn a_check_can_be_limited_to_directories() {
     assert_eq!(r.tags.len(), 3);
     assert_eq!(r.session_ok, Some(true));
 }
+
+#[test]
+fn sessions_checked_together_read_each_kept_file_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (out, _) = image(dir.path(), true);
+    let (s2, _) = append(&out, 0, &[second_source(dir.path())], true);
+    let check_all = |seen: &mut iso9660::VerifiedFiles| -> Vec<Md5Report> {
+        // Newest first, as `spindle check` goes: older sessions take the verdicts.
+        [s2, 0]
+            .iter()
+            .map(|&s| {
+                Image::open_session(fs::File::open(&out).unwrap(), iso9660::Lba(s))
+                    .unwrap()
+                    .check_md5_sharing(seen)
+                    .unwrap()
+            })
+            .collect()
+    };
+    let mut seen = iso9660::VerifiedFiles::default();
+    let r = check_all(&mut seen);
+    assert!(r.iter().all(Md5Report::is_ok), "{r:#?}");
+    // The second session records five files; a.txt and its hard link share one extent and
+    // one MD5, so the link takes a.txt's verdict even within the session. The first
+    // session records the four kept ones again, all already verified.
+    assert_eq!(r[0].files.len(), 5, "{r:#?}");
+    assert_eq!(r[1].files.len(), 4, "{r:#?}");
+    let reused: Vec<_> = r[0]
+        .files
+        .iter()
+        .filter(|f| f.reused)
+        .map(|f| &f.path)
+        .collect();
+    assert_eq!(reused, [Path::new("/d/link.txt")], "{r:#?}");
+    assert!(r[1].files.iter().all(|f| f.reused), "{r:#?}");
+    assert_eq!((seen.reads(), seen.reused()), (4, 5));
+
+    // Damage in a kept file is bad in both sessions, from one read.
+    let big = Image::open_session(fs::File::open(&out).unwrap(), iso9660::Lba(0))
+        .unwrap()
+        .lookup("/d/big.bin")
+        .unwrap();
+    flip(&out, u64::from(big.extents[0].lba) * 2048 + 7);
+    let mut seen = iso9660::VerifiedFiles::default();
+    let r = check_all(&mut seen);
+    for (i, rep) in r.iter().enumerate() {
+        let bad: Vec<_> = rep
+            .files
+            .iter()
+            .filter(|f| !f.ok)
+            .map(|f| &f.path)
+            .collect();
+        assert_eq!(bad, [Path::new("/d/big.bin")], "session {i}: {rep:#?}");
+    }
+    // The second session's own blocks are intact; the first session's are not.
+    assert_eq!(r[0].session_ok, Some(true));
+    assert_eq!(r[1].session_ok, Some(false));
+    // A fresh cache reads again: verdicts are never shared between separate checks.
+    assert_eq!(seen.reads(), 4);
+}

@@ -245,3 +245,62 @@ fn drive_reports_match_their_schema() {
     bad["battery"][0]["data"] = "not hex".into();
     assert!(!errors("drive-report", &bad).is_empty());
 }
+
+#[test]
+fn check_reports_match_the_schema() {
+    let work = tempfile::tempdir().unwrap();
+    let graft = tree(&work.path().join("src"));
+    let more = work.path().join("more");
+    std::fs::create_dir_all(&more).unwrap();
+    std::fs::write(more.join("a.txt"), b"replaced\n").unwrap();
+    let more = format!("data/={}", more.display());
+    let disc = MockDisc::with(MediaKind::DvdPlusRw, true);
+    let dev = disc.spec();
+    for g in [&graft, &more] {
+        let (code, burned) = run_json(&["burn", &dev, "--json", "--tree", g]);
+        assert_eq!(code, 0, "{burned:#}");
+    }
+
+    let (code, ok) = run_json(&["check", &dev, "--json"]);
+    assert_eq!(code, 0, "{ok:#}");
+    valid("check", &ok);
+    assert_eq!(ok["sessions_checked"], 2, "{ok:#}");
+    assert_eq!(ok["current"], 2, "{ok:#}");
+    let (code, one) = run_json(&["check", &dev, "--json", "--session", "1"]);
+    assert_eq!(code, 0, "{one:#}");
+    valid("check", &one);
+    assert_eq!(one["sessions_checked"], 1, "{one:#}");
+
+    // A flipped byte in the first session's /data/a.txt, replaced by the second session.
+    let media = disc.drive.media_path();
+    let lba = {
+        let f = std::fs::File::open(&media).unwrap();
+        let mut image = iso9660::Image::open_session(f, iso9660::Lba(32)).unwrap();
+        image.lookup("/data/a.txt").unwrap().extents[0].lba
+    };
+    let mut bytes = std::fs::read(&media).unwrap();
+    bytes[lba as usize * 2048] ^= 1;
+    std::fs::write(&media, &bytes).unwrap();
+    let (code, bad) = run_json(&["check", &dev, "--json"]);
+    assert_eq!(code, 16, "{bad:#}");
+    valid("check", &bad);
+    assert_eq!(bad["bad_files"][0]["session"], 1, "{bad:#}");
+    assert_eq!(bad["bad_files"][0]["path"], "/data/a.txt", "{bad:#}");
+    assert_eq!(bad["bad_files"][0]["ranges"][0]["start"], lba, "{bad:#}");
+    assert_eq!(bad["problems"].as_array().unwrap().len(), 0, "{bad:#}");
+
+    let plain = MockDisc::with(MediaKind::DvdPlusRw, true);
+    let (code, _) = run_json(&[
+        "burn",
+        &plain.spec(),
+        "--json",
+        "--no-md5",
+        "--tree",
+        &graft,
+    ]);
+    assert_eq!(code, 0);
+    let (code, none) = run_json(&["check", &plain.spec(), "--json"]);
+    assert_eq!(code, 17, "{none:#}");
+    valid("check", &none);
+    assert_eq!(none["sessions"][0]["status"], "no_checksums", "{none:#}");
+}

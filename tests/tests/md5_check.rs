@@ -28,12 +28,20 @@ fn check_json(target: &str) -> (u8, serde_json::Value) {
     let mut out = Vec::new();
     let code = cli::cmd::check::run(
         &cli::cmd::check::CheckArgs {
-            target: target.to_owned(),
             json: true,
+            ..cli::cmd::check::CheckArgs::every_session(target)
         },
         &mut out,
     );
     (code, serde_json::from_slice(&out).expect("check --json"))
+}
+
+/// The report on the session a reader sees.
+fn cur(j: &serde_json::Value) -> &serde_json::Value {
+    j["sessions"]
+        .as_array()
+        .and_then(|a| a.iter().find(|s| s["current"] == true))
+        .unwrap_or_else(|| panic!("no current session in {j:#}"))
 }
 
 fn tree(dir: &Path) {
@@ -164,8 +172,8 @@ fn spindle_images_pass_and_fail_xorriso_check_md5_and_check_media() {
     );
     let (code, j) = check_json(bad_dir.to_str().unwrap());
     assert_eq!(code, cli::exit::spindle::MISMATCH, "{j:#}");
-    assert_eq!(j["tags"][1]["kind"], "tree", "{j:#}");
-    assert_eq!(j["tags"][1]["ok"], false, "{j:#}");
+    assert_eq!(cur(&j)["tags"][1]["kind"], "tree", "{j:#}");
+    assert_eq!(cur(&j)["tags"][1]["ok"], false, "{j:#}");
     assert_eq!(j["bad_files"].as_array().unwrap().len(), 0, "{j:#}");
 }
 
@@ -193,10 +201,10 @@ fn xorriso_images_pass_and_fail_spindle_check() {
     let (code, j) = check_json(good.to_str().unwrap());
     assert_eq!(code, 0, "{j:#}");
     // xorriso puts the session at LBA 32 of a stdio image, with a superblock copy at 0.
-    assert_eq!(j["session_start"], 32, "{j:#}");
-    assert_eq!(j["tags"].as_array().unwrap().len(), 3, "{j:#}");
-    assert_eq!(j["files_checked"], 3, "{j:#}");
-    assert_eq!(j["session_md5_ok"], true, "{j:#}");
+    assert_eq!(cur(&j)["session_start"], 32, "{j:#}");
+    assert_eq!(cur(&j)["tags"].as_array().unwrap().len(), 3, "{j:#}");
+    assert_eq!(cur(&j)["files_checked"], 3, "{j:#}");
+    assert_eq!(cur(&j)["session_md5_ok"], true, "{j:#}");
 
     let bad = work.path().join("x-bad.iso");
     fs::copy(&good, &bad).unwrap();
@@ -204,7 +212,7 @@ fn xorriso_images_pass_and_fail_spindle_check() {
     let (code, j) = check_json(bad.to_str().unwrap());
     assert_eq!(code, cli::exit::spindle::MISMATCH, "{j:#}");
     assert_eq!(j["bad_files"][0]["path"], "/hello.txt", "{j:#}");
-    assert_eq!(j["session_md5_ok"], false, "{j:#}");
+    assert_eq!(cur(&j)["session_md5_ok"], false, "{j:#}");
 
     let bad_dir = work.path().join("x-bad-dir.iso");
     fs::copy(&good, &bad_dir).unwrap();
@@ -239,7 +247,7 @@ fn tree_burns_record_checksums_on_drives() {
     assert_eq!(spindle(&["burn", &dev, "--tree", s]), 0);
     let (code, j) = check_json(&dev);
     assert_eq!(code, 0, "{j:#}");
-    assert_eq!(j["files_checked"], 3, "{j:#}");
+    assert_eq!(cur(&j)["files_checked"], 3, "{j:#}");
     // A second session: its own tags and its new file; the first session's files are
     // referenced, not rewritten, and keep the MD5s that session recorded.
     let more = work.path().join("more");
@@ -251,9 +259,9 @@ fn tree_burns_record_checksums_on_drives() {
     );
     let (code, j) = check_json(&dev);
     assert_eq!(code, 0, "{j:#}");
-    assert_eq!(j["tags"].as_array().unwrap().len(), 3, "{j:#}");
-    assert_eq!(j["files_checked"], 4, "{j:#}");
-    assert_eq!(j["files_without_md5"], 0, "{j:#}");
+    assert_eq!(cur(&j)["tags"].as_array().unwrap().len(), 3, "{j:#}");
+    assert_eq!(cur(&j)["files_checked"], 4, "{j:#}");
+    assert_eq!(cur(&j)["files_without_md5"], 0, "{j:#}");
     // --no-md5 leaves them out.
     let plain = MockDisc::with(MediaKind::DvdPlusRw, true);
     assert_eq!(
@@ -296,7 +304,7 @@ fn session_json_paths(j: &serde_json::Value, key: &str) -> Vec<String> {
 fn last_session_extent_byte(img: &Path, path: &str, offset: u64) -> u64 {
     let (code, j) = check_json(img.to_str().unwrap());
     assert!(code == 0 || code == cli::exit::spindle::MISMATCH, "{j:#}");
-    let start = j["session_start"].as_u64().unwrap() as u32;
+    let start = cur(&j)["session_start"].as_u64().unwrap() as u32;
     let mut image =
         iso9660::Image::open_session(fs::File::open(img).unwrap(), iso9660::Lba(start)).unwrap();
     let e = image.lookup(path).unwrap();
@@ -333,8 +341,8 @@ fn appended_session_round(work: &Path, img: &Path, first_by: &str) {
 
     let (code, j) = check_json(img.to_str().unwrap());
     assert_eq!(code, 0, "{first_by}: {j:#}");
-    assert_eq!(j["files_checked"], 4, "{first_by}: {j:#}");
-    assert_eq!(j["files_without_md5"], 0, "{first_by}: {j:#}");
+    assert_eq!(cur(&j)["files_checked"], 4, "{first_by}: {j:#}");
+    assert_eq!(cur(&j)["files_without_md5"], 0, "{first_by}: {j:#}");
     assert_eq!(xorriso_md5_files(img), want, "{first_by}");
     let o = xorriso_check_files(img);
     assert!(o.status.success(), "{first_by}: {}", text(&o));
@@ -360,10 +368,22 @@ fn appended_session_round(work: &Path, img: &Path, first_by: &str) {
     );
     let (code, j) = check_json(bad.to_str().unwrap());
     assert_eq!(code, cli::exit::spindle::MISMATCH, "{first_by}: {j:#}");
-    assert_eq!(j["bad_files"][0]["path"], "/docs/big.bin", "{j:#}");
-    assert_eq!(j["bad_files"].as_array().unwrap().len(), 1, "{j:#}");
+    // Both sessions' trees show it, and each is named.
+    let bad_in: Vec<(u64, &str)> = j["bad_files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["session"].as_u64().unwrap(), f["path"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        bad_in,
+        [(1, "/docs/big.bin"), (2, "/docs/big.bin")],
+        "{first_by}: {j:#}"
+    );
+    // Read once: the first session takes the verdict the second reached.
+    assert_eq!(j["sessions"][0]["files_shared"], 3, "{j:#}");
     // The new session's own data is intact.
-    assert_eq!(j["session_md5_ok"], true, "{j:#}");
+    assert_eq!(cur(&j)["session_md5_ok"], true, "{j:#}");
 
     // A flipped byte in a directory of the new session (/docs holds only kept files).
     let bad = work.join("bad-dir.iso");
@@ -380,8 +400,8 @@ fn appended_session_round(work: &Path, img: &Path, first_by: &str) {
     );
     let (code, j) = check_json(bad.to_str().unwrap());
     assert_eq!(code, cli::exit::spindle::MISMATCH, "{first_by}: {j:#}");
-    assert_eq!(j["tags"][1]["kind"], "tree", "{j:#}");
-    assert_eq!(j["tags"][1]["ok"], false, "{j:#}");
+    assert_eq!(cur(&j)["tags"][1]["kind"], "tree", "{j:#}");
+    assert_eq!(cur(&j)["tags"][1]["ok"], false, "{j:#}");
 }
 
 #[test]
@@ -460,18 +480,15 @@ fn files_kept_from_a_session_without_md5s_are_not_verified_and_not_bad() {
     // spindle check: the same verdict, each such file named.
     let (code, j) = check_json(img.to_str().unwrap());
     assert_eq!(code, 0, "{j:#}");
-    assert_eq!(j["files_checked"], 1, "{j:#}");
+    assert_eq!(cur(&j)["files_checked"], 1, "{j:#}");
     assert_eq!(
-        session_json_paths(&j, "no_md5_files"),
+        session_json_paths(cur(&j), "no_md5_files"),
         ["/docs/big.bin", "/docs/deep/empty", "/hello.txt"],
         "{j:#}"
     );
     let mut out = Vec::new();
     let code = cli::cmd::check::run(
-        &cli::cmd::check::CheckArgs {
-            target: img.to_str().unwrap().to_owned(),
-            json: false,
-        },
+        &cli::cmd::check::CheckArgs::every_session(img.to_str().unwrap()),
         &mut out,
     );
     assert_eq!(code, 0);
@@ -527,10 +544,10 @@ fn superblock_copy_on(kind: MediaKind) {
     let dev = disc.spec();
     let (code, j) = check_json(&dev);
     assert_eq!(code, 0, "{j:#}");
-    let session = j["session_start"].as_u64().unwrap();
+    let session = cur(&j)["session_start"].as_u64().unwrap();
     assert!(session > 32, "{j:#}");
     // PVD, Joliet SVD and terminator at 16..18: the tag at 19 covers LBA 0..19.
-    let copy = &j["superblock_copy"];
+    let copy = &cur(&j)["superblock_copy"];
     assert_eq!(copy["kind"], "relocated superblock", "{j:#}");
     assert_eq!(copy["lba"], 19, "{j:#}");
     assert_eq!(copy["range"]["start"], 0, "{j:#}");
@@ -543,17 +560,21 @@ fn superblock_copy_on(kind: MediaKind) {
         "{tag}"
     );
     assert!(tag.contains(&format!("session_start={session} ")), "{tag}");
-    assert_eq!(j["files_checked"], 4, "{j:#}");
+    assert_eq!(cur(&j)["files_checked"], 4, "{j:#}");
 
     // A flipped byte in the copy (its primary descriptor's volume set identifier).
     flip(&media, 16 * 2048 + 200);
     let (code, j) = check_json(&dev);
     assert_eq!(code, cli::exit::spindle::MISMATCH, "{j:#}");
-    assert_eq!(j["superblock_copy"]["ok"], false, "{j:#}");
-    assert_eq!(j["superblock_copy"]["suspect"]["sectors"], 19, "{j:#}");
+    assert_eq!(cur(&j)["superblock_copy"]["ok"], false, "{j:#}");
+    assert_eq!(
+        cur(&j)["superblock_copy"]["suspect"]["sectors"],
+        19,
+        "{j:#}"
+    );
     // The session itself is intact.
     assert!(
-        j["tags"]
+        cur(&j)["tags"]
             .as_array()
             .unwrap()
             .iter()
@@ -610,7 +631,7 @@ fn xorriso_checks_the_superblock_copy_spindle_wrote_on_a_dvd_plus_rw() {
     );
     let (code, j) = check_json(bad.to_str().unwrap());
     assert_eq!(code, cli::exit::spindle::MISMATCH, "{j:#}");
-    assert_eq!(j["superblock_copy"]["ok"], false, "{j:#}");
+    assert_eq!(cur(&j)["superblock_copy"]["ok"], false, "{j:#}");
 }
 
 #[test]
@@ -699,13 +720,345 @@ fn a_stale_copy_tag_is_cleared_when_a_shorter_set_is_linked() {
             ]);
             assert!(o.status.success(), "{}: {}", img.display(), text(&o));
             assert!(text(&o).contains("'/new.txt'"), "{}", text(&o));
+            // The xorriso session verifies either way; the new one records checksums or
+            // is reported as recording none, which is not a failure.
             let (code, j) = check_json(img.to_str().unwrap());
+            assert_eq!(code, 0, "{}: {j:#}", img.display());
+            assert_eq!(j["sessions"][0]["status"], "ok", "{j:#}");
+            let last = if md5 { "ok" } else { "no_checksums" };
+            assert_eq!(cur(&j)["status"], last, "{}: {j:#}", img.display());
+            // Only the last session: what the reader sees records nothing when --no-md5.
+            let mut out = Vec::new();
+            let code = cli::cmd::check::run(
+                &cli::cmd::check::CheckArgs {
+                    last: true,
+                    ..cli::cmd::check::CheckArgs::every_session(img.to_str().unwrap())
+                },
+                &mut out,
+            );
             let want = if md5 {
                 0
             } else {
                 cli::exit::spindle::NO_CHECKSUMS
             };
-            assert_eq!(code, want, "{}: {j:#}", img.display());
+            assert_eq!(code, want, "{}", String::from_utf8_lossy(&out));
         }
     }
+}
+
+/// Where `path` starts in the session at `start` of an image or media file (that session's
+/// own tree, not the one a reader sees).
+fn session_extent_byte(img: &Path, start: u64, path: &str, offset: u64) -> u64 {
+    let mut image =
+        iso9660::Image::open_session(fs::File::open(img).unwrap(), iso9660::Lba(start as u32))
+            .unwrap();
+    let e = image.lookup(path).unwrap();
+    u64::from(e.extents[0].lba) * 2048 + offset
+}
+
+/// A bad file of a `check --json` report: session, path, ranges as (start, sectors).
+type BadFile = (u64, String, Vec<(u64, u64)>);
+
+/// The bad files of a `check --json` report.
+fn bad_files(j: &serde_json::Value) -> Vec<BadFile> {
+    j["bad_files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let ranges = f["ranges"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| (r["start"].as_u64().unwrap(), r["sectors"].as_u64().unwrap()))
+                .collect();
+            (
+                f["session"].as_u64().unwrap(),
+                f["path"].as_str().unwrap().to_owned(),
+                ranges,
+            )
+        })
+        .collect()
+}
+
+fn statuses(j: &serde_json::Value) -> Vec<String> {
+    j["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["status"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// `-check_media` lines "MD5 tag range: START , SIZE , + md5_match|- md5_mismatch", as
+/// (start, matched).
+fn xorriso_tag_ranges(media: &str) -> Vec<(u64, bool)> {
+    media
+        .lines()
+        .filter_map(|l| l.strip_prefix("MD5 tag range:"))
+        .filter_map(|l| {
+            let start = l.split(',').next()?.trim().parse().ok()?;
+            Some((start, l.contains("md5_match") && !l.contains("mismatch")))
+        })
+        .collect()
+}
+
+/// The replacement for `/hello.txt` a later session records, and a file of its own.
+fn second_tree(dir: &Path, what: &str) {
+    fs::create_dir_all(dir).unwrap();
+    fs::write(dir.join("hello.txt"), format!("replaced by {what}\n")).unwrap();
+    fs::write(dir.join(format!("{what}.txt")), what).unwrap();
+}
+
+#[test]
+fn every_session_is_checked_spindle_xorriso_spindle() {
+    if !tests::tier::tier(
+        "every_session_is_checked_spindle_xorriso_spindle",
+        &["xorriso"],
+    ) {
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let (a, b, c) = (
+        work.path().join("a"),
+        work.path().join("b"),
+        work.path().join("c"),
+    );
+    tree(&a);
+    second_tree(&b, "xorriso");
+    fs::create_dir_all(&c).unwrap();
+    fs::write(c.join("third.txt"), b"third session\n").unwrap();
+    let img = work.path().join("three.iso");
+    spindle_append(&img, &a);
+    let o = xorriso(&[
+        "-md5",
+        "on",
+        "-dev",
+        &format!("stdio:{}", img.display()),
+        "-map",
+        b.to_str().unwrap(),
+        "/",
+        "-commit",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    spindle_append(&img, &c);
+
+    let (code, j) = check_json(img.to_str().unwrap());
+    assert_eq!(code, 0, "{j:#}");
+    assert_eq!(statuses(&j), ["ok", "ok", "ok"], "{j:#}");
+    let starts: Vec<u64> = j["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["start"].as_u64().unwrap())
+        .collect();
+    assert_eq!(starts[0], 32, "{j:#}");
+    for s in j["sessions"].as_array().unwrap() {
+        assert_eq!(s["tags"].as_array().unwrap().len(), 3, "{j:#}");
+        assert_eq!(s["session_md5_ok"], true, "{j:#}");
+    }
+    // Session 1's /hello.txt was replaced by session 2, so it is read in session 1; the
+    // files every session keeps (/docs/...) are read once, in session 3.
+    assert_eq!(j["sessions"][0]["files_checked"], 3, "{j:#}");
+    assert_eq!(j["sessions"][0]["files_shared"], 2, "{j:#}");
+    assert!(
+        j["files_read"].as_u64().unwrap() < j["files_checked"].as_u64().unwrap(),
+        "{j:#}"
+    );
+    // xorriso's -check_media walks every session's tags too, and agrees.
+    let media = xorriso_check_media(&img);
+    let ranges = xorriso_tag_ranges(&media);
+    assert_eq!(
+        ranges.iter().map(|r| r.0).collect::<Vec<_>>(),
+        starts,
+        "{media}"
+    );
+    assert!(ranges.iter().all(|r| r.1), "{media}");
+
+    // A flipped byte in session 1's /hello.txt, which only session 1 still references.
+    let bad = work.path().join("bad-old-file.iso");
+    fs::copy(&img, &bad).unwrap();
+    let at = session_extent_byte(&img, 32, "/hello.txt", 2);
+    flip(&bad, at);
+    let (code, j) = check_json(bad.to_str().unwrap());
+    assert_eq!(code, cli::exit::spindle::MISMATCH, "{j:#}");
+    assert_eq!(
+        bad_files(&j),
+        [(1, "/hello.txt".to_owned(), vec![(at / 2048, 1)])],
+        "{j:#}"
+    );
+    assert_eq!(statuses(&j), ["bad", "ok", "ok"], "{j:#}");
+    // Session 1's session tag fails, the damage placed after its tree tag.
+    let tag = &j["sessions"][0]["tags"][2];
+    assert_eq!(tag["kind"], "session", "{j:#}");
+    assert_eq!(tag["ok"], false, "{j:#}");
+    let suspect = &tag["suspect"];
+    let (s0, n) = (
+        suspect["start"].as_u64().unwrap(),
+        suspect["sectors"].as_u64().unwrap(),
+    );
+    assert!((s0..s0 + n).contains(&(at / 2048)), "{j:#}");
+    let mut out = Vec::new();
+    let args = cli::cmd::check::CheckArgs::every_session(bad.to_str().unwrap());
+    assert_eq!(cli::cmd::check::run(&args, &mut out), 16);
+    let out = String::from_utf8(out).unwrap();
+    assert!(
+        out.contains(&format!(
+            "session 1: file /hello.txt: MISMATCH (12 bytes in LBA {}..{})",
+            at / 2048,
+            at / 2048 + 1
+        )),
+        "{out}"
+    );
+    // The session a reader sees is intact: the quick check and xorriso's -check_md5 (which
+    // loads only that session) pass; -check_media names session 1's range.
+    let last = cli::cmd::check::CheckArgs {
+        last: true,
+        ..cli::cmd::check::CheckArgs::every_session(bad.to_str().unwrap())
+    };
+    assert_eq!(cli::cmd::check::run(&last, &mut Vec::new()), 0);
+    assert!(xorriso_check_md5(&bad).status.success());
+    let media = xorriso_check_media(&bad);
+    let ranges = xorriso_tag_ranges(&media);
+    assert_eq!(ranges.first(), Some(&(32, false)), "{media}");
+    assert!(ranges.iter().skip(1).all(|r| r.1), "{media}");
+
+    // A flipped byte in session 1's /docs directory (a later session has its own).
+    let bad = work.path().join("bad-old-dir.iso");
+    fs::copy(&img, &bad).unwrap();
+    flip(&bad, session_extent_byte(&img, 32, "/docs", 20));
+    let (code, j) = check_json(bad.to_str().unwrap());
+    assert_eq!(code, cli::exit::spindle::MISMATCH, "{j:#}");
+    assert_eq!(statuses(&j), ["bad", "ok", "ok"], "{j:#}");
+    let tree_tag = &j["sessions"][0]["tags"][1];
+    assert_eq!(tree_tag["kind"], "tree", "{j:#}");
+    assert_eq!(tree_tag["ok"], false, "{j:#}");
+    assert!(bad_files(&j).is_empty(), "{j:#}");
+    let media = xorriso_check_media(&bad);
+    let ranges = xorriso_tag_ranges(&media);
+    assert_eq!(ranges.first(), Some(&(32, false)), "{media}");
+    // Session 1's root directory wiped: that session cannot be walked, the others can.
+    let bad = work.path().join("bad-old-root.iso");
+    fs::copy(&img, &bad).unwrap();
+    let root = session_extent_byte(&img, 32, "/", 0);
+    let f = fs::OpenOptions::new().write(true).open(&bad).unwrap();
+    f.write_all_at(&[0u8; 2048], root).unwrap();
+    let (code, j) = check_json(bad.to_str().unwrap());
+    assert_eq!(code, cli::exit::spindle::MISMATCH, "{j:#}");
+    assert_eq!(statuses(&j), ["bad", "ok", "ok"], "{j:#}");
+    let problems = j["problems"].as_array().unwrap();
+    assert!(!problems.is_empty(), "{j:#}");
+    assert!(problems.iter().all(|p| p["session"] == 1), "{j:#}");
+    // --session picks one session.
+    let one = cli::cmd::check::CheckArgs {
+        session: Some(2),
+        ..cli::cmd::check::CheckArgs::every_session(bad.to_str().unwrap())
+    };
+    assert_eq!(cli::cmd::check::run(&one, &mut Vec::new()), 0);
+    let none = cli::cmd::check::CheckArgs {
+        session: Some(9),
+        ..cli::cmd::check::CheckArgs::every_session(bad.to_str().unwrap())
+    };
+    assert_ne!(cli::cmd::check::run(&none, &mut Vec::new()), 0);
+}
+
+/// Appends a genisoimage session to the write-once mock `disc`, as growisofs would: built
+/// with `-C` for the next writable address and `-M` the disc (its media file is the disc's
+/// bytes), then burned as an image.
+fn genisoimage_append(disc: &MockDisc, work: &Path, src: &Path) {
+    let (code, p) = disc.probe();
+    assert_eq!(code, 0, "{p:#}");
+    let m = &p["medium"];
+    let last = m["last_session_start_lba"].as_u64().expect("last session");
+    let nwa = m["next_writable_address"].as_u64().expect("appendable");
+    let prev = work.join("prev.iso");
+    fs::copy(disc.drive.media_path(), &prev).unwrap();
+    let session = work.join("genisoimage-session.iso");
+    let o = Command::new("genisoimage")
+        .args(["-quiet", "-R", "-C", &format!("{last},{nwa}"), "-M"])
+        .arg(&prev)
+        .arg("-o")
+        .arg(&session)
+        .arg(src)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(
+        spindle(&["burn", &disc.spec(), session.to_str().unwrap()]),
+        0
+    );
+}
+
+#[test]
+fn every_session_is_checked_on_a_mock_dvd_r_with_a_genisoimage_session_between() {
+    if !tests::tier::tier(
+        "every_session_is_checked_on_a_mock_dvd_r_with_a_genisoimage_session_between",
+        &["genisoimage", "xorriso"],
+    ) {
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let (a, b, c) = (
+        work.path().join("a"),
+        work.path().join("b"),
+        work.path().join("c"),
+    );
+    tree(&a);
+    second_tree(&b, "genisoimage");
+    fs::create_dir_all(&c).unwrap();
+    fs::write(c.join("third.txt"), b"third session\n").unwrap();
+    let disc = MockDisc::with(MediaKind::DvdPlusR, true);
+    let dev = disc.spec();
+    assert_eq!(spindle(&["burn", &dev, "--tree", a.to_str().unwrap()]), 0);
+    genisoimage_append(&disc, work.path(), &b);
+    assert_eq!(spindle(&["burn", &dev, "--tree", c.to_str().unwrap()]), 0);
+
+    let (code, j) = check_json(&dev);
+    assert_eq!(code, 0, "{j:#}");
+    assert_eq!(statuses(&j), ["ok", "no_checksums", "ok"], "{j:#}");
+    assert_eq!(j["sessions"][1]["has_checksums"], false, "{j:#}");
+    // Session 3 keeps session 2's files, which carry no MD5: listed, not verified.
+    let mut no_md5 = session_json_paths(&j["sessions"][2], "no_md5_files");
+    no_md5.retain(|p| p.ends_with(".txt"));
+    assert_eq!(no_md5, ["/genisoimage.txt", "/hello.txt"], "{j:#}");
+    let mut out = Vec::new();
+    assert_eq!(
+        cli::cmd::check::run(&cli::cmd::check::CheckArgs::every_session(&dev), &mut out),
+        0
+    );
+    let out = String::from_utf8(out).unwrap();
+    assert!(out.contains(": no MD5 checksums recorded"), "{out}");
+
+    // A flipped byte in session 1's /hello.txt (replaced by session 2) on the disc itself.
+    let media = disc.drive.media_path();
+    let at = session_extent_byte(&media, 0, "/hello.txt", 4);
+    assert!(
+        at / 2048 < j["sessions"][1]["start"].as_u64().unwrap(),
+        "{j:#}"
+    );
+    flip(&media, at);
+    let (code, j) = check_json(&dev);
+    assert_eq!(code, cli::exit::spindle::MISMATCH, "{j:#}");
+    assert_eq!(
+        bad_files(&j),
+        [(1, "/hello.txt".to_owned(), vec![(at / 2048, 1)])],
+        "{j:#}"
+    );
+    assert_eq!(statuses(&j), ["bad", "no_checksums", "ok"], "{j:#}");
+    // xorriso reading the same bytes (a copy of the media file) finds session 1 bad too.
+    let img = work.path().join("disc.iso");
+    fs::copy(&media, &img).unwrap();
+    let ranges = xorriso_tag_ranges(&xorriso_check_media(&img));
+    assert!(ranges.contains(&(0, false)), "{ranges:?}");
+
+    // Session 1's primary descriptor no longer says CD001: the survey finds no volume
+    // there, but its superblock tag is still in place, so this is damage, not a session
+    // without anything to check.
+    flip(&media, 16 * 2048 + 1);
+    let (code, j) = check_json(&dev);
+    assert_eq!(code, cli::exit::spindle::MISMATCH, "{j:#}");
+    assert_eq!(statuses(&j), ["bad", "no_checksums", "ok"], "{j:#}");
+    let what = j["problems"][0]["what"].as_str().unwrap();
+    assert!(what.contains("descriptors are damaged"), "{j:#}");
+    assert_eq!(j["problems"][0]["session"], 1, "{j:#}");
 }

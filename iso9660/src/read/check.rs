@@ -73,6 +73,41 @@ pub struct FileCheck {
     pub ok: bool,
     /// Where its bytes are.
     pub ranges: Vec<BlockRange>,
+    /// The verdict was taken from a file already checked with the same [`VerifiedFiles`]
+    /// (same extents, size and recorded MD5: a hard link, or a file a later session kept),
+    /// not read again.
+    pub reused: bool,
+}
+
+/// A file's data as a session records it: its extents (LBA, bytes), size and recorded MD5.
+type FileKey = (Vec<(u32, u32)>, u64, Digest);
+
+/// Verdicts on file data already read, shared between the [`Image::check_md5_sharing`] runs
+/// over the sessions of one disc.
+///
+/// A file kept from an earlier session is recorded in every later session's tree with the
+/// same extents and (when the MD5 was carried forward) the same MD5. Reading its bytes again
+/// and comparing them with the same digest cannot give another answer, so its verdict is
+/// reused. The key is the file's extents, its size and the MD5 the session records: a
+/// session that records a *different* MD5 for the same blocks (a damaged array, a file
+/// rewritten in place on overwritable media) gets its own read.
+#[derive(Debug, Default, Clone)]
+pub struct VerifiedFiles {
+    seen: std::collections::HashMap<FileKey, bool>,
+    reads: u64,
+    reused: u64,
+}
+
+impl VerifiedFiles {
+    /// Files whose data was read and hashed.
+    pub fn reads(&self) -> u64 {
+        self.reads
+    }
+
+    /// Files whose verdict was reused instead of read again.
+    pub fn reused(&self) -> u64 {
+        self.reused
+    }
 }
 
 /// Something that keeps a part of the session from being verified.
@@ -197,7 +232,19 @@ impl<R: Read + Seek> Image<R> {
     /// # Errors
     /// The root is unreadable; [`Error::BudgetExceeded`] walking the tree.
     pub fn check_md5(&mut self) -> Result<Md5Report> {
-        self.check_md5_scoped(None)
+        self.check_md5_scoped(None, &mut VerifiedFiles::default())
+    }
+
+    /// As [`Image::check_md5`], for checking several sessions of one disc: a file whose
+    /// extents, size and recorded MD5 were verified by an earlier call with the same `seen`
+    /// gets that verdict ([`FileCheck::reused`]) instead of being read again (see
+    /// [`VerifiedFiles`]). Checking the newest session first lets every older session reuse
+    /// what the newest one kept.
+    ///
+    /// # Errors
+    /// As [`Image::check_md5`].
+    pub fn check_md5_sharing(&mut self, seen: &mut VerifiedFiles) -> Result<Md5Report> {
+        self.check_md5_scoped(None, seen)
     }
 
     /// As [`Image::check_md5`], but only the files below the directories `dirs` (absolute
@@ -208,10 +255,14 @@ impl<R: Read + Seek> Image<R> {
     /// # Errors
     /// As [`Image::check_md5`].
     pub fn check_md5_below(&mut self, dirs: &[PathBuf]) -> Result<Md5Report> {
-        self.check_md5_scoped(Some(dirs))
+        self.check_md5_scoped(Some(dirs), &mut VerifiedFiles::default())
     }
 
-    fn check_md5_scoped(&mut self, dirs: Option<&[PathBuf]>) -> Result<Md5Report> {
+    fn check_md5_scoped(
+        &mut self,
+        dirs: Option<&[PathBuf]>,
+        seen: &mut VerifiedFiles,
+    ) -> Result<Md5Report> {
         let area = self.checksum_area()?;
         let start = area.map_or(self.session, |a| a.start);
         let mut report = Md5Report {
@@ -224,7 +275,7 @@ impl<R: Read + Seek> Image<R> {
         }
         let array = self.check_tags(&mut report);
         if let Some(entries) = &array {
-            self.check_files(entries, &mut report, dirs)?;
+            self.check_files(entries, &mut report, dirs, seen)?;
         }
         Ok(report)
     }
@@ -552,6 +603,7 @@ impl<R: Read + Seek> Image<R> {
         entries: &[Digest],
         report: &mut Md5Report,
         dirs: Option<&[PathBuf]>,
+        seen: &mut VerifiedFiles,
     ) -> Result<()> {
         if self.namespace != Namespace::RockRidge {
             return Ok(());
@@ -609,17 +661,34 @@ impl<R: Read + Seek> Image<R> {
                     continue;
                 }
             };
-            let mut hasher = HashWriter::default();
-            let ok = match self.read_file(&entry, &mut hasher) {
-                Ok(_) => hasher.0.digest() == recorded,
-                Err(Error::Corrupt { .. } | Error::ReadSectors { .. }) => false,
-                Err(e) => return Err(e),
+            let key = (
+                entry.extents.iter().map(|x| (x.lba, x.len)).collect(),
+                entry.size,
+                recorded,
+            );
+            let (ok, reused) = match seen.seen.get(&key) {
+                Some(&ok) => {
+                    seen.reused += 1;
+                    (ok, true)
+                }
+                None => {
+                    let mut hasher = HashWriter::default();
+                    let ok = match self.read_file(&entry, &mut hasher) {
+                        Ok(_) => hasher.0.digest() == recorded,
+                        Err(Error::Corrupt { .. } | Error::ReadSectors { .. }) => false,
+                        Err(e) => return Err(e),
+                    };
+                    seen.reads += 1;
+                    seen.seen.insert(key, ok);
+                    (ok, false)
+                }
             };
             report.files.push(FileCheck {
                 path,
                 size: entry.size,
                 ok,
                 ranges,
+                reused,
             });
         }
         Ok(())

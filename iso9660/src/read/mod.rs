@@ -22,6 +22,7 @@ pub(crate) mod rock_ridge;
 
 pub use check::{
     BlockRange, CarriedChecksums, CheckProblem, ChecksumArray, FileCheck, Md5Report, TagCheck,
+    VerifiedFiles,
 };
 
 use std::collections::BTreeMap;
