@@ -11,6 +11,8 @@ export SPINDLE_ALL_TIERS=1
 bash scripts/install-deps.sh
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --quiet -- -D warnings
+# The API docs: a broken or ambiguous intra-doc link fails here, not on docs.rs later.
+RUSTDOCFLAGS='-D warnings' cargo doc --workspace --no-deps --quiet
 cargo build --workspace --release --bins --quiet
 # The fuzz targets are a workspace of their own (libFuzzer); building them keeps them compiling.
 cargo build --quiet --manifest-path fuzz/Cargo.toml

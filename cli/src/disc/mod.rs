@@ -7,9 +7,9 @@
 //! - [`session`]: which session of a disc a reader sees (the last one whose image is whole),
 //!   for drives of every profile, ROM included, and for image files.
 //! - [`sectors`]: `Read + Seek` over a target's sectors, READ(10) through the drive.
-//! - [`write`]: writing a session: a tree streamed to a drive, and appending to an image
+//! - [`write`](mod@write): writing a session: a tree streamed to a drive, and appending to an image
 //!   file (the one way both are done).
-//! - [`format`]: ISO 9660 as the burner needs to know it.
+//! - [`format`](mod@format): ISO 9660 as the burner needs to know it.
 //! - [`tray`]: eject, load, lock, unlock, refresh.
 //! - [`compare`]: digests of a tree on disc and on the local filesystem, and their
 //!   comparison (verify --tree, the consistency check).
