@@ -1128,11 +1128,26 @@ impl<R: Read + Seek> Image<R> {
                 self.check_extent(x.lba, u64::from(x.len))?;
             }
         }
-        let extents = if entry.kind == EntryKind::File {
-            entry.extents.clone()
+        if entry.kind == EntryKind::File {
+            self.open_extents(&entry.extents)
         } else {
-            Vec::new()
-        };
+            self.open_extents(&[])
+        }
+    }
+
+    /// A reader over the bytes of `extents`, one after another: a file's content when a
+    /// caller kept only its extents (a walk over a million files need not keep their
+    /// entries).
+    ///
+    /// # Errors
+    /// `Corrupt` if an extent lies outside the volume.
+    pub fn open_extents(&mut self, extents: &[Extent]) -> Result<FileReader<'_, R>> {
+        for x in extents {
+            if x.len > 0 {
+                self.check_extent(x.lba, u64::from(x.len))?;
+            }
+        }
+        let extents = extents.to_vec();
         // The file reader moves the source where this image cannot see it.
         self.pos = None;
         Ok(FileReader {

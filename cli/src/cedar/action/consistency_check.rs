@@ -40,9 +40,9 @@ pub fn check(device: &str, dirs: &[DailyDir]) -> anyhow::Result<()> {
     for d in dirs {
         let (disc, local) = digests_side_by_side(&mut image, &d.suffix, &d.path)?;
         let m = match disc {
-            Some(disc) => compare(&d.suffix, &local, &disc),
+            Some(disc) => compare(&d.suffix, &local, disc),
             // Nothing of the day on the disc: every staged file is missing.
-            None => compare(&d.suffix, &local, &Default::default()),
+            None => compare(&d.suffix, &local, Default::default()),
         };
         if m.is_empty() {
             log::info!(
