@@ -719,6 +719,18 @@ impl<R: Read + Seek> Image<R> {
                     if i == 0 {
                         return Err(Error::ReadSectors { lba, source });
                     }
+                    if source.kind() == std::io::ErrorKind::UnexpectedEof {
+                        // The source ends inside the extent: no later sector can be read
+                        // either, and trying each one would let a tiny image that declares a
+                        // huge volume cost a loop per declared sector.
+                        c.loaded = c.ext.len.div_ceil(SECTOR_SIZE as u32);
+                        return Ok(Some(damaged_item(
+                            Vec::new(),
+                            false,
+                            lba,
+                            "directory extent past the end of the data",
+                        )));
+                    }
                     return Ok(Some(damaged_item(
                         Vec::new(),
                         false,
