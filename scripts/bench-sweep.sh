@@ -10,7 +10,8 @@
 #   flat     N files of 8 bytes in one directory, file_NNNNNNN.dat
 #   collide  N files of 100 bytes in one directory, all alike in the first 26 characters
 #            ISO 9660 leaves: IMG_20260101_holiday_photo_number_NNNNNNN.jpeg
-# Phases, each a separate process (peak RSS is the process's own, /usr/bin/time %M):
+# Phases, each a separate process (peak RSS is the process's own, /usr/bin/time %M; CPU time
+# is user + system of all its threads, %U + %S):
 #   plan    spindle image --print-size -V SWEEP TREE            (survey, naming, layout)
 #   write   spindle image -V SWEEP -o IMG TREE                  (all of it, the image written)
 #   append  spindle burn IMG --tree added=ONEFILE                (import N entries, one-file session)
@@ -58,15 +59,17 @@ median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 now() { date +%s.%N; }
 
 # timed PHASE SHAPE N CMD...: runs CMD (its output discarded) and appends
-# "SHAPE N PHASE wall_s rss_kib" to $dir/runs.
+# "SHAPE N PHASE wall_s rss_kib cpu_s" to $dir/runs. CPU time (user + system, all threads)
+# is what other load on the machine changes least.
 timed() {
     local phase=$1 shape=$2 n=$3 t0 t1
     shift 3
     t0=$(now)
-    /usr/bin/time -o "$dir/rss" -f %M "$@" > /dev/null 2> "$dir/err" \
+    /usr/bin/time -o "$dir/rss" -f "%M %U %S" "$@" > /dev/null 2> "$dir/err" \
         || { echo "$phase $shape $n failed: $*" >&2; cat "$dir/err" >&2; exit 1; }
     t1=$(now)
-    echo "$shape $n $phase $(echo "$t1 - $t0" | bc) $(cat "$dir/rss")" >> "$dir/runs"
+    read -r rss user sys < "$dir/rss"
+    echo "$shape $n $phase $(echo "$t1 - $t0" | bc) $rss $(echo "$user + $sys" | bc)" >> "$dir/runs"
 }
 
 mkdir -p "$dir/onefile"
@@ -102,16 +105,16 @@ for shape in "${shapes[@]}"; do
     done
 done
 
-echo "| shape | files | phase | wall s | µs / file | peak RSS MiB | RSS B / file |"
-echo "|---|---|---|---|---|---|---|"
+echo "| shape | files | phase | wall s | µs / file | CPU s | CPU µs / file | peak RSS MiB | RSS B / file |"
+echo "|---|---|---|---|---|---|---|---|---|"
 for shape in "${shapes[@]}"; do
     for phase in plan write append verify; do
         for n in "${sizes[@]}"; do
-            w=$(awk -v s="$shape" -v n="$n" -v p="$phase" '$1==s && $2==n && $3==p {print $4}' "$dir/runs" | median)
-            r=$(awk -v s="$shape" -v n="$n" -v p="$phase" '$1==s && $2==n && $3==p {print $5}' "$dir/runs" | median)
-            printf '| %s | %s | %s | %.3f | %.2f | %.1f | %.0f |\n' "$shape" "$n" "$phase" "$w" \
-                "$(echo "$w * 1000000 / $n" | bc -l)" "$(echo "$r / 1024" | bc -l)" \
-                "$(echo "$r * 1024 / $n" | bc -l)"
+            col() { awk -v s="$shape" -v n="$n" -v p="$phase" -v f="$1" '$1==s && $2==n && $3==p {print $f}' "$dir/runs" | median; }
+            w=$(col 4); r=$(col 5); c=$(col 6)
+            printf '| %s | %s | %s | %.3f | %.2f | %.2f | %.2f | %.1f | %.0f |\n' "$shape" "$n" "$phase" \
+                "$w" "$(echo "$w * 1000000 / $n" | bc -l)" "$c" "$(echo "$c * 1000000 / $n" | bc -l)" \
+                "$(echo "$r / 1024" | bc -l)" "$(echo "$r * 1024 / $n" | bc -l)"
         done
     done
 done
