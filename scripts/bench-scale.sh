@@ -19,6 +19,10 @@
 #   flat1m       MILLION files of 8 bytes in one directory; the image piped into cat
 #   append1m     a one-file session appended to an image of flat1m (spindle burn FILE --tree
 #                against xorriso -dev stdio:FILE -map ... -commit), on the same base image
+#   verify1m     the image of flat1m checked against flat1m: spindle verify IMG --tree flat1m,
+#                and Cedar's consistency check (the function `store` calls with check_data:
+#                the consistency_check example) against `sha1sum` over the same files
+#                (find -print0 | xargs -0 sha1sum); printed as a second table
 # Time is wall clock around the whole pipeline; peak RSS is the writer's own (/usr/bin/time
 # %M around the writer only). Every figure is the median of RUNS runs, tools interleaved.
 # Prints one Markdown table; BENCHMARKS.md records a run and these commands.
@@ -32,9 +36,10 @@ dir=${BENCH_DIR:-$root/target/scale-bench}
 million=${MILLION:-1000000}
 peer_timeout=${PEER_TIMEOUT:-300}
 mkdir -p "$dir"
-(cd "$root" && cargo build --quiet --release -p cli --bin spindle)
+(cd "$root" && cargo build --quiet --release -p cli --bin spindle --example consistency_check)
 spindle="${CARGO_TARGET_DIR:-$root/target}/release/spindle"
-for t in xorriso xorrisofs genisoimage /usr/bin/time; do
+check="${CARGO_TARGET_DIR:-$root/target}/release/examples/consistency_check"
+for t in xorriso xorrisofs genisoimage sha1sum /usr/bin/time; do
     command -v "$t" > /dev/null || { echo "$t is missing (scripts/install-deps.sh)" >&2; exit 1; }
 done
 
@@ -42,7 +47,7 @@ done
 # million of them take about a minute, not ten.
 make_tree() {
     local shape=$1 out=$dir/$1
-    [[ $shape == append1m ]] && return
+    [[ $shape == append1m || $shape == verify1m ]] && return
     local stamp=$out/.done
     [[ $shape == flat1m ]] && stamp=$out/.done-$million
     [[ -f $stamp ]] && return
@@ -136,7 +141,7 @@ for spec in "${shapes[@]}"; do
     shape=${spec%%:*}
     n=$runs
     [[ $spec == *:* ]] && n=${spec#*:}
-    [[ $shape == append1m ]] && make_tree flat1m || make_tree "$shape"
+    [[ $shape == append1m || $shape == verify1m ]] && make_tree flat1m || make_tree "$shape"
     src=$dir/$shape
     case $shape in
         collide*)
@@ -162,15 +167,26 @@ for spec in "${shapes[@]}"; do
                 timed "$shape xorriso" "$T xorriso -abort_on FAILURE -dev stdio:$dir/work.iso -map $dir/onefile /added -commit"
             done
             restore ;;
+        verify1m)
+            prepare_append
+            tar cf - "$dir/flat1m" 2> /dev/null | cat > /dev/null
+            for _ in $(seq "$n"); do
+                timed "$shape spindle" "$T $spindle verify $base --tree $dir/flat1m"
+                timed "$shape check" "$T $check $base $dir/flat1m"
+                timed "$shape sha1sum" "cd $dir && find flat1m -type f -print0 | $T xargs -0 sha1sum"
+            done ;;
         *) echo "unknown shape $shape" >&2; exit 2 ;;
     esac
 done
 
 # One row per shape: each tool's median wall time and peak RSS, and spindle's ratios.
-echo "| shape | files | spindle s | spindle MiB | spindle B/file | xorriso(fs) s | MiB | genisoimage s | MiB | fastest peer / spindle | leanest peer MiB / spindle MiB |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|"
+if printf '%s\n' "${shapes[@]}" | grep -qv '^verify1m'; then
+    echo "| shape | files | spindle s | spindle MiB | spindle B/file | xorriso(fs) s | MiB | genisoimage s | MiB | fastest peer / spindle | leanest peer MiB / spindle MiB |"
+    echo "|---|---|---|---|---|---|---|---|---|---|---|"
+fi
 for spec in "${shapes[@]}"; do
     shape=${spec%%:*}
+    [[ $shape == verify1m ]] && continue
     stat_of() {   # stat_of TOOL FIELD(2 wall, 3 rss): the median, or "-"
         local v
         v=$(awk -v l="$shape $1" -v f="$2" '$1" "$2 == l && $3 != "timeout" {print $(f+1)}' "$dir/runs" | median)
@@ -203,4 +219,19 @@ for spec in "${shapes[@]}"; do
         "$(sec "$sw")" "$(mib "$sr")" "$per_file" "$(sec "$xw")" "$(mib "$xr")" "$(sec "$gw")" "$(mib "$gr")" \
         "$(if [[ $best_w == ">" ]]; then printf '> %.0fx' "$(echo "$peer_timeout / $sw" | bc -l)"; else ratio "$best_w" "$sw"; fi)" \
         "$(ratio "$best_r" "$sr")"
+done
+
+# The verify shape: spindle's two checks against sha1sum, each the median of its runs.
+for spec in "${shapes[@]}"; do
+    [[ ${spec%%:*} == verify1m ]] || continue
+    med() { awk -v l="verify1m $1" -v f="$2" '$1" "$2 == l && $3 != "timeout" {print $(f+1)}' "$dir/runs" | median; }
+    files=$(find "$dir/flat1m" -type f | wc -l)
+    echo
+    echo "| files | spindle verify --tree s | MiB | Cedar consistency check s | MiB | sha1sum s | MiB | sha1sum / verify | sha1sum / check |"
+    echo "|---|---|---|---|---|---|---|---|---|"
+    vw=$(med spindle 2); vr=$(med spindle 3); cw=$(med check 2); cr=$(med check 3)
+    sw=$(med sha1sum 2); sr=$(med sha1sum 3)
+    printf '| %s | %.3f | %.1f | %.3f | %.1f | %.3f | %.1f | %.2fx | %.2fx |\n' "$files" \
+        "$vw" "$(echo "$vr / 1024" | bc -l)" "$cw" "$(echo "$cr / 1024" | bc -l)" \
+        "$sw" "$(echo "$sr / 1024" | bc -l)" "$(echo "$sw / $vw" | bc -l)" "$(echo "$sw / $cw" | bc -l)"
 done

@@ -107,3 +107,50 @@ fn a_file_past_the_end_costs_only_itself() {
     assert!(image.read_dir(&root).is_err());
     assert!(image.walk(|_| Ok(())).is_err());
 }
+
+#[test]
+fn a_tiny_image_declaring_a_huge_directory_costs_only_its_bytes() {
+    // The volume claims 2^32 - 1 sectors and the root 4 GiB of records, but the data ends
+    // after the root's first sector: the walk stops there instead of trying two million
+    // sectors, and says where the data ended.
+    let sectors = crafted::ROOT_LBA + 1;
+    let root_len = u32::MAX - 2047;
+    let mut img = crafted::volume(sectors, root_len);
+    let kids = [crafted::record(crafted::ROOT_LBA, 0, false, b"A.TXT;1")];
+    crafted::put(
+        &mut img,
+        crafted::ROOT_LBA,
+        &crafted::dir_sector(crafted::ROOT_LBA, root_len, crafted::ROOT_LBA, &kids),
+    );
+    // The descriptor's volume space size: both-endian at bytes 80..88.
+    let pvd = 16 * crafted::SECTOR;
+    img[pvd + 80..pvd + 84].copy_from_slice(&u32::MAX.to_le_bytes());
+    img[pvd + 84..pvd + 88].copy_from_slice(&u32::MAX.to_be_bytes());
+    let mut image = Image::open(Cursor::new(&img[..])).unwrap();
+    let root = image.root().unwrap();
+    let mut paths = Vec::new();
+    let mut damaged = Vec::new();
+    let stats = image
+        .walk_lossy(
+            &root,
+            Path::new(""),
+            |w| {
+                paths.push(w.path.clone());
+                Ok(())
+            },
+            |d| {
+                damaged.push(d.clone());
+                Ok(())
+            },
+        )
+        .unwrap();
+    assert_eq!(paths, [Path::new("A.TXT")]);
+    assert_eq!(damaged.len(), 1, "{damaged:?}");
+    assert!(damaged[0].what.contains("end of the data"), "{damaged:?}");
+    assert_eq!(damaged[0].lba, crafted::ROOT_LBA + 1);
+    assert_eq!(stats.damaged, 1);
+    // A listing says the same.
+    let listing = image.read_dir_lossy(&root).unwrap();
+    assert_eq!(listing.entries.len(), 1);
+    assert_eq!(listing.damaged.len(), 1);
+}

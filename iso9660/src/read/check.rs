@@ -2,7 +2,7 @@
 //! [`crate::raw::checksum`]), without its sources: what `xorriso -check_md5` and
 //! `-check_media` check, in one pass over the session and one read of every checksummed file.
 
-use std::io::{Read, Seek, SeekFrom};
+use std::io::{Read, Seek};
 use std::path::{Path, PathBuf};
 
 use super::{Entry, EntryKind, Image, Namespace};
@@ -383,9 +383,7 @@ impl<R: Read + Seek> Image<R> {
     }
 
     fn read_at(&mut self, lba: u32, buf: &mut [u8]) -> std::io::Result<()> {
-        self.src
-            .seek(SeekFrom::Start(u64::from(lba) * SECTOR_BYTES))?;
-        self.src.read_exact(buf)
+        self.read_sectors(lba, buf)
     }
 
     /// The relocated superblock tag in blocks 16..31 of the copy at LBA 0, as libisofs looks

@@ -3,9 +3,12 @@
 //! Every bound is checked against the volume size and against fixed limits, so a malformed
 //! or hostile image yields [`Error::Corrupt`] (or a read error), never a panic, an endless
 //! loop or an unbounded allocation:
-//! * directory extents are at most [`MAX_DIR_BYTES`], and a walk reads each directory sector
+//! * a directory's extent must lie inside the volume, and a walk reads each directory sector
 //!   at most once: a directory whose extent overlaps one already read (a loop, or records
 //!   pointing into each other's extents) is damaged, down to [`MAX_DEPTH`] levels;
+//! * a walk reads each open directory one record at a time through a cursor of one sector,
+//!   so its memory grows with the tree's depth, not with a directory's size (a flat backup
+//!   of a million files is one directory of 130 MB);
 //! * Rock Ridge CE chains stop after 32 areas or 64 KiB per record;
 //! * every extent must lie inside the volume space the primary volume descriptor declares;
 //! * a walk's total work is bounded by the volume's size ([`WalkBudget`]): metadata bytes
@@ -38,12 +41,10 @@ use crate::raw::record::{DirRecord, FileFlags, FIXED_LEN};
 use crate::raw::{Lba, Malformed, FIRST_DESCRIPTOR_LBA, SECTOR_BYTES, SECTOR_SIZE};
 use rock_ridge::RrFields;
 
-/// Largest directory extent read (bytes): about 3,000,000 Rock Ridge entries. A hostile image
-/// cannot use it to amplify memory: extents lie inside the volume, and a walk's budget is
-/// proportional to the volume's size.
-pub const MAX_DIR_BYTES: u32 = 512 << 20;
 /// Deepest directory level walked.
 pub const MAX_DEPTH: usize = 1024;
+/// Why a directory deeper than [`MAX_DEPTH`] is not read.
+const NESTED_TOO_DEEP: &str = "directories nested too deep";
 /// Most volume descriptors scanned before a terminator must appear.
 const MAX_DESCRIPTORS: u32 = 64;
 /// Largest path table read.
@@ -205,7 +206,7 @@ impl WalkBudget {
 pub struct WalkStats {
     /// Directory and continuation-area bytes read.
     pub metadata_bytes: u64,
-    /// Sum of the path lengths of the entries visited and queued.
+    /// Sum of the path lengths of the entries visited.
     pub path_bytes: u64,
     /// Entries visited.
     pub entries: u64,
@@ -239,6 +240,115 @@ impl ClaimedSectors {
     }
 }
 
+/// Work done against a [`WalkBudget`] by one walk or one directory listing.
+#[derive(Debug)]
+struct Meter {
+    budget: WalkBudget,
+    /// The image's continuation-area count when the work began.
+    ce_start: u64,
+    /// Directory extent bytes claimed.
+    dir_bytes: u64,
+    stats: WalkStats,
+}
+
+impl Meter {
+    fn new(volume_end: u64, ce_bytes: u64) -> Meter {
+        Meter {
+            budget: WalkBudget::for_volume_end(volume_end),
+            ce_start: ce_bytes,
+            dir_bytes: 0,
+            stats: WalkStats::default(),
+        }
+    }
+
+    /// Updates the metadata bytes with the image's continuation-area count `ce_bytes`.
+    fn check(&mut self, ce_bytes: u64) -> Result<()> {
+        self.stats.metadata_bytes = self
+            .dir_bytes
+            .saturating_add(ce_bytes.saturating_sub(self.ce_start));
+        if self.stats.metadata_bytes > self.budget.metadata_bytes {
+            return Err(Error::BudgetExceeded {
+                what: "metadata bytes",
+                limit: self.budget.metadata_bytes,
+            });
+        }
+        Ok(())
+    }
+
+    /// Charges a directory extent of `len` bytes, read in full.
+    fn charge_dir(&mut self, len: u32, ce_bytes: u64) -> Result<()> {
+        self.dir_bytes = self.dir_bytes.saturating_add(u64::from(len));
+        self.check(ce_bytes)
+    }
+
+    /// Charges a path (or name) of `len` bytes handed out.
+    fn charge_path(&mut self, len: usize, ce_bytes: u64) -> Result<()> {
+        self.stats.path_bytes = self.stats.path_bytes.saturating_add(len as u64);
+        if self.stats.path_bytes > self.budget.path_bytes {
+            return Err(Error::BudgetExceeded {
+                what: "path bytes",
+                limit: self.budget.path_bytes,
+            });
+        }
+        self.check(ce_bytes)
+    }
+}
+
+/// Where a directory is being read, one record at a time: one sector in memory, whatever
+/// the directory's size.
+#[derive(Debug)]
+struct DirCursor {
+    ext: Extent,
+    sector: Box<[u8; SECTOR_SIZE]>,
+    /// Sectors of the extent read so far; the last is in `sector`.
+    loaded: u32,
+    /// Next record's offset in `sector`.
+    off: usize,
+    /// End of the extent's bytes in `sector`.
+    limit: usize,
+    seen_self: bool,
+    /// Further sections of a damaged multi-extent file are skipped with it.
+    skipping_sections: bool,
+    /// A multi-extent file whose further sections are still to come.
+    pending: Option<Entry>,
+}
+
+/// What a [`DirCursor`] yields.
+#[derive(Debug)]
+enum Item {
+    Entry(Entry),
+    /// A damaged record; `path` holds its name as far as it could be read.
+    Damaged(Damaged),
+}
+
+fn damaged_item(name: Vec<u8>, is_dir: bool, lba: u32, what: &'static str) -> Item {
+    Item::Damaged(Damaged {
+        path: PathBuf::from(OsString::from_vec(name)),
+        is_dir,
+        lba,
+        what,
+    })
+}
+
+/// Reads `buf.len()` bytes at `at`, seeking only when `src` is not known to be there: a
+/// seek empties a `BufReader`, and a directory's sectors are read one after another.
+fn read_at<R: Read + Seek>(
+    src: &mut R,
+    pos: &mut Option<u64>,
+    at: u64,
+    buf: &mut [u8],
+) -> std::io::Result<()> {
+    if *pos != Some(at) {
+        *pos = None;
+        src.seek(SeekFrom::Start(at))?;
+    }
+    // Unknown until the read succeeds: a failed read leaves the source anywhere.
+    *pos = None;
+    src.read_exact(buf)?;
+    *pos = Some(at + buf.len() as u64);
+    Ok(())
+}
+
 /// An open ISO 9660 volume (one session).
 #[derive(Debug)]
 pub struct Image<R> {
@@ -251,6 +361,8 @@ pub struct Image<R> {
     sector: Box<[u8; SECTOR_SIZE]>,
     /// Continuation-area bytes read since the image was opened (a walk charges the growth).
     ce_bytes: u64,
+    /// Where `src` is known to be positioned (see [`read_at`]).
+    pos: Option<u64>,
 }
 
 fn corrupt(lba: u32, m: Malformed) -> Error {
@@ -298,6 +410,7 @@ impl<R: Read + Seek> Image<R> {
             namespace: Namespace::Iso9660,
             sector: Box::new([0u8; SECTOR_SIZE]),
             ce_bytes: 0,
+            pos: None,
         };
         let first = start
             .0
@@ -416,11 +529,19 @@ impl<R: Read + Seek> Image<R> {
     }
 
     fn load_sector(&mut self, lba: u32) -> Result<()> {
-        let io = |source| Error::ReadSectors { lba, source };
-        self.src
-            .seek(SeekFrom::Start(u64::from(lba) * SECTOR_BYTES))
-            .map_err(io)?;
-        self.src.read_exact(&mut self.sector[..]).map_err(io)
+        let at = u64::from(lba) * SECTOR_BYTES;
+        read_at(&mut self.src, &mut self.pos, at, &mut self.sector[..])
+            .map_err(|source| Error::ReadSectors { lba, source })
+    }
+
+    /// Reads `buf.len()` bytes from sector `lba` on.
+    fn read_sectors(&mut self, lba: u32, buf: &mut [u8]) -> std::io::Result<()> {
+        read_at(
+            &mut self.src,
+            &mut self.pos,
+            u64::from(lba) * SECTOR_BYTES,
+            buf,
+        )
     }
 
     /// Checks that `len` bytes from `lba` lie inside the volume.
@@ -461,7 +582,7 @@ impl<R: Read + Seek> Image<R> {
     fn rr_fields(&mut self, system_use: &[u8], lba: u32) -> Result<RrFields> {
         let skip = self.rr_skip.unwrap_or(0);
         let volume_end = self.volume_end();
-        let src = &mut self.src;
+        let (src, pos) = (&mut self.src, &mut self.pos);
         let ce_bytes = &mut self.ce_bytes;
         rock_ridge::parse(system_use, skip, |(ce_lba, off, len)| {
             if u64::from(ce_lba) >= volume_end {
@@ -470,8 +591,7 @@ impl<R: Read + Seek> Image<R> {
             *ce_bytes = ce_bytes.saturating_add(u64::from(len));
             let mut buf = vec![0u8; len as usize];
             let at = u64::from(ce_lba) * SECTOR_BYTES + u64::from(off);
-            src.seek(SeekFrom::Start(at))
-                .and_then(|_| src.read_exact(&mut buf))
+            read_at(src, pos, at, &mut buf)
                 .map_err(|_| (ce_lba, Malformed("CE area unreadable")))?;
             Ok(buf)
         })
@@ -508,8 +628,8 @@ impl<R: Read + Seek> Image<R> {
     /// The entries of directory `dir`, in recorded order, without "." and "..".
     ///
     /// # Errors
-    /// `Corrupt` (including a directory longer than [`MAX_DIR_BYTES`], and the first damaged
-    /// record: see [`Image::read_dir_lossy`] for the rest), `ReadSectors`.
+    /// `Corrupt` (the first damaged record: see [`Image::read_dir_lossy`] for the rest),
+    /// [`Error::BudgetExceeded`], `ReadSectors`.
     pub fn read_dir(&mut self, dir: &Entry) -> Result<Vec<Entry>> {
         let listing = self.read_dir_lossy(dir)?;
         match listing.damaged.first() {
@@ -523,12 +643,38 @@ impl<R: Read + Seek> Image<R> {
 
     /// The entries of directory `dir` that can be read, and the records that cannot.
     ///
+    /// The listing is held whole, so its cost is bounded like a walk's, by the volume's
+    /// [`WalkBudget`]. A caller that need not hold a large directory at once walks it
+    /// ([`Image::walk_lossy`]): that reads one record at a time.
+    ///
     /// # Errors
-    /// The directory as a whole is unreadable: not a directory, an extent longer than
-    /// [`MAX_DIR_BYTES`] or past the volume, no "." record first (`Corrupt`); its first
-    /// sector unreadable (`ReadSectors`). A later sector that cannot be read is reported as
-    /// a damaged record.
+    /// The directory as a whole is unreadable: not a directory, an extent past the volume,
+    /// no "." record first (`Corrupt`); its first sector unreadable (`ReadSectors`);
+    /// [`Error::BudgetExceeded`]. A later sector that cannot be read is reported as a
+    /// damaged record.
     pub fn read_dir_lossy(&mut self, dir: &Entry) -> Result<Listing> {
+        let mut meter = Meter::new(self.volume_end(), self.ce_bytes);
+        let mut cursor = self.open_dir(dir)?;
+        meter.charge_dir(cursor.ext.len, self.ce_bytes)?;
+        let mut out = Listing::default();
+        while let Some(item) = self.next_item(&mut cursor)? {
+            match item {
+                Item::Entry(e) => {
+                    meter.charge_path(e.name.len(), self.ce_bytes)?;
+                    out.entries.push(e);
+                }
+                Item::Damaged(d) => {
+                    meter.check(self.ce_bytes)?;
+                    out.damaged.push(d);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// A cursor at the start of directory `dir`'s extent, which must lie inside the volume.
+    /// The extent's size is bounded by the volume alone: the cursor holds one sector.
+    fn open_dir(&self, dir: &Entry) -> Result<DirCursor> {
         let ext = match (&dir.kind, dir.extents.first()) {
             (EntryKind::Directory, Some(e)) => *e,
             _ => {
@@ -538,145 +684,157 @@ impl<R: Read + Seek> Image<R> {
                 })
             }
         };
-        if ext.len > MAX_DIR_BYTES {
-            return Err(corrupt(ext.lba, Malformed("directory extent too large")));
-        }
         self.check_extent(ext.lba, u64::from(ext.len))?;
-        let sectors = ext.len.div_ceil(SECTOR_SIZE as u32);
-        let mut out = Listing::default();
-        let mut pending: Option<Entry> = None;
-        // After a damaged first section, its further sections are skipped with it.
-        let mut skipping_sections = false;
-        let mut seen_self = false;
-        let damage =
-            |out: &mut Listing, name: Vec<u8>, is_dir: bool, lba: u32, what: &'static str| {
-                out.damaged.push(Damaged {
-                    path: PathBuf::from(OsString::from_vec(name)),
-                    is_dir,
-                    lba,
-                    what,
-                });
-            };
-        for i in 0..sectors {
-            let lba = ext.lba + i;
-            if let Err(e) = self.load_sector(lba) {
-                if i == 0 {
-                    return Err(e);
-                }
-                damage(
-                    &mut out,
-                    Vec::new(),
-                    false,
-                    lba,
-                    "directory sector unreadable",
-                );
-                continue;
-            }
-            let sector = self.sector.to_vec();
-            let limit = (ext.len - i * SECTOR_SIZE as u32).min(SECTOR_SIZE as u32) as usize;
-            let mut off = 0usize;
-            while off < limit {
-                let rest = sector.get(off..limit).unwrap_or(&[]);
-                let rec = match DirRecord::parse(rest) {
-                    Ok(Some(rec)) => rec,
-                    Ok(None) => break,
-                    Err(m) if !seen_self => return Err(corrupt(lba, m)),
-                    Err(m) => {
-                        // The length byte is the only way to the next record: trust it when
-                        // it is plausible, else give up on the rest of this sector.
-                        damage(&mut out, Vec::new(), false, lba, m.0);
-                        match DirRecord::len_in(rest) {
-                            Ok(n) if n > FIXED_LEN && n <= rest.len() => {
-                                off += n;
-                                continue;
-                            }
-                            _ => break,
-                        }
-                    }
-                };
-                off += DirRecord::len_in(rest).map_err(|m| corrupt(lba, m))?;
-                if rec.is_self() || rec.is_parent() {
-                    seen_self = true;
-                    continue;
-                }
-                if !seen_self {
-                    return Err(corrupt(
-                        lba,
-                        Malformed("directory does not start with \".\""),
-                    ));
-                }
-                let more = rec.flags.contains(FileFlags::MULTI_EXTENT);
-                if skipping_sections {
-                    skipping_sections = more;
-                    continue;
-                }
-                let extent = Extent {
-                    lba: rec.extent,
-                    len: rec.data_length,
-                };
-                if let Some(p) = pending.as_mut() {
-                    // A further section of a multi-extent file.
-                    p.extents.push(extent);
-                    p.size += u64::from(extent.len);
-                    if !more {
-                        if let Some(done) = pending.take() {
-                            self.push_checked(&mut out, done, lba);
-                        }
-                    }
-                    continue;
-                }
-                let is_dir = rec.flags.contains(FileFlags::DIRECTORY);
-                let entry = match self.entry(&rec, lba) {
-                    Ok(Some(entry)) => entry,
-                    Ok(None) => continue,
-                    Err(e) => {
-                        let (at, what) = match e {
-                            Error::Corrupt { lba, what } => (lba, what),
-                            _ => (lba, "a sector the record needs is unreadable"),
-                        };
-                        let name = match self.namespace {
-                            Namespace::Joliet => joliet_name(rec.identifier, is_dir),
-                            _ => plain_name(rec.identifier, is_dir),
-                        };
-                        damage(&mut out, name, is_dir, at, what);
-                        skipping_sections = more && !is_dir;
-                        continue;
-                    }
-                };
-                if more && !entry.is_dir() {
-                    pending = Some(entry);
-                } else {
-                    self.push_checked(&mut out, entry, lba);
-                }
-            }
-        }
-        if let Some(p) = pending {
-            self.push_checked(&mut out, p, ext.lba);
-        }
-        Ok(out)
+        Ok(DirCursor {
+            ext,
+            sector: Box::new([0u8; SECTOR_SIZE]),
+            loaded: 0,
+            off: 0,
+            limit: 0,
+            seen_self: false,
+            skipping_sections: false,
+            pending: None,
+        })
     }
 
-    /// Adds `entry` to `out`, or reports it damaged when a file's extent lies outside the
-    /// volume.
-    fn push_checked(&self, out: &mut Listing, entry: Entry, lba: u32) {
+    /// The next entry (multi-extent sections merged) or damaged record of the directory `c`
+    /// reads, or `None` at its end.
+    ///
+    /// # Errors
+    /// Only for the directory as a whole, and so only before its first item: its first
+    /// sector unreadable (`ReadSectors`), no "." record first (`Corrupt`). Everything later
+    /// is an [`Item::Damaged`] and the directory reads on.
+    fn next_item(&mut self, c: &mut DirCursor) -> Result<Option<Item>> {
+        loop {
+            if c.off >= c.limit {
+                let i = c.loaded;
+                if i >= c.ext.len.div_ceil(SECTOR_SIZE as u32) {
+                    let lba = c.ext.lba;
+                    return Ok(c.pending.take().map(|p| self.checked(p, lba)));
+                }
+                let lba = c.ext.lba + i;
+                c.loaded += 1;
+                c.off = 0;
+                c.limit = (c.ext.len - i * SECTOR_SIZE as u32).min(SECTOR_SIZE as u32) as usize;
+                let at = u64::from(lba) * SECTOR_BYTES;
+                if let Err(source) = read_at(&mut self.src, &mut self.pos, at, &mut c.sector[..]) {
+                    c.limit = 0;
+                    if i == 0 {
+                        return Err(Error::ReadSectors { lba, source });
+                    }
+                    if source.kind() == std::io::ErrorKind::UnexpectedEof {
+                        // The source ends inside the extent: no later sector can be read
+                        // either, and trying each one would let a tiny image that declares a
+                        // huge volume cost a loop per declared sector.
+                        c.loaded = c.ext.len.div_ceil(SECTOR_SIZE as u32);
+                        return Ok(Some(damaged_item(
+                            Vec::new(),
+                            false,
+                            lba,
+                            "directory extent past the end of the data",
+                        )));
+                    }
+                    return Ok(Some(damaged_item(
+                        Vec::new(),
+                        false,
+                        lba,
+                        "directory sector unreadable",
+                    )));
+                }
+            }
+            let lba = c.ext.lba + c.loaded.saturating_sub(1);
+            let rest = c.sector.get(c.off..c.limit).unwrap_or(&[]);
+            let rec = match DirRecord::parse(rest) {
+                Ok(Some(rec)) => rec,
+                Ok(None) => {
+                    // The rest of the sector is padding.
+                    c.off = c.limit;
+                    continue;
+                }
+                Err(m) if !c.seen_self => return Err(corrupt(lba, m)),
+                Err(m) => {
+                    // The length byte is the only way to the next record: trust it when it
+                    // is plausible, else give up on the rest of this sector.
+                    match DirRecord::len_in(rest) {
+                        Ok(n) if n > FIXED_LEN && n <= rest.len() => c.off += n,
+                        _ => c.off = c.limit,
+                    }
+                    return Ok(Some(damaged_item(Vec::new(), false, lba, m.0)));
+                }
+            };
+            // A record that parsed has a length byte, and it is within `rest`.
+            c.off += DirRecord::len_in(rest).unwrap_or(rest.len());
+            if rec.is_self() || rec.is_parent() {
+                c.seen_self = true;
+                continue;
+            }
+            if !c.seen_self {
+                return Err(corrupt(
+                    lba,
+                    Malformed("directory does not start with \".\""),
+                ));
+            }
+            let more = rec.flags.contains(FileFlags::MULTI_EXTENT);
+            if c.skipping_sections {
+                // After a damaged first section, its further sections go with it.
+                c.skipping_sections = more;
+                continue;
+            }
+            let extent = Extent {
+                lba: rec.extent,
+                len: rec.data_length,
+            };
+            if let Some(p) = c.pending.as_mut() {
+                // A further section of a multi-extent file.
+                p.extents.push(extent);
+                p.size += u64::from(extent.len);
+                if !more {
+                    if let Some(done) = c.pending.take() {
+                        return Ok(Some(self.checked(done, lba)));
+                    }
+                }
+                continue;
+            }
+            let is_dir = rec.flags.contains(FileFlags::DIRECTORY);
+            let entry = match self.entry(&rec, lba) {
+                Ok(Some(entry)) => entry,
+                Ok(None) => continue,
+                Err(e) => {
+                    let (at, what) = match e {
+                        Error::Corrupt { lba, what } => (lba, what),
+                        _ => (lba, "a sector the record needs is unreadable"),
+                    };
+                    let name = match self.namespace {
+                        Namespace::Joliet => joliet_name(rec.identifier, is_dir),
+                        _ => plain_name(rec.identifier, is_dir),
+                    };
+                    c.skipping_sections = more && !is_dir;
+                    return Ok(Some(damaged_item(name, is_dir, at, what)));
+                }
+            };
+            if more && !entry.is_dir() {
+                c.pending = Some(entry);
+                continue;
+            }
+            return Ok(Some(self.checked(entry, lba)));
+        }
+    }
+
+    /// `entry`, or a damaged record when one of a file's extents lies outside the volume.
+    fn checked(&self, entry: Entry, lba: u32) -> Item {
         if entry.kind == EntryKind::File {
             for x in &entry.extents {
                 if x.len > 0 {
                     if let Err(Error::Corrupt { lba: at, what }) =
                         self.check_extent(x.lba, u64::from(x.len))
                     {
-                        out.damaged.push(Damaged {
-                            path: PathBuf::from(&entry.name),
-                            is_dir: false,
-                            lba: if at == 0 { lba } else { at },
-                            what,
-                        });
-                        return;
+                        let at = if at == 0 { lba } else { at };
+                        return damaged_item(entry.name.into_vec(), false, at, what);
                     }
                 }
             }
         }
-        out.entries.push(entry);
+        Item::Entry(entry)
     }
 
     /// Builds an entry from one record; `None` for entries to hide (Rock Ridge RE).
@@ -774,6 +932,11 @@ impl<R: Read + Seek> Image<R> {
     /// Damaged records and directories go to `damaged` and the walk goes on: a damaged
     /// directory loses only what is below it.
     ///
+    /// Each open directory is read one record at a time through a cursor of one sector, so
+    /// the walk's memory grows with the depth of the tree, not with the size of a directory:
+    /// a directory of a million entries costs what one of ten does, beyond what `visit`
+    /// keeps.
+    ///
     /// # Errors
     /// [`Error::BudgetExceeded`] when the walk would cost more than the volume's
     /// [`WalkBudget`]; `top` itself unreadable; whatever `visit` or `damaged` return.
@@ -784,99 +947,116 @@ impl<R: Read + Seek> Image<R> {
         mut visit: impl FnMut(&WalkEntry) -> Result<()>,
         mut damaged: impl FnMut(&Damaged) -> Result<()>,
     ) -> Result<WalkStats> {
-        let budget = WalkBudget::for_volume_end(self.volume_end());
-        let mut stats = WalkStats::default();
-        let ce_start = self.ce_bytes;
+        let mut meter = Meter::new(self.volume_end(), self.ce_bytes);
         let mut claimed = ClaimedSectors::default();
-        let mut dir_bytes = 0u64;
-        let mut stack: Vec<WalkEntry> = vec![WalkEntry {
-            path: base.to_path_buf(),
-            depth: base.components().count(),
-            entry: top.clone(),
-        }];
-        let mut first = true;
-        while let Some(w) = stack.pop() {
-            if !first {
-                stats.entries += 1;
-                visit(&w)?;
-            }
-            if !w.entry.is_dir() {
-                continue;
-            }
-            let report = |stats: &mut WalkStats, lba, what| {
-                stats.damaged += 1;
-                Damaged {
-                    path: w.path.clone(),
-                    is_dir: true,
-                    lba,
-                    what,
-                }
-            };
-            let ext = w
-                .entry
-                .extents
-                .first()
-                .copied()
-                .unwrap_or(Extent { lba: 0, len: 0 });
-            if !claimed.claim(ext.lba, u64::from(ext.len.div_ceil(SECTOR_SIZE as u32))) {
-                let d = report(&mut stats, ext.lba, "directory overlaps another (a loop)");
-                damaged(&d)?;
-                continue;
-            }
-            if w.depth >= MAX_DEPTH {
-                let d = report(&mut stats, ext.lba, "directories nested too deep");
-                damaged(&d)?;
-                continue;
-            }
-            stats.directories += 1;
-            dir_bytes = dir_bytes.saturating_add(u64::from(ext.len.min(MAX_DIR_BYTES)));
-            let listing = match self.read_dir_lossy(&w.entry) {
-                Ok(l) => l,
-                Err(e) if first => return Err(e),
-                Err(Error::Corrupt { lba, what }) => {
-                    damaged(&report(&mut stats, lba, what))?;
+        // The open directories, outermost first: each one's cursor, and the path and depth
+        // of its entries. The bottom one is `top`, whose damage is an error, not a report.
+        let mut open: Vec<(DirCursor, PathBuf, usize)> = Vec::new();
+        let top_depth = base.components().count();
+        if !top.is_dir() {
+            return Ok(meter.stats);
+        }
+        if top_depth >= MAX_DEPTH {
+            meter.stats.damaged += 1;
+            damaged(&Damaged {
+                path: base.to_path_buf(),
+                is_dir: true,
+                lba: top.extents.first().map_or(0, |e| e.lba),
+                what: NESTED_TOO_DEEP,
+            })?;
+            return Ok(meter.stats);
+        }
+        match self.enter_dir(top, top_depth, &mut claimed, &mut meter)? {
+            Ok(cursor) => open.push((cursor, base.to_path_buf(), top_depth + 1)),
+            Err((lba, what)) => return Err(Error::Corrupt { lba, what }),
+        }
+        while let Some((cursor, dir_path, depth)) = open.last_mut() {
+            let broken = match self.next_item(cursor) {
+                Ok(Some(Item::Entry(entry))) => {
+                    let path = dir_path.join(&entry.name);
+                    meter.charge_path(path.as_os_str().len(), self.ce_bytes)?;
+                    meter.stats.entries += 1;
+                    let w = WalkEntry {
+                        path,
+                        depth: *depth,
+                        entry,
+                    };
+                    visit(&w)?;
+                    if w.entry.is_dir() {
+                        match self.enter_dir(&w.entry, w.depth, &mut claimed, &mut meter)? {
+                            Ok(cursor) => open.push((cursor, w.path, w.depth + 1)),
+                            Err((lba, what)) => {
+                                meter.stats.damaged += 1;
+                                damaged(&Damaged {
+                                    path: w.path,
+                                    is_dir: true,
+                                    lba,
+                                    what,
+                                })?;
+                            }
+                        }
+                    }
                     continue;
                 }
-                Err(Error::ReadSectors { lba, .. }) => {
-                    damaged(&report(&mut stats, lba, "directory unreadable"))?;
+                Ok(Some(Item::Damaged(mut d))) => {
+                    d.path = dir_path.join(&d.path);
+                    meter.stats.damaged += 1;
+                    meter.check(self.ce_bytes)?;
+                    damaged(&d)?;
                     continue;
                 }
+                Ok(None) => None,
+                // Before its first item: the directory as a whole is unreadable.
+                Err(e) if open.len() == 1 => return Err(e),
+                Err(Error::Corrupt { lba, what }) => Some((lba, what)),
+                Err(Error::ReadSectors { lba, .. }) => Some((lba, "directory unreadable")),
                 Err(e) => return Err(e),
             };
-            first = false;
-            stats.metadata_bytes = dir_bytes.saturating_add(self.ce_bytes.saturating_sub(ce_start));
-            if stats.metadata_bytes > budget.metadata_bytes {
-                return Err(Error::BudgetExceeded {
-                    what: "metadata bytes",
-                    limit: budget.metadata_bytes,
-                });
-            }
-            for mut d in listing.damaged {
-                stats.damaged += 1;
-                d.path = w.path.join(&d.path);
-                damaged(&d)?;
-            }
-            let start = stack.len();
-            for entry in listing.entries {
-                let path = w.path.join(&entry.name);
-                stats.path_bytes = stats
-                    .path_bytes
-                    .saturating_add(path.as_os_str().len() as u64);
-                if stats.path_bytes > budget.path_bytes {
-                    return Err(Error::BudgetExceeded {
-                        what: "path bytes",
-                        limit: budget.path_bytes,
-                    });
+            if let Some((_, path, _)) = open.pop() {
+                if let Some((lba, what)) = broken {
+                    meter.stats.damaged += 1;
+                    damaged(&Damaged {
+                        path,
+                        is_dir: true,
+                        lba,
+                        what,
+                    })?;
                 }
-                stack.push(WalkEntry {
-                    path,
-                    depth: w.depth + 1,
-                    entry,
-                });
             }
-            stack.get_mut(start..).unwrap_or(&mut []).reverse();
         }
-        Ok(stats)
+        Ok(meter.stats)
+    }
+
+    /// Opens directory `dir` (at `depth`) for a walk: claims its sectors and charges them to
+    /// `meter`. The inner error is why the directory cannot be read (its sector and what);
+    /// the outer one stops the walk.
+    #[allow(clippy::type_complexity)]
+    fn enter_dir(
+        &mut self,
+        dir: &Entry,
+        depth: usize,
+        claimed: &mut ClaimedSectors,
+        meter: &mut Meter,
+    ) -> Result<std::result::Result<DirCursor, (u32, &'static str)>> {
+        let ext = dir
+            .extents
+            .first()
+            .copied()
+            .unwrap_or(Extent { lba: 0, len: 0 });
+        if !claimed.claim(ext.lba, u64::from(ext.len.div_ceil(SECTOR_SIZE as u32))) {
+            return Ok(Err((ext.lba, "directory overlaps another (a loop)")));
+        }
+        if depth >= MAX_DEPTH {
+            return Ok(Err((ext.lba, NESTED_TOO_DEEP)));
+        }
+        meter.stats.directories += 1;
+        let cursor = match self.open_dir(dir) {
+            Ok(c) => c,
+            Err(Error::Corrupt { lba, what }) => return Ok(Err((lba, what))),
+            Err(e) => return Err(e),
+        };
+        meter.charge_dir(ext.len, self.ce_bytes)?;
+        Ok(Ok(cursor))
     }
 
     /// The entry at `path` ("/" or "" is the root). Damaged siblings on the way do not
@@ -897,26 +1077,37 @@ impl<R: Read + Seek> Image<R> {
             if !cur.is_dir() {
                 return Err(Error::NotFound(path.to_path_buf()));
             }
-            let listing = self.read_dir_lossy(&cur)?;
-            if let Some(e) = listing
-                .entries
-                .into_iter()
-                .find(|e| e.name.as_bytes() == comp)
-            {
-                cur = e;
-                continue;
+            // Read through the cursor up to the name: a lookup in a directory of a million
+            // entries holds one of them. A readable entry of that name wins over a damaged
+            // record of the same name wherever it comes.
+            let mut meter = Meter::new(self.volume_end(), self.ce_bytes);
+            let mut cursor = self.open_dir(&cur)?;
+            meter.charge_dir(cursor.ext.len, self.ce_bytes)?;
+            let mut found = None;
+            let mut broken = None;
+            while let Some(item) = self.next_item(&mut cursor)? {
+                match item {
+                    Item::Entry(e) if e.name.as_bytes() == comp => {
+                        found = Some(e);
+                        break;
+                    }
+                    Item::Entry(e) => meter.charge_path(e.name.len(), self.ce_bytes)?,
+                    Item::Damaged(d) if d.path.as_os_str().as_bytes() == comp => {
+                        broken.get_or_insert(d);
+                    }
+                    Item::Damaged(_) => meter.check(self.ce_bytes)?,
+                }
             }
-            if let Some(d) = listing
-                .damaged
-                .iter()
-                .find(|d| d.path.as_os_str().as_bytes() == comp)
-            {
-                return Err(Error::Corrupt {
-                    lba: d.lba,
-                    what: d.what,
-                });
-            }
-            return Err(Error::NotFound(path.to_path_buf()));
+            cur = match (found, broken) {
+                (Some(e), _) => e,
+                (None, Some(d)) => {
+                    return Err(Error::Corrupt {
+                        lba: d.lba,
+                        what: d.what,
+                    })
+                }
+                (None, None) => return Err(Error::NotFound(path.to_path_buf())),
+            };
         }
         Ok(cur)
     }
@@ -952,11 +1143,28 @@ impl<R: Read + Seek> Image<R> {
                 self.check_extent(x.lba, u64::from(x.len))?;
             }
         }
-        let extents = if entry.kind == EntryKind::File {
-            entry.extents.clone()
+        if entry.kind == EntryKind::File {
+            self.open_extents(&entry.extents)
         } else {
-            Vec::new()
-        };
+            self.open_extents(&[])
+        }
+    }
+
+    /// A reader over the bytes of `extents`, one after another: a file's content when a
+    /// caller kept only its extents (a walk over a million files need not keep their
+    /// entries).
+    ///
+    /// # Errors
+    /// `Corrupt` if an extent lies outside the volume.
+    pub fn open_extents(&mut self, extents: &[Extent]) -> Result<FileReader<'_, R>> {
+        for x in extents {
+            if x.len > 0 {
+                self.check_extent(x.lba, u64::from(x.len))?;
+            }
+        }
+        let extents = extents.to_vec();
+        // The file reader moves the source where this image cannot see it.
+        self.pos = None;
         Ok(FileReader {
             src: &mut self.src,
             extents,
@@ -980,11 +1188,8 @@ impl<R: Read + Seek> Image<R> {
         }
         self.check_extent(lba, u64::from(d.path_table_size))?;
         let mut buf = vec![0u8; d.path_table_size as usize];
-        let io = |source| Error::ReadSectors { lba, source };
-        self.src
-            .seek(SeekFrom::Start(u64::from(lba) * SECTOR_BYTES))
-            .map_err(io)?;
-        self.src.read_exact(&mut buf).map_err(io)?;
+        self.read_sectors(lba, &mut buf)
+            .map_err(|source| Error::ReadSectors { lba, source })?;
         path_table::parse(&buf, Endian::Little).map_err(|m| corrupt(lba, m))
     }
 }

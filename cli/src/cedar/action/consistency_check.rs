@@ -100,9 +100,9 @@ pub fn check(device: &str, dirs: &[DailyDir]) -> anyhow::Result<Checked> {
             continue;
         }
         let m = match disc {
-            Some(disc) => compare(&d.suffix, &local, &disc),
+            Some(disc) => compare(&d.suffix, &local, disc),
             // Nothing of the day on the disc: every staged file is missing.
-            None => compare(&d.suffix, &local, &Default::default()),
+            None => compare(&d.suffix, &local, Default::default()),
         };
         if m.is_empty() {
             log::info!(
