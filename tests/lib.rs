@@ -274,3 +274,21 @@ pub fn probe_json(device: &str) -> (u8, Value) {
     };
     (code, v)
 }
+
+/// Runs a program and waits for it; a test that cannot start its binary fails naming it.
+pub fn run_bin(bin: &str, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(bin)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{bin}: {e}"))
+}
+
+/// A finished program's exit status and both its streams, for assertion messages.
+pub fn output_text(o: &std::process::Output) -> String {
+    format!(
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}

@@ -4,32 +4,17 @@
 //! `mmc-probe --write-test` on every writable medium the mock models, with its refusals.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use hal::mock::{MediaKind, MockConfig, MockDrive, Quirks};
 use serde_json::Value;
+use tests::{output_text as text, run_bin as run};
 
 const PROBE: &str = env!("CARGO_BIN_EXE_mmc-probe-dev");
 const SPINDLE: &str = env!("CARGO_BIN_EXE_spindle-dev");
 
-fn run(bin: &str, args: &[&str]) -> Output {
-    Command::new(bin)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("{bin}: {e}"))
-}
-
 fn code(o: &Output) -> i32 {
     o.status.code().unwrap_or(-1)
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 fn spec(dir: &Path) -> String {

@@ -6,29 +6,13 @@
 //! that writes nothing (QEMU's ROM drives) reads a pressed disc and has its write test refused.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use hal::mock::MediaKind;
 use serde_json::Value;
+use tests::{output_text as text, run_bin as run};
 
 const PROBE: &str = env!("CARGO_BIN_EXE_mmc-probe-dev");
 const SPINDLE: &str = env!("CARGO_BIN_EXE_spindle-dev");
-
-fn run(bin: &str, args: &[&str]) -> Output {
-    Command::new(bin)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("{bin}: {e}"))
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
 
 fn drives() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../hwtests/drives");
